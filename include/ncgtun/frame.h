@@ -1,0 +1,209 @@
+/*
+ * Frame codecs: the five tunnel frames of the patent (EP 0 838 930,
+ * Figs. 6-10) and a streaming decoder that turns a TCP byte stream, split
+ * anywhere, into whole frames. The byte layout is in doc/protocol.md; the
+ * constants below are the only place its sizes are written down.
+ *
+ * Decoders borrow: pointers in a decoded struct point into the frame
+ * bytes passed in and are valid as long as those bytes are. Encoders write
+ * into a caller-owned buffer and return the number of bytes written, or a
+ * negative ncgt_status (NCGT_ERR_NOBUF when `cap` is too small).
+ */
+#ifndef NCGTUN_FRAME_H
+#define NCGTUN_FRAME_H
+
+#include <ncgtun/ncgtun.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Common header of every frame: length (u32, whole frame including this
+ * header), type (u8), version (u8). Fields 100/102/104 of Fig. 6 and
+ * their twins in Figs. 7-10. */
+enum {
+  NCGT_FRAME_HDR_LEN = 4 + 1 + 1,
+  /* Node, user and destination names: 1..NCGT_NAME_MAX bytes + NUL. */
+  NCGT_NAME_MAX = 255,
+  /* Relay path entries after the origin (Fig. 6 fields 108, 110, ...). */
+  NCGT_PATH_MAX = 16,
+  /* AEAD tag length: the patent's digest (Fig. 9 field 187). */
+  NCGT_DIGEST_LEN = 16,
+  /* DATA fixed header: common header + protocol, flags, datagram length,
+   * pad length, digest length. This whole header is the AEAD's
+   * associated data. */
+  NCGT_DATA_HDR_LEN = NCGT_FRAME_HDR_LEN + 1 + 1 + 2 + 1 + 1,
+  /* Largest datagram a DATA frame can carry (its length field is u16). */
+  NCGT_DATAGRAM_MAX = 65535,
+  /* CLOSE fixed part: header + status, flags, digest len, retry, info len */
+  NCGT_CLOSE_HDR_LEN = NCGT_FRAME_HDR_LEN + 2 + 1 + 1 + 4 + 2,
+  NCGT_CLOSE_INFO_MAX = 255,
+  /* REQUEST / RESPONSE fixed parts before their string buffers. */
+  NCGT_REQUEST_FIXED_LEN = NCGT_FRAME_HDR_LEN + 2 + 2 + 2 + 2 + 2,
+  NCGT_RESPONSE_FIXED_LEN = NCGT_FRAME_HDR_LEN + 2 + 2 + 2 + 2,
+  /* RELAY fixed part: header + origin index + path count. */
+  NCGT_RELAY_FIXED_LEN = NCGT_FRAME_HDR_LEN + 2 + 2,
+  /* Maximum key exchange data (Noise message) carried in REQUEST/RESPONSE */
+  NCGT_KX_MAX = 1024,
+};
+
+/* Default and hard ceiling for the configurable maximum frame size. The
+ * default fits the largest DATA frame. */
+#define NCGT_FRAME_MAX_DEFAULT                                                 \
+  ((size_t)(NCGT_DATA_HDR_LEN + NCGT_DIGEST_LEN + NCGT_DATAGRAM_MAX + 255))
+#define NCGT_FRAME_MAX_LIMIT ((size_t)1 << 20)
+
+/* DATA flags (Fig. 9 field 180). */
+enum {
+  NCGT_DATA_FLAG_KEY_PHASE = 1u << 0, /* which key generation sealed it */
+  NCGT_DATA_FLAGS_KNOWN = NCGT_DATA_FLAG_KEY_PHASE,
+};
+
+/* DATA protocol byte (Fig. 9 field 176): what the datagram is. */
+enum {
+  NCGT_DATA_PROTO_NONE = 0, /* keepalive: no datagram */
+  NCGT_DATA_PROTO_IPV4 = 4,
+  NCGT_DATA_PROTO_IPV6 = 6,
+};
+
+/* REQUEST / RESPONSE flags (Fig. 7 field 134, Fig. 8 field 160). */
+enum {
+  NCGT_KX_FLAG_REKEY = 1u << 0, /* handshake inside an authorised tunnel */
+  NCGT_KX_FLAGS_KNOWN = NCGT_KX_FLAG_REKEY,
+};
+
+/* CLOSE flags. */
+enum {
+  NCGT_CLOSE_FLAG_AUTH = 1u << 0,      /* digest present (keys existed) */
+  NCGT_CLOSE_FLAG_KEY_PHASE = 1u << 1, /* key generation of the digest */
+  NCGT_CLOSE_FLAGS_KNOWN = NCGT_CLOSE_FLAG_AUTH | NCGT_CLOSE_FLAG_KEY_PHASE,
+};
+
+/* Common header, read without consuming. */
+typedef struct ncgt_frame_hdr {
+  uint32_t length;
+  uint8_t type;
+  uint8_t version;
+} ncgt_frame_hdr;
+
+/* Fig. 6: RELAY. Names are NUL-terminated, 1..NCGT_NAME_MAX bytes. path[0]
+ * is the first hop after the origin; path[npath-1] is the tunnel server
+ * (or a pool name a relay resolves). */
+typedef struct ncgt_frame_relay {
+  const char *origin;               /* field 106 */
+  size_t npath;                     /* 1..NCGT_PATH_MAX */
+  const char *path[NCGT_PATH_MAX];  /* fields 108, 110, ... */
+} ncgt_frame_relay;
+
+/* Fig. 7: REQUEST. The user name (126) and client data (136) travel
+ * inside the encrypted key exchange data; see doc/protocol.md. */
+typedef struct ncgt_frame_request {
+  uint16_t flags;        /* field 134, NCGT_KX_FLAG_* */
+  uint16_t transforms;   /* field 132, offered ncgt_transform bits */
+  const char *dest;      /* field 128: destination node name */
+  const uint8_t *kx;     /* field 130: key exchange data (Noise message 1) */
+  size_t kxlen;          /* 1..NCGT_KX_MAX */
+} ncgt_frame_request;
+
+/* Fig. 8: RESPONSE. Client data (162) is inside the key exchange data. */
+typedef struct ncgt_frame_response {
+  uint16_t flags;        /* field 160 */
+  uint16_t transform;    /* field 158: exactly one ncgt_transform bit */
+  const uint8_t *kx;     /* field 156: key exchange data (Noise message 2) */
+  size_t kxlen;          /* 1..NCGT_KX_MAX */
+} ncgt_frame_response;
+
+/* Fig. 9: DATA. `body` is the ciphertext of datagram || padding
+ * (fields 188, 189), `digest` the AEAD tag (187). */
+typedef struct ncgt_frame_data {
+  uint8_t proto;         /* field 176: NCGT_DATA_PROTO_* */
+  uint8_t flags;         /* field 180 */
+  uint16_t dglen;        /* field 178/182: datagram length */
+  uint8_t padlen;        /* field 184 */
+  uint8_t digestlen;     /* field 186 */
+  const uint8_t *digest; /* field 187 */
+  const uint8_t *body;   /* fields 188+189: dglen + padlen bytes */
+} ncgt_frame_data;
+
+/* Fig. 10: CLOSE. */
+typedef struct ncgt_frame_close {
+  uint16_t status;       /* field 193: ncgt_close_status */
+  uint8_t flags;         /* NCGT_CLOSE_FLAG_* */
+  uint8_t digestlen;     /* 0, or NCGT_DIGEST_LEN with FLAG_AUTH */
+  uint32_t retry_after;  /* seconds; 0 = none (SERVER_FULL) */
+  const uint8_t *info;   /* redirect target "host:port", not NUL-terminated */
+  size_t infolen;        /* 0..NCGT_CLOSE_INFO_MAX */
+  const uint8_t *digest; /* NULL when digestlen == 0 */
+} ncgt_frame_close;
+
+/* Reads the common header of `buf` (at least NCGT_FRAME_HDR_LEN bytes) and
+ * checks it against `max_frame`: length too small / too large, unknown
+ * type, bad version. Returns 0 or the specific negative status. */
+NCGT_EXTERN NCGT_WUR int ncgt_frame_check_hdr(const uint8_t *buf, size_t len,
+                                              size_t max_frame,
+                                              ncgt_frame_hdr *hdr);
+
+/* Decoders take exactly one whole frame (`len` equals its length field) */
+NCGT_EXTERN NCGT_WUR int ncgt_relay_decode(ncgt_frame_relay *out,
+                                           const uint8_t *buf, size_t len);
+NCGT_EXTERN NCGT_WUR int ncgt_request_decode(ncgt_frame_request *out,
+                                             const uint8_t *buf, size_t len);
+NCGT_EXTERN NCGT_WUR int ncgt_response_decode(ncgt_frame_response *out,
+                                              const uint8_t *buf, size_t len);
+NCGT_EXTERN NCGT_WUR int ncgt_data_decode(ncgt_frame_data *out,
+                                          const uint8_t *buf, size_t len);
+NCGT_EXTERN NCGT_WUR int ncgt_close_decode(ncgt_frame_close *out,
+                                           const uint8_t *buf, size_t len);
+
+NCGT_EXTERN NCGT_WUR ssize_t ncgt_relay_encode(uint8_t *dst, size_t cap,
+                                               const ncgt_frame_relay *in);
+NCGT_EXTERN NCGT_WUR ssize_t ncgt_request_encode(uint8_t *dst, size_t cap,
+                                                 const ncgt_frame_request *in);
+NCGT_EXTERN NCGT_WUR ssize_t
+ncgt_response_encode(uint8_t *dst, size_t cap, const ncgt_frame_response *in);
+/* Writes the DATA header (NCGT_DATA_HDR_LEN bytes) only, for a frame whose
+ * digest and body the caller fills in place after it; the transform module
+ * uses this to seal without copying. */
+NCGT_EXTERN NCGT_WUR ssize_t ncgt_data_encode_hdr(uint8_t *dst, size_t cap,
+                                                  const ncgt_frame_data *in);
+/* Writes a whole DATA frame, copying digest and body. */
+NCGT_EXTERN NCGT_WUR ssize_t ncgt_data_encode(uint8_t *dst, size_t cap,
+                                              const ncgt_frame_data *in);
+/* Writes a whole CLOSE frame; with FLAG_AUTH the digest is copied from
+ * in->digest, or left for the caller to fill (zeroed) when it is NULL. */
+NCGT_EXTERN NCGT_WUR ssize_t ncgt_close_encode(uint8_t *dst, size_t cap,
+                                               const ncgt_frame_close *in);
+
+/* ---------------------------------------------------------------------
+ * Streaming decoder. Feed it TCP bytes in any split; it yields one whole
+ * frame at a time. The header is checked (ncgt_frame_check_hdr) as soon
+ * as its 6 bytes have arrived, before any frame body is buffered, so an
+ * oversize length never causes an allocation. Memory is bounded by
+ * max_frame, allocated once at creation.
+ * --------------------------------------------------------------------- */
+typedef struct ncgt_fdec ncgt_fdec;
+
+NCGT_EXTERN NCGT_WUR int ncgt_fdec_new(ncgt_fdec **pdec, size_t max_frame);
+NCGT_EXTERN void ncgt_fdec_del(ncgt_fdec *dec);
+
+/*
+ * Consumes bytes from data[0..len). Returns the number of bytes consumed
+ * (0..len) or a negative status (the stream is then unusable: every later
+ * call returns the same status). When a whole frame is complete, stops
+ * consuming, sets *frame / *framelen to it and returns; the frame is valid
+ * until the next call (it may point into `data` itself when the frame was
+ * there whole: no copy). Otherwise *frame is set to NULL. Call again with
+ * the rest of the input until it is all consumed.
+ */
+NCGT_EXTERN NCGT_WUR ssize_t ncgt_fdec_feed(ncgt_fdec *dec, const uint8_t *data,
+                                            size_t len, const uint8_t **frame,
+                                            size_t *framelen);
+/* Number of bytes of an incomplete frame currently buffered. */
+NCGT_EXTERN size_t ncgt_fdec_pending(const ncgt_fdec *dec);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NCGTUN_FRAME_H */
