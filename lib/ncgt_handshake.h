@@ -1,0 +1,119 @@
+/*
+ * The key exchange / authentication handshake carried by REQUEST and
+ * RESPONSE (patent Figs. 5, 7, 8): Noise_IKpsk2_25519_ChaChaPoly_SHA256
+ * (Noise spec rev. 34, sections 5, 7.5, 9, 12). The exact byte layout,
+ * prologue and payloads are in doc/protocol.md.
+ *
+ *   IKpsk2:
+ *     <- s
+ *     ...
+ *     -> e, es, s, ss          (REQUEST key exchange data)
+ *     <- e, ee, se, psk        (RESPONSE key exchange data)
+ *
+ * The PSK is all zeros when none is configured (as WireGuard does), so
+ * one pattern serves both cases.
+ */
+#ifndef NCGT_HANDSHAKE_H
+#define NCGT_HANDSHAKE_H
+
+#include <sys/types.h>
+
+#include <ncgtun/frame.h>
+
+#include "ncgt_crypto.h"
+
+#define NCGT_NOISE_PROTOCOL_NAME "Noise_IKpsk2_25519_ChaChaPoly_SHA256"
+enum {
+  NCGT_TAI64N_LEN = 12,
+  /* REQUEST plaintext payload: timestamp, user name length, user name,
+   * client data (ignored by the server, Fig. 23 step 502). */
+  NCGT_MSG1_OVERHEAD = NCGT_KEY_LEN + (NCGT_KEY_LEN + NCGT_TAG_LEN) +
+                       NCGT_TAG_LEN,
+  NCGT_MSG2_OVERHEAD = NCGT_KEY_LEN + NCGT_TAG_LEN,
+  /* Client data in RESPONSE: DHCP options (RFC 2132 TLVs). */
+  NCGT_CLIENT_DATA_MAX = 512,
+};
+
+/* Noise HandshakeState (section 5.3) for one handshake, both roles. */
+typedef struct ncgt_hs {
+  uint8_t ck[NCGT_HASH_LEN];
+  uint8_t h[NCGT_HASH_LEN];
+  uint8_t k[NCGT_KEY_LEN];
+  int has_k;
+  uint64_t n;
+  int initiator;
+  uint8_t s_priv[NCGT_KEY_LEN], s_pub[NCGT_KEY_LEN];
+  uint8_t e_priv[NCGT_KEY_LEN], e_pub[NCGT_KEY_LEN];
+  uint8_t rs[NCGT_KEY_LEN]; /* remote static */
+  uint8_t re[NCGT_KEY_LEN]; /* remote ephemeral */
+} ncgt_hs;
+
+/* What the initiator puts in REQUEST. */
+typedef struct ncgt_request_params {
+  const uint8_t *s_priv;      /* initiator's static private key */
+  const uint8_t *server_pub;  /* responder's static public key */
+  const char *user;           /* user name, field 126 (encrypted) */
+  const char *dest;           /* destination node name, field 128 */
+  uint16_t transforms;        /* offered, field 132 */
+  uint16_t flags;             /* NCGT_KX_FLAG_* */
+  uint8_t tai64n[NCGT_TAI64N_LEN]; /* monotonic timestamp, anti-replay */
+  const uint8_t *e_priv;      /* fresh ephemeral private key (random) */
+} ncgt_request_params;
+
+/* What the responder learns from REQUEST (all authenticated). */
+typedef struct ncgt_request_info {
+  char user[NCGT_NAME_MAX + 1];
+  uint8_t client_pub[NCGT_KEY_LEN];
+  uint8_t tai64n[NCGT_TAI64N_LEN];
+  uint16_t transforms; /* offered */
+  uint16_t flags;
+} ncgt_request_info;
+
+/* What the responder puts in RESPONSE. */
+typedef struct ncgt_response_params {
+  uint16_t transform;        /* chosen, one bit */
+  uint16_t flags;
+  uint32_t key_lifetime;     /* seconds */
+  const uint8_t *client_data; /* DHCP options, Fig. 23; may be NULL */
+  size_t client_data_len;     /* <= NCGT_CLIENT_DATA_MAX */
+  const uint8_t *psk;         /* NULL = all zero */
+  const uint8_t *e_priv;      /* fresh ephemeral private key (random) */
+} ncgt_response_params;
+
+typedef struct ncgt_response_info {
+  uint16_t transform;
+  uint32_t key_lifetime;
+  uint8_t client_data[NCGT_CLIENT_DATA_MAX];
+  size_t client_data_len;
+} ncgt_response_info;
+
+/* Initiator: builds a whole REQUEST frame into out; hs is left ready for
+ * ncgt_response_open. Returns the frame length or a negative status. */
+NCGT_WUR ssize_t ncgt_request_build(ncgt_hs *hs, const ncgt_request_params *p,
+                                    uint8_t *out, size_t cap);
+/* Responder: processes a decoded REQUEST with the static key chosen by its
+ * `dest`. NCGT_ERR_AUTH when it does not decrypt. */
+NCGT_WUR int ncgt_request_open(ncgt_hs *hs, const ncgt_frame_request *req,
+                               const uint8_t s_priv[NCGT_KEY_LEN],
+                               ncgt_request_info *info);
+/* Responder: builds a whole RESPONSE frame. */
+NCGT_WUR ssize_t ncgt_response_build(ncgt_hs *hs,
+                                     const ncgt_response_params *p,
+                                     uint8_t *out, size_t cap);
+/* Initiator: processes a decoded RESPONSE. `offered` is what REQUEST
+ * offered: a transform outside it is NCGT_ERR_NO_TRANSFORM; a clear
+ * transform field different from the encrypted one is NCGT_ERR_AUTH. */
+NCGT_WUR int ncgt_response_open(ncgt_hs *hs, const ncgt_frame_response *resp,
+                                const uint8_t *psk, uint16_t offered,
+                                ncgt_response_info *info);
+/* After a completed handshake: the two data keys (Noise Split(), section
+ * 5.2), oriented for this side: send_key is what this side seals with. */
+NCGT_WUR int ncgt_hs_split(ncgt_hs *hs, uint8_t send_key[NCGT_KEY_LEN],
+                           uint8_t recv_key[NCGT_KEY_LEN]);
+void ncgt_hs_wipe(ncgt_hs *hs);
+
+/* Encodes a TAI64N label (seconds since 1970 + 2^62, nanoseconds) from
+ * wall-clock nanoseconds since the Unix epoch, supplied by the host. */
+void ncgt_tai64n(uint8_t out[NCGT_TAI64N_LEN], uint64_t unix_ns);
+
+#endif /* NCGT_HANDSHAKE_H */
