@@ -210,8 +210,9 @@ void ncgt_conn_send_close(ncgt_conn *c, uint16_t status, uint32_t retry_after,
     fc.infolen = infolen;
     n = ncgt_close_encode(c->sbuf, c->max_frame, &fc);
   }
-  if (n > 0)
-    (void)ncgt_conn_send_frame(c, (size_t)n, ts);
+  /* Best effort: the tunnel ends whether or not the host takes it. */
+  if (n > 0 && ncgt_conn_send_frame(c, (size_t)n, ts) < 0)
+    ncgt_conn_log(c, NCGT_LOG_DEBUG, "CLOSE not sent");
 }
 
 void ncgt_conn_die(ncgt_conn *c, ncgt_tstamp ts) {

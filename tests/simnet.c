@@ -227,7 +227,9 @@ static int fault_matches_frame(sim_dir *d, const sim_fault *f, uint8_t type) {
 }
 
 static void dir_fire(sim *s, sim_dir *d, const sim_fault *f, uint32_t flen) {
-  uint64_t off = f->offset >= 0 ? (uint64_t)f->offset % flen : rnd(s, flen);
+  uint64_t off = f->offset >= 0             ? (uint64_t)f->offset % flen
+                 : f->offset == SIM_OFF_LAST ? flen - 1
+                                             : rnd(s, flen);
   uint64_t at = d->frame_start + off;
   if (f->kind == SIM_F_CORRUPT && d->ncor < MAX_CORRUPT) {
     uint8_t x = f->xor_mask ? f->xor_mask : (uint8_t)(1 + rnd(s, 255));
@@ -624,6 +626,8 @@ sim *sim_new(uint64_t seed, const sim_opts *o) {
     s->o.max_chunk = 1 << 20;
   if (!s->o.tick)
     s->o.tick = NCGT_MILLISECONDS;
+  if (getenv("SIM_VERBOSE"))
+    s->o.verbose = 1;
   s->now = 1000 * NCGT_SECONDS;
   return s;
 }
@@ -1141,7 +1145,8 @@ static void tell_connected(sim_link *l) {
   sim_end e = l->end[0];
   switch (e.kind) {
   case OWN_EP:
-    (void)ncgt_conn_transport_connected(((sim_ep *)e.p)->c, s->now);
+    if (ncgt_conn_transport_connected(((sim_ep *)e.p)->c, s->now) < 0)
+      break; /* the conn already went to Dying: nothing to do */
     break;
   case OWN_RS:
     (void)ncgt_rsess_connected(((sim_rs *)e.p)->rs, s->now);
@@ -1254,7 +1259,12 @@ static void run_timers(sim *s) {
         (void)ncgt_rsess_handle_expiry(r->rs, s->now);
 }
 
-int sim_step(sim *s) {
+static int sim_step_until(sim *s, ncgt_tstamp end);
+
+int sim_step(sim *s) { return sim_step_until(s, NCGT_TSTAMP_MAX); }
+
+/* One step; an idle clock never jumps past `end`. */
+static int sim_step_until(sim *s, ncgt_tstamp end) {
   int busy = 0;
   if (s->hook)
     s->hook(s, s->hook_arg);
@@ -1279,6 +1289,10 @@ int sim_step(sim *s) {
   ncgt_tstamp e = next_expiry(s);
   if (e == NCGT_TSTAMP_MAX)
     return 0;
+  if (e > end) {
+    s->now = end;
+    return 1;
+  }
   if (e > s->now)
     s->now = e;
   run_timers(s);
@@ -1288,11 +1302,14 @@ int sim_step(sim *s) {
 
 int sim_run(sim *s, sim_pred pred, void *arg, ncgt_tstamp limit) {
   ncgt_tstamp end = s->now + limit;
-  while (s->now <= end) {
+  while (s->now < end) {
     if (pred && pred(s, arg))
       return 1;
-    if (!sim_step(s))
+    if (!sim_step_until(s, end)) {
+      if (!pred)
+        s->now = end; /* quiet: time passes anyway */
       return pred ? pred(s, arg) : 1;
+    }
   }
   return pred ? pred(s, arg) : 0;
 }

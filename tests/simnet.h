@@ -37,6 +37,7 @@ typedef enum sim_fault_kind {
 } sim_fault_kind;
 
 enum { SIM_UP = 0, SIM_DOWN = 1 }; /* towards the listener / back */
+enum { SIM_OFF_LAST = -2 };
 
 typedef struct sim_fault {
   sim_fault_kind kind;
@@ -45,7 +46,8 @@ typedef struct sim_fault {
   int dir;            /* SIM_UP or SIM_DOWN */
   uint8_t frame_type; /* NCGT_FRAME_*; 0 = any frame */
   int frame_nth;      /* nth frame of that type in that direction */
-  int offset;         /* byte within the frame; -1 = random from the seed */
+  int offset;         /* byte within the frame; -1 = random from the seed,
+                         SIM_OFF_LAST = its last byte */
   uint8_t xor_mask;   /* CORRUPT; 0 = random non-zero */
 } sim_fault;
 
