@@ -46,6 +46,7 @@ typedef struct ncgt_hs {
   uint8_t e_priv[NCGT_KEY_LEN], e_pub[NCGT_KEY_LEN];
   uint8_t rs[NCGT_KEY_LEN]; /* remote static */
   uint8_t re[NCGT_KEY_LEN]; /* remote ephemeral */
+  int step; /* messages processed: 0, 1, or 2 = complete (lib/ncgt_noise.h) */
 } ncgt_hs;
 
 /* What the initiator puts in REQUEST. */
