@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { TESTVEC_MAX = 64, TESTVEC_NAME = 64, TESTVEC_BYTES = 4096 };
+enum { TESTVEC_MAX = 160, TESTVEC_NAME = 64, TESTVEC_BYTES = 4096 };
 
 typedef struct testvec {
   size_t n;
