@@ -2,7 +2,7 @@
  * The key exchange / authentication handshake carried by REQUEST and
  * RESPONSE (patent Figs. 5, 7, 8): Noise_IKpsk2_25519_ChaChaPoly_SHA256
  * (Noise spec rev. 34, sections 5, 7.5, 9, 12). The exact byte layout,
- * prologue and payloads are in doc/protocol.md.
+ * prologue and payloads are in doc/handshake.md.
  *
  *   IKpsk2:
  *     <- s
