@@ -4,9 +4,10 @@
  * specification, revision 34 (2018-07-11).
  *
  * Discipline (WireGuard noise.c): each token of the pattern is one
- * labelled block; each public step works on a copy `t` of the state and
- * copies it back only when everything succeeded; one `out:` exit wipes
- * the copy and every temporary secret.
+ * labelled case, run by WriteMessage / ReadMessage from the pattern table
+ * as section 5.3 describes; each message works on a copy `t` of the state
+ * and copies it back only when everything succeeded; one `out:` exit
+ * wipes the copy and every temporary secret.
  */
 #include "ncgt_noise.h"
 
@@ -151,33 +152,84 @@ static int ss_decrypt_and_hash(ncgt_hs *t, ncgt_rd *r, size_t ctlen,
 /* HandshakeState (section 5.3)                                       */
 /* ------------------------------------------------------------------ */
 
-/* MixKey(DH(priv, pub)): the es / ss / ee / se tokens. */
-static int hs_mix_dh(ncgt_hs *t, const uint8_t priv[NCGT_KEY_LEN],
-                     const uint8_t pub[NCGT_KEY_LEN]) {
+/* The message patterns of IKpsk2 (Noise 7.5, psk modifier 9.2): message
+ * 0 is written by the initiator, message 1 by the responder. */
+typedef enum hs_token { T_E, T_ES, T_S, T_SS, T_EE, T_SE, T_PSK, T_END } hs_token;
+static const hs_token hs_patterns[2][5] = {
+    {T_E, T_ES, T_S, T_SS, T_END},  /* -> e, es, s, ss */
+    {T_E, T_EE, T_SE, T_PSK, T_END}, /* <- e, ee, se, psk */
+};
+
+/* The DH tokens (Noise 5.3): MixKey(DH(...)) with the key pair each side
+ * holds for the token. "es" = DH of the initiator's e and the responder's
+ * s, and so on, so the local half depends on the role. */
+static int hs_token_dh(ncgt_hs *t, hs_token tok) {
+  const uint8_t *priv, *pub;
   uint8_t dh[NCGT_KEY_LEN];
-  int rv = ncgt_x25519(dh, priv, pub);
+  int i = t->initiator, rv;
+  switch (tok) {
+  case T_ES: /* es */
+    priv = i ? t->e_priv : t->s_priv;
+    pub = i ? t->rs : t->re;
+    break;
+  case T_SE: /* se */
+    priv = i ? t->s_priv : t->e_priv;
+    pub = i ? t->re : t->rs;
+    break;
+  case T_EE: /* ee */
+    priv = t->e_priv;
+    pub = t->re;
+    break;
+  case T_SS: /* ss */
+    priv = t->s_priv;
+    pub = t->rs;
+    break;
+  default:
+    return NCGT_ERR_INTERNAL;
+  }
+  rv = ncgt_x25519(dh, priv, pub);
   if (rv == 0)
     rv = ss_mix_key(t, dh, sizeof dh);
   ncgt_wipe(dh, sizeof dh);
   return rv;
 }
 
-/* Writing "e": a fresh ephemeral; MixHash(e.pub) and, because this is a
- * psk handshake, MixKey(e.pub) too (section 9.2). */
-static int hs_write_e(ncgt_hs *t, const uint8_t e_priv[NCGT_KEY_LEN],
-                      ncgt_wr *w) {
-  memcpy(t->e_priv, e_priv, NCGT_KEY_LEN);
-  NCGT_ENSURE(ncgt_x25519_pub(t->e_pub, t->e_priv));
-  NCGT_ENSURE(ncgt_wr_bytes(w, t->e_pub, NCGT_KEY_LEN));
-  NCGT_ENSURE(ss_mix_hash(t, t->e_pub, NCGT_KEY_LEN));
-  return ss_mix_key(t, t->e_pub, NCGT_KEY_LEN);
+/* One token of WriteMessage (Noise 5.3). */
+static int hs_write_token(ncgt_hs *t, hs_token tok,
+                          const uint8_t e_priv[NCGT_KEY_LEN],
+                          const uint8_t psk[NCGT_KEY_LEN], ncgt_wr *w) {
+  switch (tok) {
+  case T_E: /* e: a fresh ephemeral; MixHash(e.pub), and MixKey(e.pub)
+             * because this is a psk handshake (Noise 9.2) */
+    memcpy(t->e_priv, e_priv, NCGT_KEY_LEN);
+    NCGT_ENSURE(ncgt_x25519_pub(t->e_pub, t->e_priv));
+    NCGT_ENSURE(ncgt_wr_bytes(w, t->e_pub, NCGT_KEY_LEN));
+    NCGT_ENSURE(ss_mix_hash(t, t->e_pub, NCGT_KEY_LEN));
+    return ss_mix_key(t, t->e_pub, NCGT_KEY_LEN);
+  case T_S: /* s: EncryptAndHash(s.pub) */
+    return ss_encrypt_and_hash(t, t->s_pub, NCGT_KEY_LEN, w);
+  case T_PSK: /* psk: MixKeyAndHash(psk) */
+    return ss_mix_key_and_hash(t, psk, NCGT_KEY_LEN);
+  default: /* es, se, ee, ss */
+    return hs_token_dh(t, tok);
+  }
 }
 
-/* Reading "e": re = the next 32 bytes; MixHash(re); MixKey(re) (psk). */
-static int hs_read_e(ncgt_hs *t, ncgt_rd *r) {
-  NCGT_ENSURE(ncgt_rd_copy(r, t->re, NCGT_KEY_LEN));
-  NCGT_ENSURE(ss_mix_hash(t, t->re, NCGT_KEY_LEN));
-  return ss_mix_key(t, t->re, NCGT_KEY_LEN);
+/* One token of ReadMessage (Noise 5.3). */
+static int hs_read_token(ncgt_hs *t, hs_token tok,
+                         const uint8_t psk[NCGT_KEY_LEN], ncgt_rd *r) {
+  switch (tok) {
+  case T_E: /* e: re = next DHLEN bytes; MixHash(re); MixKey(re) (psk) */
+    NCGT_ENSURE(ncgt_rd_copy(r, t->re, NCGT_KEY_LEN));
+    NCGT_ENSURE(ss_mix_hash(t, t->re, NCGT_KEY_LEN));
+    return ss_mix_key(t, t->re, NCGT_KEY_LEN);
+  case T_S: /* s: rs = DecryptAndHash(next DHLEN + 16 bytes) */
+    return ss_decrypt_and_hash(t, r, NCGT_NOISE_S_LEN, t->rs);
+  case T_PSK: /* psk: MixKeyAndHash(psk) */
+    return ss_mix_key_and_hash(t, psk, NCGT_KEY_LEN);
+  default: /* es, se, ee, ss */
+    return hs_token_dh(t, tok);
+  }
 }
 
 /* Ends a read: the payload is the rest of the message. */
@@ -233,102 +285,82 @@ out:
   return (int)hs_finish(hs, &t, rv, 0);
 }
 
-ssize_t ncgt_noise_write1(ncgt_hs *hs, const uint8_t e_priv[NCGT_KEY_LEN],
-                          const uint8_t *payload, size_t plen, uint8_t *out,
-                          size_t cap) {
+/* Message `msg` (0 or 1) may be processed now by this side, writing or
+ * reading. */
+static int hs_turn(const ncgt_hs *t, int msg, int writing) {
+  int writer_is_initiator = msg == 0;
+  if (t->step != msg || (writing ? t->initiator != writer_is_initiator
+                                 : t->initiator == writer_is_initiator))
+    return NCGT_ERR_INVALID_STATE;
+  return 0;
+}
+
+/* WriteMessage (Noise 5.3) of message `msg`: its tokens, then the
+ * payload with EncryptAndHash. Returns the message length. */
+static ssize_t hs_write_message(ncgt_hs *hs, int msg,
+                                const uint8_t e_priv[NCGT_KEY_LEN],
+                                const uint8_t *psk, const uint8_t *payload,
+                                size_t plen, uint8_t *out, size_t cap) {
   ncgt_hs t = *hs;
   ncgt_wr w;
-  ssize_t rv = NCGT_ERR_INVALID_STATE;
+  ssize_t rv;
   ncgt_wr_init(&w, out, cap);
-  if (!t.initiator || t.step != 0)
+  if ((rv = hs_turn(&t, msg, 1)))
     goto out;
-  if ((rv = hs_write_e(&t, e_priv, &w)))        /* e */
-    goto out;
-  if ((rv = hs_mix_dh(&t, t.e_priv, t.rs)))     /* es */
-    goto out;
-  if ((rv = ss_encrypt_and_hash(&t, t.s_pub, NCGT_KEY_LEN, &w))) /* s */
-    goto out;
-  if ((rv = hs_mix_dh(&t, t.s_priv, t.rs)))     /* ss */
-    goto out;
+  for (const hs_token *tok = hs_patterns[msg]; *tok != T_END; tok++)
+    if ((rv = hs_write_token(&t, *tok, e_priv, psk, &w)))
+      goto out;
   if ((rv = ss_encrypt_and_hash(&t, payload, plen, &w))) /* payload */
     goto out;
-  t.step = 1;
+  t.step = msg + 1;
   rv = (ssize_t)w.off;
 out:
   return hs_finish(hs, &t, rv, 0);
 }
 
-ssize_t ncgt_noise_read1(ncgt_hs *hs, const uint8_t *msg, size_t len,
-                         uint8_t *out, size_t cap) {
+/* ReadMessage (Noise 5.3) of message `msg`; the payload is decrypted into
+ * out. Returns the payload length. */
+static ssize_t hs_read_message(ncgt_hs *hs, int msg, const uint8_t *psk,
+                               const uint8_t *in, size_t len, uint8_t *out,
+                               size_t cap) {
   ncgt_hs t = *hs;
   ncgt_rd r;
-  ssize_t rv = NCGT_ERR_INVALID_STATE;
-  ncgt_rd_init(&r, msg, len);
-  if (t.initiator || t.step != 0)
+  ssize_t rv;
+  ncgt_rd_init(&r, in, len);
+  if ((rv = hs_turn(&t, msg, 0)))
     goto out;
-  if ((rv = hs_read_e(&t, &r)))                 /* e */
-    goto out;
-  if ((rv = hs_mix_dh(&t, t.s_priv, t.re)))     /* es */
-    goto out;
-  if ((rv = ss_decrypt_and_hash(&t, &r, NCGT_NOISE_S_LEN, t.rs))) /* s */
-    goto out;
-  if ((rv = hs_mix_dh(&t, t.s_priv, t.rs)))     /* ss */
-    goto out;
+  for (const hs_token *tok = hs_patterns[msg]; *tok != T_END; tok++)
+    if ((rv = hs_read_token(&t, *tok, psk, &r)))
+      goto out;
   if ((rv = hs_read_payload(&t, &r, out, cap)) < 0) /* payload */
     goto out;
-  t.step = 1;
+  t.step = msg + 1;
 out:
   return hs_finish(hs, &t, rv, 1);
+}
+
+ssize_t ncgt_noise_write1(ncgt_hs *hs, const uint8_t e_priv[NCGT_KEY_LEN],
+                          const uint8_t *payload, size_t plen, uint8_t *out,
+                          size_t cap) {
+  return hs_write_message(hs, 0, e_priv, NULL, payload, plen, out, cap);
+}
+
+ssize_t ncgt_noise_read1(ncgt_hs *hs, const uint8_t *msg, size_t len,
+                         uint8_t *out, size_t cap) {
+  return hs_read_message(hs, 0, NULL, msg, len, out, cap);
 }
 
 ssize_t ncgt_noise_write2(ncgt_hs *hs, const uint8_t e_priv[NCGT_KEY_LEN],
                           const uint8_t psk[NCGT_KEY_LEN],
                           const uint8_t *payload, size_t plen, uint8_t *out,
                           size_t cap) {
-  ncgt_hs t = *hs;
-  ncgt_wr w;
-  ssize_t rv = NCGT_ERR_INVALID_STATE;
-  ncgt_wr_init(&w, out, cap);
-  if (t.initiator || t.step != 1)
-    goto out;
-  if ((rv = hs_write_e(&t, e_priv, &w)))        /* e */
-    goto out;
-  if ((rv = hs_mix_dh(&t, t.e_priv, t.re)))     /* ee */
-    goto out;
-  if ((rv = hs_mix_dh(&t, t.e_priv, t.rs)))     /* se */
-    goto out;
-  if ((rv = ss_mix_key_and_hash(&t, psk, NCGT_KEY_LEN))) /* psk */
-    goto out;
-  if ((rv = ss_encrypt_and_hash(&t, payload, plen, &w))) /* payload */
-    goto out;
-  t.step = 2;
-  rv = (ssize_t)w.off;
-out:
-  return hs_finish(hs, &t, rv, 0);
+  return hs_write_message(hs, 1, e_priv, psk, payload, plen, out, cap);
 }
 
 ssize_t ncgt_noise_read2(ncgt_hs *hs, const uint8_t psk[NCGT_KEY_LEN],
                          const uint8_t *msg, size_t len, uint8_t *out,
                          size_t cap) {
-  ncgt_hs t = *hs;
-  ncgt_rd r;
-  ssize_t rv = NCGT_ERR_INVALID_STATE;
-  ncgt_rd_init(&r, msg, len);
-  if (!t.initiator || t.step != 1)
-    goto out;
-  if ((rv = hs_read_e(&t, &r)))                 /* e */
-    goto out;
-  if ((rv = hs_mix_dh(&t, t.e_priv, t.re)))     /* ee */
-    goto out;
-  if ((rv = hs_mix_dh(&t, t.s_priv, t.re)))     /* se */
-    goto out;
-  if ((rv = ss_mix_key_and_hash(&t, psk, NCGT_KEY_LEN))) /* psk */
-    goto out;
-  if ((rv = hs_read_payload(&t, &r, out, cap)) < 0) /* payload */
-    goto out;
-  t.step = 2;
-out:
-  return hs_finish(hs, &t, rv, 1);
+  return hs_read_message(hs, 1, psk, msg, len, out, cap);
 }
 
 int ncgt_noise_split(const ncgt_hs *hs, uint8_t k1[NCGT_KEY_LEN],
