@@ -301,6 +301,49 @@ static void close_without_keys(void **state) {
   unpair(&tx, &rx);
 }
 
+/* The rekey switch of doc/handshake.md section 6, at this module's level:
+ * the sender switches keys between two frames and flips the key-phase
+ * bit; the receiver picks the key by that bit, so frames sealed before the
+ * switch and still in flight open with the old key and none is lost. */
+static void rekey_switch_by_key_phase(void **state) {
+  (void)state;
+  uint8_t k_old[NCGT_KEY_LEN] = {1}, k_new[NCGT_KEY_LEN] = {2};
+  uint8_t f[8][128];
+  ssize_t len[8];
+  ncgt_dirkey tx = {0}, rx[2] = {{0}, {0}};
+  assert_int_equal(ncgt_dirkey_set(&tx, NCGT_TRANSFORM_AES256GCM, k_old), 0);
+  assert_int_equal(ncgt_dirkey_set(&rx[0], NCGT_TRANSFORM_AES256GCM, k_old), 0);
+  int phase = 0;
+  for (int i = 0; i < 8; i++) {
+    if (i == 5) { /* switch: new key, counter 0, phase flips */
+      assert_int_equal(ncgt_dirkey_set(&tx, NCGT_TRANSFORM_AES256GCM, k_new), 0);
+      phase = 1;
+    }
+    dg_buf[0] = (uint8_t)i;
+    len[i] = ncgt_data_seal(&tx, phase ? NCGT_DATA_FLAG_KEY_PHASE : 0,
+                            NCGT_DATA_PROTO_IPV4, dg_buf, 30, 0, f[i],
+                            sizeof f[i]);
+    assert_true(len[i] > 0);
+  }
+  /* the receiver learns the new key (RESPONSE) while 0..4 are in flight */
+  assert_int_equal(ncgt_dirkey_set(&rx[1], NCGT_TRANSFORM_AES256GCM, k_new), 0);
+  for (int i = 0; i < 8; i++) {
+    ncgt_frame_data fd;
+    assert_int_equal(ncgt_data_decode(&fd, f[i], (size_t)len[i]), 0);
+    int p = fd.flags & NCGT_DATA_FLAG_KEY_PHASE;
+    assert_int_equal(ncgt_data_open(&rx[p], f[i], &fd, out_buf, FRAME_CAP), 0);
+    assert_int_equal(out_buf[0], i);
+    /* the wrong generation's key never opens it */
+    assert_int_equal(ncgt_data_open(&rx[!p], f[i], &fd, out_buf, FRAME_CAP),
+                     NCGT_ERR_DECRYPT);
+  }
+  assert_int_equal(rx[0].counter, 5);
+  assert_int_equal(rx[1].counter, 3);
+  ncgt_dirkey_clear(&tx);
+  ncgt_dirkey_clear(&rx[0]);
+  ncgt_dirkey_clear(&rx[1]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(round_trip_sizes),
@@ -311,6 +354,7 @@ int main(void) {
       cmocka_unit_test(usage_errors),
       cmocka_unit_test(close_seal_open_and_tamper),
       cmocka_unit_test(close_without_keys),
+      cmocka_unit_test(rekey_switch_by_key_phase),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
