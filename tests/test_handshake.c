@@ -370,6 +370,34 @@ static void longest_names_and_client_data(void **state) {
                    NCGT_ERR_INVALID_ARGUMENT);
 }
 
+/* Arbitrary key exchange data of every length: AUTH, never a crash. */
+static void garbage_key_exchange_data(void **state) {
+  (void)state;
+  ncgt_hs h;
+  ncgt_request_info info;
+  ncgt_response_info rinfo;
+  static uint8_t kx[NCGT_KX_MAX];
+  uint32_t x = 12345;
+  hsvec_fill(&V, 0);
+  for (size_t len = 1; len <= NCGT_KX_MAX; len += (len < 200 ? 1 : 37)) {
+    for (size_t i = 0; i < len; i++) {
+      x = x * 1103515245u + 12345u;
+      kx[i] = (uint8_t)(x >> 16);
+    }
+    ncgt_frame_request req = {.flags = 0, .transforms = NCGT_TRANSFORMS_ALL,
+                              .dest = V.dest, .kx = kx, .kxlen = len};
+    assert_int_equal(ncgt_request_open(&h, &req, V.server_static_priv, &info),
+                     NCGT_ERR_AUTH);
+    ncgt_hs hi, hr;
+    half_way(&hi, &hr, NCGT_TRANSFORMS_ALL);
+    ncgt_frame_response resp = {.flags = 0,
+                                .transform = NCGT_TRANSFORM_AES256GCM,
+                                .kx = kx, .kxlen = len};
+    assert_int_equal(ncgt_response_open(&hi, &resp, NULL, NCGT_TRANSFORMS_ALL,
+                                        &rinfo), NCGT_ERR_AUTH);
+  }
+}
+
 static void tai64n_layout_and_order(void **state) {
   (void)state;
   uint8_t t1[12], t2[12];
@@ -395,6 +423,7 @@ int main(void) {
       cmocka_unit_test(chosen_transform_outside_offer),
       cmocka_unit_test(out_of_order_and_bad_arguments),
       cmocka_unit_test(longest_names_and_client_data),
+      cmocka_unit_test(garbage_key_exchange_data),
       cmocka_unit_test(tai64n_layout_and_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
