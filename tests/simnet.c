@@ -63,6 +63,7 @@ struct sim_ep {
   sim_ep *next;   /* in its server's list or the sim's client list */
   sim_ep_info info;
   uint64_t tx_off, rx_off; /* deterministic stream positions */
+  int rx_sync;             /* rx_off is known (this tunnel) */
   int rec;
   uint8_t *recbuf;
   size_t reclen;
@@ -533,17 +534,31 @@ static void cb_close(ncgt_conn *c, void *ud) {
   ep->link = NULL;
 }
 
+/* Datagrams of the deterministic stream carry their stream offset in the
+ * first 8 bytes: within one tunnel they must arrive whole and in order;
+ * after a new tunnel the first one sets the position (loss across a
+ * broken tunnel is expected, reordering or damage never). */
 static int cb_dgram(ncgt_conn *c, uint8_t proto, const uint8_t *dg, size_t len,
                     void *ud) {
   sim_ep *ep = ud;
   (void)c;
   (void)proto;
-  for (size_t i = 0; i < len; i++)
-    if (dg[i] != stream_byte(ep->rx_off + i))
-      ep->info.rx_bad++;
-  ep->rx_off += len;
   ep->info.rx_bytes += len;
   ep->info.rx_dgrams++;
+  if (len < 8) {
+    ep->info.rx_bad += len;
+    return 0;
+  }
+  uint64_t off = 0;
+  for (int i = 7; i >= 0; i--)
+    off = off << 8 | dg[i];
+  if (ep->rx_sync && off != ep->rx_off)
+    ep->info.rx_bad += len;
+  for (size_t i = 8; i < len; i++)
+    if (dg[i] != stream_byte(off + i))
+      ep->info.rx_bad++;
+  ep->rx_sync = 1;
+  ep->rx_off = off + len;
   return 0;
 }
 
@@ -574,6 +589,7 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
     return;
   }
   ep->info.authorized++;
+  ep->rx_sync = 0;
   if (len > sizeof(ep->info.client_data))
     len = sizeof(ep->info.client_data);
   if (len)
@@ -1056,7 +1072,11 @@ int sim_ep_send_stream(sim_ep *ep, size_t len) {
   static uint8_t buf[NCGT_DATAGRAM_MAX];
   if (len > sizeof(buf))
     len = sizeof(buf);
-  for (size_t i = 0; i < len; i++)
+  if (len < 8)
+    len = 8;
+  for (int i = 0; i < 8; i++)
+    buf[i] = (uint8_t)(ep->tx_off >> (8 * i));
+  for (size_t i = 8; i < len; i++)
     buf[i] = stream_byte(ep->tx_off + i);
   int rv = ncgt_conn_send_datagram(ep->c, NCGT_DATA_PROTO_IPV4, buf, len,
                                    ep->net->now);

@@ -126,15 +126,16 @@ typedef struct sim_ep_info {
   ncgt_close_info last_ci;
   uint8_t client_data[512];
   size_t client_data_len;
-  uint64_t rx_bytes, rx_dgrams, rx_bad; /* rx_bad: bytes out of order */
+  uint64_t rx_bytes, rx_dgrams, rx_bad; /* rx_bad: damaged/out of order */
   uint64_t tx_bytes;
   char last_hop[NCGT_CLOSE_INFO_MAX + 1]; /* last open_transport target */
   unsigned opens;
 } sim_ep_info;
 const sim_ep_info *sim_ep_get_info(const sim_ep *ep);
-/* Sends `len` bytes of the deterministic stream (continuing where the
- * last call stopped) as one datagram; the receiving ep checks each byte
- * against the same stream. Returns ncgt_conn_send_datagram's status. */
+/* Sends `len` (>= 8) bytes of the deterministic stream (continuing where
+ * the last call stopped) as one datagram that starts with its stream
+ * offset; the receiving ep checks each byte, and that datagrams of one
+ * tunnel are contiguous and in order. Returns the send's status. */
 int sim_ep_send_stream(sim_ep *ep, size_t len);
 /* Bytes queued on the ep's transport, not yet delivered. */
 size_t sim_ep_backlog(const sim_ep *ep);

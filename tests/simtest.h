@@ -27,18 +27,23 @@ static const char *const w_users[W_USERS] = {"alice", "bob",  "carol",
                                              "grace", "heidi"};
 
 /* A server "S" whose identity "S" knows every user of w_users. */
-static inline void w_init(world *w, uint64_t seed, const sim_opts *o) {
+static inline void w_init_srv(world *w, uint64_t seed, const sim_opts *o,
+                              const ncgt_server_settings *ss) {
   memset(w, 0, sizeof(*w));
   w->s = sim_new(seed, o);
   sim_keypair(1, w->spriv, w->spub);
   for (int i = 0; i < W_USERS; i++)
     sim_keypair(100 + (uint64_t)i, w->upriv[i], w->upub[i]);
-  w->srv = sim_add_server(w->s, "S", NULL);
+  w->srv = sim_add_server(w->s, "S", ss);
   assert_int_equal(sim_server_add_identity(w->srv, "S", w->spriv), 0);
   for (int i = 0; i < W_USERS; i++)
     sim_server_add_user(w->srv, w_users[i], w->upub[i], NULL);
   w->path[0] = "S";
   w->npath = 1;
+}
+
+static inline void w_init(world *w, uint64_t seed, const sim_opts *o) {
+  w_init_srv(w, seed, o, NULL);
 }
 
 static inline ncgt_client_settings w_settings(world *w, int user) {
