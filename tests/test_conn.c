@@ -24,7 +24,7 @@ static void exchange(world *w, sim_ep *a, sim_ep *b, int n, size_t size) {
   uint64_t before = sim_ep_get_info(b)->rx_bytes;
   uint64_t sent = 0;
   for (int i = 0; i < n; i++) {
-    size_t len = 1 + (size_t)(sim_rand(w->s) % size);
+    size_t len = 8 + (size_t)(sim_rand(w->s) % size); /* >= 8: offset */
     assert_int_equal(sim_ep_send_stream(a, len), 0);
     sent += len;
     sim_step(w->s);
