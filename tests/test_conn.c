@@ -286,6 +286,16 @@ static void redirect_hook(sim_server *ss, const char *user, ncgt_authz *out,
   snprintf(out->redirect, sizeof(out->redirect), "%s", "S2:4433");
 }
 
+static void redirect_back_hook(sim_server *ss, const char *user,
+                               ncgt_authz *out, void *arg) {
+  (void)ss;
+  (void)user;
+  (void)arg;
+  out->accept = 0;
+  out->close_status = NCGT_CLOSE_REDIRECT;
+  snprintf(out->redirect, sizeof(out->redirect), "%s", "S");
+}
+
 static void redirect_followed(void **st) {
   (void)st;
   world w;
@@ -302,6 +312,20 @@ static void redirect_followed(void **st) {
   assert_int_equal(in->last_ci.status, NCGT_CLOSE_REDIRECT);
   assert_string_equal(in->last_ci.info, "S2:4433");
   assert_int_equal(sim_server_authorized(s2), 1);
+  w_done(&w);
+  /* Two servers redirecting to each other: followed at once three
+   * times, then with backoff. */
+  w_init(&w, 18, NULL);
+  sim_server_set_authz_hook(w.srv, redirect_hook, NULL);
+  s2 = sim_add_server(w.s, "S2:4433", NULL);
+  assert_int_equal(sim_server_add_identity(s2, "*", w.spriv), 0);
+  sim_server_set_authz_hook(s2, redirect_back_hook, NULL);
+  c = w_client(&w, 0);
+  sim_run_for(w.s, T_S(10));
+  in = sim_ep_get_info(c);
+  assert_true(in->opens >= 5);
+  assert_true(in->opens <= 8);
+  assert_int_equal(in->authorized, 0);
   w_done(&w);
 }
 
