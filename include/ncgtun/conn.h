@@ -1,0 +1,339 @@
+/*
+ * Tunnel endpoints and relays: the patent's state machines (EP 0 838 930
+ * Fig. 11 initiator, Fig. 12 tunnel server, Fig. 13 tunnel relay) as
+ * sans-I/O objects a host program drives.
+ *
+ * The host owns the TCP connections. It feeds received bytes in
+ * (ncgt_conn_recv), tells the object about transport events
+ * (ncgt_conn_transport_connected / _transport_error), passes the current
+ * monotonic time on every call, and wakes the object at
+ * ncgt_conn_get_expiry() by calling ncgt_conn_handle_expiry(). The object
+ * calls back to send bytes, open or close the transport, deliver
+ * datagrams, report state changes and log. Bytes handed to a callback are
+ * valid only during that callback: the host copies what it keeps.
+ *
+ * Callbacks must not call back into the same object, except
+ * ncgt_conn_state() and the getters.
+ */
+#ifndef NCGTUN_CONN_H
+#define NCGTUN_CONN_H
+
+#include <ncgtun/frame.h>
+#include <ncgtun/ncgtun.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ncgt_conn ncgt_conn;     /* one tunnel endpoint, either role */
+typedef struct ncgt_server ncgt_server; /* identities + session table */
+typedef struct ncgt_relay ncgt_relay;   /* relay node: policy + pools */
+typedef struct ncgt_rsess ncgt_rsess;   /* one tunnel passing a relay */
+
+/* States, named after the patent's figures. */
+typedef enum ncgt_state {
+  /* Fig. 11, initiator */
+  NCGT_ST_IDLE = 0,        /* 194 */
+  NCGT_ST_TCP_OPEN,        /* 195 */
+  NCGT_ST_SEND_RELAY,      /* 197 */
+  NCGT_ST_CONNECT,         /* 199 */
+  NCGT_ST_RESPONSE_WAIT,   /* 201 */
+  NCGT_ST_AUTHORIZED,      /* 203 (initiator), 225 (server) */
+  NCGT_ST_RECONNECT,       /* 212 */
+  NCGT_ST_CLOSE,           /* 206 (initiator), 228 (server) */
+  NCGT_ST_DYING,           /* 208, 230, 244 */
+  NCGT_ST_DEAD,            /* 210, 232, 246 */
+  /* Fig. 12, tunnel server */
+  NCGT_ST_ACCEPT_WAIT,     /* 217, 235 */
+  NCGT_ST_RECEIVE_RELAY,   /* 219, 237 */
+  NCGT_ST_CONNECT_WAIT,    /* 221 */
+  /* Fig. 13, tunnel relay */
+  NCGT_ST_FORWARD_CONNECT, /* 240 */
+  NCGT_ST_FORWARD,         /* 242 */
+  NCGT_ST_COUNT_
+} ncgt_state;
+
+NCGT_EXTERN const char *ncgt_state_name(ncgt_state st); /* "AUTHORIZED" */
+
+/* Why a tunnel ended: what a host logs and acts on. */
+typedef struct ncgt_close_info {
+  uint16_t status;       /* ncgt_close_status */
+  int remote;            /* 1: peer sent CLOSE; 0: decided here */
+  int authenticated;     /* the CLOSE carried a valid digest */
+  uint32_t retry_after;  /* seconds, SERVER_FULL */
+  char info[NCGT_CLOSE_INFO_MAX + 1]; /* REDIRECT target "host:port" */
+  int error;             /* local cause as ncgt_status, 0 if none */
+} ncgt_close_info;
+
+/* Traffic counters of one endpoint. */
+typedef struct ncgt_conn_stats {
+  uint64_t frames_sent, frames_recv;
+  uint64_t bytes_sent, bytes_recv;         /* transport bytes */
+  uint64_t datagrams_sent, datagrams_recv;
+  uint64_t keepalives_sent, keepalives_recv;
+  uint64_t rekeys;                          /* completed in-band rekeys */
+  uint64_t reconnects;
+} ncgt_conn_stats;
+
+#define NCGT_CONN_CALLBACKS_V1 1u
+typedef struct ncgt_conn_callbacks {
+  uint32_t version; /* NCGT_CONN_CALLBACKS_V1 */
+  /* Required. Write bytes to the transport; the host takes them all
+   * (sends or queues). Non-zero = callback failure. */
+  int (*send)(ncgt_conn *c, const uint8_t *data, size_t len, void *user_data);
+  /* Required for the initiator. Open a transport to `next_hop` (a node
+   * name from the path, or a redirect target "host:port"), then call
+   * ncgt_conn_transport_connected() or ncgt_conn_transport_error(). */
+  int (*open_transport)(ncgt_conn *c, const char *next_hop, void *user_data);
+  /* Required. Close the transport (the object is Dying). */
+  void (*close_transport)(ncgt_conn *c, void *user_data);
+  /* Required. A datagram came out of the tunnel. */
+  int (*recv_datagram)(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
+                       size_t len, void *user_data);
+  /* Required. Cryptographically secure random bytes. */
+  int (*rand)(uint8_t *buf, size_t len, void *user_data);
+  /* Required for the initiator: wall-clock time, ns since the Unix
+   * epoch, for the handshake's anti-replay timestamp (TAI64N). */
+  uint64_t (*wallclock)(void *user_data);
+  /* Optional. Every state change, after it happened. */
+  void (*state_changed)(ncgt_conn *c, ncgt_state from, ncgt_state to,
+                        void *user_data);
+  /* Optional. The tunnel is authorised (initiator: with the client data
+   * from RESPONSE, Fig. 23; server: client_data is NULL). Also called
+   * after each completed rekey with `rekey` = 1. */
+  void (*authorized)(ncgt_conn *c, const uint8_t *client_data, size_t len,
+                     int rekey, void *user_data);
+  /* Optional. The tunnel ended (before the transport is closed). */
+  void (*closed)(ncgt_conn *c, const ncgt_close_info *ci, void *user_data);
+  /* Optional. */
+  ncgt_log_cb log;
+} ncgt_conn_callbacks;
+
+/* Timers and limits shared by both roles; zero means "default". */
+typedef struct ncgt_timers {
+  ncgt_tstamp handshake_timeout;  /* any waiting state (default 10 s) */
+  ncgt_tstamp keepalive_interval; /* send keepalive when idle (15 s) */
+  ncgt_tstamp dead_peer_timeout;  /* nothing received for this long (60 s) */
+  ncgt_tstamp rekey_after;        /* initiator rekeys after (120 s) */
+  uint64_t rekey_after_frames;    /* ... or this many frames (2^32) */
+  ncgt_tstamp reconnect_min;      /* Dead -> Idle first delay (1 s) */
+  ncgt_tstamp reconnect_max;      /* backoff cap (60 s), with jitter */
+} ncgt_timers;
+
+#define NCGT_CLIENT_SETTINGS_V1 1u
+typedef struct ncgt_client_settings {
+  uint32_t version;            /* NCGT_CLIENT_SETTINGS_V1 */
+  const char *origin;          /* this node's name (RELAY field 106) */
+  const char *const *path;     /* relays in order, then the server name */
+  size_t npath;                /* 1..NCGT_PATH_MAX */
+  const char *dest;            /* server identity (REQUEST 128); NULL =
+                                  path[npath-1] */
+  const char *user;            /* user name (REQUEST 126) */
+  uint8_t private_key[32];     /* user's static X25519 key */
+  uint8_t server_public_key[32];
+  uint8_t psk[32];             /* used when has_psk */
+  int has_psk;
+  uint16_t transforms;         /* offered; 0 = NCGT_TRANSFORMS_ALL */
+  size_t max_frame;            /* 0 = NCGT_FRAME_MAX_DEFAULT */
+  int auto_reconnect;          /* Dead -> Idle -> TCP Open by itself */
+  ncgt_timers timers;
+} ncgt_client_settings;
+
+/* Creates an initiator in IDLE. Copies everything it needs from `s`. */
+NCGT_EXTERN NCGT_WUR int ncgt_conn_client_new(ncgt_conn **pc,
+                                              const ncgt_client_settings *s,
+                                              const ncgt_conn_callbacks *cb,
+                                              void *user_data);
+/* Frees; wipes keys. NULL is fine. Does not call callbacks. */
+NCGT_EXTERN void ncgt_conn_del(ncgt_conn *c);
+
+/* Initiator: the user asked for the tunnel (Idle -> TCP Open, calls
+ * open_transport). */
+NCGT_EXTERN NCGT_WUR int ncgt_conn_start(ncgt_conn *c, ncgt_tstamp ts);
+/* The transport is up (initiator: TCP Open -> Send Relay -> Connect ->
+ * Response Wait, sending RELAY and REQUEST). */
+NCGT_EXTERN NCGT_WUR int ncgt_conn_transport_connected(ncgt_conn *c,
+                                                       ncgt_tstamp ts);
+/* The transport failed or the peer closed it (Network Error -> Dying ->
+ * Dead). */
+NCGT_EXTERN int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts);
+/* Bytes received from the transport, split anywhere. Returns 0 or a
+ * negative status; on a protocol or integrity failure the object has
+ * already sent CLOSE and moved to Dying/Dead. */
+NCGT_EXTERN int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
+                               ncgt_tstamp ts);
+/* Seal and send one datagram (AUTHORIZED only). proto: NCGT_DATA_PROTO_* */
+NCGT_EXTERN NCGT_WUR int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto,
+                                                 const uint8_t *dg,
+                                                 size_t len, ncgt_tstamp ts);
+/* The user's End Session (Fig. 11 204 / Fig. 12 226): CLOSE with status
+ * (END_SESSION, SHUTTING_DOWN, ...), then Dying. */
+NCGT_EXTERN int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts);
+/* Next time the object needs ncgt_conn_handle_expiry; NCGT_TSTAMP_MAX if
+ * none. */
+NCGT_EXTERN ncgt_tstamp ncgt_conn_get_expiry(const ncgt_conn *c);
+NCGT_EXTERN int ncgt_conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts);
+
+NCGT_EXTERN ncgt_state ncgt_conn_state(const ncgt_conn *c);
+/* Authenticated user name (server side) or configured user; "" if none */
+NCGT_EXTERN const char *ncgt_conn_user(const ncgt_conn *c);
+/* The transform in use, 0 before AUTHORIZED. */
+NCGT_EXTERN unsigned ncgt_conn_transform(const ncgt_conn *c);
+NCGT_EXTERN void ncgt_conn_get_stats(const ncgt_conn *c, ncgt_conn_stats *st);
+/* The close info of a conn in DYING/DEAD, else NULL. */
+NCGT_EXTERN const ncgt_close_info *ncgt_conn_close_info(const ncgt_conn *c);
+NCGT_EXTERN void *ncgt_conn_get_user_data(const ncgt_conn *c);
+
+/* ---------------------------------------------------------------------
+ * Tunnel server (Fig. 12): server identities selected by the REQUEST's
+ * destination name, authorisation by the host, and the session table
+ * (one live tunnel per user: a second one replaces the first).
+ * --------------------------------------------------------------------- */
+
+/* Host's answer to an authorisation request. */
+typedef struct ncgt_authz {
+  int accept;                 /* 0: refuse with `close_status` */
+  uint16_t close_status;      /* default AUTH_FAILED; SERVER_FULL,
+                                 REDIRECT are useful too */
+  uint32_t retry_after;       /* SERVER_FULL */
+  char redirect[NCGT_CLOSE_INFO_MAX + 1]; /* REDIRECT "host:port" */
+  uint8_t psk[32];            /* the user's pre-shared key if has_psk */
+  int has_psk;
+  uint8_t client_data[512];   /* DHCP options for the client (Fig. 23) */
+  size_t client_data_len;
+  uint32_t key_lifetime;      /* seconds; 0 = default */
+} ncgt_authz;
+
+#define NCGT_SERVER_CALLBACKS_V1 1u
+typedef struct ncgt_server_callbacks {
+  uint32_t version; /* NCGT_SERVER_CALLBACKS_V1 */
+  /* Required. Fig. 12 step 223: may `user` holding static key `pub`
+   * connect to identity `dest`? Fill *out. Called with the REQUEST's
+   * claims decrypted but before the initiator has proven the PSK; the
+   * handshake still fails if the key or PSK do not match. */
+  int (*authorize)(ncgt_server *srv, ncgt_conn *c, const char *dest,
+                   const char *user, const uint8_t pub[32], ncgt_authz *out,
+                   void *user_data);
+  /* Optional. */
+  ncgt_log_cb log;
+} ncgt_server_callbacks;
+
+#define NCGT_SERVER_SETTINGS_V1 1u
+typedef struct ncgt_server_settings {
+  uint32_t version;     /* NCGT_SERVER_SETTINGS_V1 */
+  uint16_t transforms;  /* acceptable, in preference AES-GCM first;
+                           0 = all */
+  size_t max_frame;     /* 0 = default */
+  size_t max_sessions;  /* beyond: CLOSE SERVER_FULL; 0 = unlimited */
+  uint32_t retry_after; /* seconds suggested when full (default 30) */
+  ncgt_timers timers;
+} ncgt_server_settings;
+
+NCGT_EXTERN NCGT_WUR int ncgt_server_new(ncgt_server **ps,
+                                         const ncgt_server_settings *s,
+                                         const ncgt_server_callbacks *cb,
+                                         void *user_data);
+NCGT_EXTERN void ncgt_server_del(ncgt_server *s); /* conns must be gone */
+/* A server identity: its node name (matched against REQUEST's dest; "*"
+ * matches any) and static private key. Several make virtual servers. */
+NCGT_EXTERN NCGT_WUR int ncgt_server_add_identity(ncgt_server *s,
+                                                  const char *name,
+                                                  const uint8_t priv[32]);
+/* A TCP connection was accepted: a new server-side conn in Receive Relay
+ * (Accept Wait 217 is the host's listen()). */
+NCGT_EXTERN NCGT_WUR int ncgt_server_accept(ncgt_server *s, ncgt_conn **pc,
+                                            const ncgt_conn_callbacks *cb,
+                                            void *user_data, ncgt_tstamp ts);
+/* The live authorised conn of `user`, or NULL. */
+NCGT_EXTERN ncgt_conn *ncgt_server_find_user(ncgt_server *s, const char *user);
+/* CLOSE with `status` to every conn of `user` (e.g. removed on reload). */
+NCGT_EXTERN int ncgt_server_close_user(ncgt_server *s, const char *user,
+                                       uint16_t status, ncgt_tstamp ts);
+/* CLOSE SHUTTING_DOWN to every conn. */
+NCGT_EXTERN int ncgt_server_shutdown(ncgt_server *s, ncgt_tstamp ts);
+NCGT_EXTERN size_t ncgt_server_session_count(const ncgt_server *s);
+
+/* ---------------------------------------------------------------------
+ * Tunnel relay (Fig. 13). Reads RELAY, finds its own name in the path,
+ * chooses the forwarding address (the next name; or, for a configured
+ * pool, the live member with the fewest active tunnels, skipping members
+ * that failed recently), connects, forwards RELAY, then forwards frames
+ * both ways without being able to read them. Never an open proxy: a next
+ * hop must be allowed by configuration.
+ * --------------------------------------------------------------------- */
+
+typedef enum ncgt_side {
+  NCGT_SIDE_IN = 0,  /* towards the initiator (accepted connection) */
+  NCGT_SIDE_OUT = 1, /* towards the server (connection we opened) */
+} ncgt_side;
+
+#define NCGT_RELAY_CALLBACKS_V1 1u
+typedef struct ncgt_relay_callbacks {
+  uint32_t version; /* NCGT_RELAY_CALLBACKS_V1 */
+  /* Required. Open the out-side transport to `next_hop`, then call
+   * ncgt_rsess_connected() or ncgt_rsess_connect_failed(). */
+  int (*connect)(ncgt_rsess *rs, const char *next_hop, void *sess_user_data);
+  /* Required. Write bytes to one side. */
+  int (*send)(ncgt_rsess *rs, ncgt_side side, const uint8_t *data, size_t len,
+              void *sess_user_data);
+  /* Required. Close one side's transport. */
+  void (*close)(ncgt_rsess *rs, ncgt_side side, void *sess_user_data);
+  /* Optional. */
+  void (*state_changed)(ncgt_rsess *rs, ncgt_state from, ncgt_state to,
+                        void *sess_user_data);
+  ncgt_log_cb log; /* optional; gets the relay's user_data */
+} ncgt_relay_callbacks;
+
+#define NCGT_RELAY_SETTINGS_V1 1u
+typedef struct ncgt_relay_settings {
+  uint32_t version;        /* NCGT_RELAY_SETTINGS_V1 */
+  const char *name;        /* this relay's node name in paths */
+  size_t max_frame;        /* 0 = default */
+  ncgt_tstamp relay_timeout;   /* wait for RELAY (default 10 s) */
+  ncgt_tstamp connect_timeout; /* Forward Connect (default 10 s) */
+  ncgt_tstamp fail_holdoff;    /* skip a failed pool member (30 s) */
+} ncgt_relay_settings;
+
+NCGT_EXTERN NCGT_WUR int ncgt_relay_new(ncgt_relay **pr,
+                                        const ncgt_relay_settings *s,
+                                        const ncgt_relay_callbacks *cb,
+                                        void *user_data);
+NCGT_EXTERN void ncgt_relay_del(ncgt_relay *r); /* sessions must be gone */
+/* Allows `next_hop` as a forwarding address. */
+NCGT_EXTERN NCGT_WUR int ncgt_relay_allow(ncgt_relay *r, const char *next_hop);
+/* Makes `pool` a name that stands for several servers; adds `member`
+ * (an allowed forwarding address). */
+NCGT_EXTERN NCGT_WUR int ncgt_relay_add_pool_member(ncgt_relay *r,
+                                                    const char *pool,
+                                                    const char *member);
+/* Active tunnels through a forwarding address (pool member or plain). */
+NCGT_EXTERN size_t ncgt_relay_member_load(const ncgt_relay *r,
+                                          const char *member);
+
+/* An in-side TCP connection was accepted: a session in Receive Relay. */
+NCGT_EXTERN NCGT_WUR int ncgt_relay_accept(ncgt_relay *r, ncgt_rsess **prs,
+                                           void *sess_user_data,
+                                           ncgt_tstamp ts);
+NCGT_EXTERN int ncgt_rsess_recv(ncgt_rsess *rs, ncgt_side side,
+                                const uint8_t *data, size_t len,
+                                ncgt_tstamp ts);
+NCGT_EXTERN int ncgt_rsess_connected(ncgt_rsess *rs, ncgt_tstamp ts);
+/* Forward connect failed: marks the member failed and tries another pool
+ * member, or sends CLOSE UNREACHABLE in and dies. */
+NCGT_EXTERN int ncgt_rsess_connect_failed(ncgt_rsess *rs, ncgt_tstamp ts);
+NCGT_EXTERN int ncgt_rsess_transport_error(ncgt_rsess *rs, ncgt_side side,
+                                           ncgt_tstamp ts);
+NCGT_EXTERN ncgt_tstamp ncgt_rsess_get_expiry(const ncgt_rsess *rs);
+NCGT_EXTERN int ncgt_rsess_handle_expiry(ncgt_rsess *rs, ncgt_tstamp ts);
+NCGT_EXTERN ncgt_state ncgt_rsess_state(const ncgt_rsess *rs);
+/* The forwarding address chosen (valid from Forward Connect on). */
+NCGT_EXTERN const char *ncgt_rsess_next_hop(const ncgt_rsess *rs);
+/* Why it ended (DYING/DEAD), else NULL. */
+NCGT_EXTERN const ncgt_close_info *ncgt_rsess_close_info(const ncgt_rsess *rs);
+NCGT_EXTERN void ncgt_rsess_del(ncgt_rsess *rs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NCGTUN_CONN_H */
