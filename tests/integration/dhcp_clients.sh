@@ -87,16 +87,17 @@ check_config() {
 check_capture() {
   local pcap=$tmp/$name.pcap bad replies
   # Everything the emulators sent comes from the reserved MAC.
-  bad=$(tshark -r "$pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+  bad=$(tshark -n -r "$pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
     -Y "eth.src == $SERVER_MAC && (_ws.malformed || _ws.expert.severity >= 6291456)" \
     2>"$tmp/$name/tshark.err")
   [ $? = 0 ] || fail "tshark: $(cat "$tmp/$name/tshark.err")"
   [ -z "$bad" ] || fail "tshark flags frames: $bad"
-  replies=$(tshark -r "$pcap" -Y "eth.src == $SERVER_MAC && (dhcp || arp)" 2>/dev/null | wc -l)
+  tshark -n -r "$pcap" -Y "eth.src == $SERVER_MAC && (dhcp || arp)" \
+    -T fields -e _ws.col.Info >"$tmp/$name/replies" 2>/dev/null
+  replies=$(wc -l <"$tmp/$name/replies")
   [ "$replies" -ge 3 ] || fail "only $replies emulator replies in the capture"
-  echo "  tshark: $replies emulator replies, none malformed"
-  tshark -r "$pcap" -Y "dhcp" -T fields -e eth.src -e dhcp.option.dhcp 2>/dev/null |
-    sed 's/^/  dhcp: /'
+  echo "  tshark: $replies emulator replies, none malformed:"
+  sed 's/^/    /' "$tmp/$name/replies"
 }
 
 check_stats() {
@@ -122,9 +123,11 @@ run_client() { # name, client command...
     ip -n "$ns" link show ncgt0 2>/dev/null | grep -q UP && break
     sleep 0.1
   done
+  local t0=$SECONDS
   if ! in_sandbox "$@" >"$tmp/$name/client.log" 2>&1; then
     fail "client exited non-zero"; sed 's/^/  | /' "$tmp/$name/client.log" | tail -20
   fi
+  echo "  $name configured the link in $((SECONDS - t0)) s"
   check_config
   kill -TERM "$adapter_pid"; wait "$adapter_pid"; adapter_pid=
   check_stats
