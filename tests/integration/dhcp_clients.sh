@@ -38,7 +38,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 
 failures=0
 fail() { echo "FAIL [$name]: $*"; failures=$((failures + 1)); }
