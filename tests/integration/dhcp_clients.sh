@@ -127,21 +127,29 @@ check_stats() {
   echo "  adapter: $(grep -E '^(dhcp_|arp_|drop_arp_probe)' "$stats" | tr '\n' ' ')"
 }
 
-run_client() { # name, client command...
+# A fresh namespace $ns for run $name with tap_adapter on ncgt0 (up).
+start_adapter() { # name, extra tap_adapter arguments...
   name=$1; shift
   ns=ncgt-dhcp-$$-$name
   namespaces+=("$ns")
   mkdir -p "$tmp/$name"
   echo "== $name =="
-  ip netns add "$ns" || { fail "netns"; return; }
+  ip netns add "$ns" || { fail "netns"; return 1; }
   ip -n "$ns" link set lo up
-  ip netns exec "$ns" "$prog" ncgt0 30 "$tmp/$name.pcap" \
+  ip netns exec "$ns" "$prog" ncgt0 30 "$tmp/$name.pcap" "$@" \
     >"$tmp/$name.stats" 2>"$tmp/$name.log" &
   adapter_pid=$!
   for _ in $(seq 50); do
-    ip -n "$ns" link show ncgt0 2>/dev/null | grep -q UP && break
+    ip -n "$ns" link show ncgt0 2>/dev/null | grep -q UP && return 0
     sleep 0.1
   done
+  fail "TAP did not come up: $(cat "$tmp/$name.log")"
+  return 1
+}
+
+run_client() { # name, client command...
+  start_adapter "$1" || return
+  shift
   local t0=$SECONDS
   if ! in_sandbox "$@" >"$tmp/$name/client.log" 2>&1; then
     fail "client exited non-zero"; sed 's/^/  | /' "$tmp/$name/client.log" | tail -20
@@ -171,19 +179,7 @@ run_client dhcpcd timeout 25 dhcpcd -4 -1 -p -B -t 20 ncgt0
 # spoofed one from 10.77.0.3: the kernel must resolve 10.77.0.2 to the
 # reserved client MAC and answer it, and never see the spoofed one.
 run_server() {
-  name=server
-  ns=ncgt-dhcp-$$-$name
-  namespaces+=("$ns")
-  mkdir -p "$tmp/$name"
-  echo "== server role =="
-  ip netns add "$ns" || { fail "netns"; return; }
-  ip netns exec "$ns" "$prog" ncgt0 30 "$tmp/$name.pcap" server \
-    >"$tmp/$name.stats" 2>"$tmp/$name.log" &
-  adapter_pid=$!
-  for _ in $(seq 50); do
-    ip -n "$ns" link show ncgt0 2>/dev/null | grep -q UP && break
-    sleep 0.1
-  done
+  start_adapter server server || return
   ip -n "$ns" addr add 10.77.0.1/24 dev ncgt0
   local neigh=
   for _ in $(seq 40); do
