@@ -524,9 +524,16 @@ static int link_pump(sim_link *l, int from) {
 
 /* ------------------------------------------------------ conn callbacks */
 
+/* A host callback that fails now and then (sim_opts.cbfail_permille). */
+static int cb_fails(sim *s) {
+  return s->o.cbfail_permille && rnd(s, 1000) < s->o.cbfail_permille;
+}
+
 static int cb_send(ncgt_conn *c, const uint8_t *data, size_t len, void *ud) {
   sim_ep *ep = ud;
   (void)c;
+  if (cb_fails(ep->net))
+    return -1;
   if (ep->rec) {
     ep->recbuf = realloc(ep->recbuf, ep->reclen + len);
     if (!ep->recbuf)
@@ -542,6 +549,8 @@ static int cb_send(ncgt_conn *c, const uint8_t *data, size_t len, void *ud) {
 static int cb_open(ncgt_conn *c, const char *next_hop, void *ud) {
   sim_ep *ep = ud;
   (void)c;
+  if (cb_fails(ep->net))
+    return -1;
   ep->info.opens++;
   snprintf(ep->info.last_hop, sizeof(ep->info.last_hop), "%s", next_hop);
   ep->link = link_new(ep->net, next_hop, OWN_EP, ep);
@@ -581,11 +590,13 @@ static int cb_dgram(ncgt_conn *c, uint8_t proto, const uint8_t *dg, size_t len,
   ep->info.rx_bad += stream_diff(dg + 8, off + 8, len - 8);
   ep->rx_sync = 1;
   ep->rx_off = off + len;
-  return 0;
+  return cb_fails(ep->net) ? -1 : 0;
 }
 
 static int cb_rand(uint8_t *buf, size_t len, void *ud) {
   sim_ep *ep = ud;
+  if (cb_fails(ep->net))
+    return -1;
   for (size_t i = 0; i < len; i++)
     buf[i] = (uint8_t)sim_rand(ep->net);
   return 0;
@@ -749,6 +760,10 @@ static listener *add_listener(sim *s, const char *name) {
 void sim_set_faults(sim *s, unsigned fault_permille, unsigned slow_permille) {
   s->o.fault_permille = fault_permille;
   s->o.slow_permille = slow_permille;
+}
+
+void sim_set_cbfail(sim *s, unsigned permille) {
+  s->o.cbfail_permille = permille;
 }
 
 void sim_blackhole(sim *s, const char *name, int on) {
@@ -932,6 +947,8 @@ static int rly_connect(ncgt_rsess *rs, const char *hop, void *ud) {
   sim_rs *r = ud;
   (void)rs;
   sim_relay *sr = r->sr;
+  if (cb_fails(sr->net))
+    return -1;
   for (size_t i = 0; i < 16; i++) {
     if (sr->fwd[i].hop[0] == '\0')
       snprintf(sr->fwd[i].hop, sizeof(sr->fwd[i].hop), "%s", hop);
@@ -948,6 +965,8 @@ static int rly_send(ncgt_rsess *rs, ncgt_side side, const uint8_t *data,
                     size_t len, void *ud) {
   sim_rs *r = ud;
   (void)rs;
+  if (cb_fails(r->sr->net))
+    return -1;
   sim_link *l = side == NCGT_SIDE_IN ? r->in : r->out;
   if (l)
     link_write(l, side == NCGT_SIDE_IN ? 1 : 0, data, len);
