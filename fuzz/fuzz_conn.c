@@ -48,8 +48,8 @@ static void cb_close(ncgt_conn *c, void *ud) {
   h->transport = 0;
 }
 
-static int cb_dgram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
-                    size_t len, void *ud) {
+static int cb_dgram(ncgt_conn *c, uint8_t proto, const uint8_t *dg, size_t len,
+                    void *ud) {
   harness *h = ud;
   (void)c;
   (void)proto;
@@ -129,8 +129,16 @@ static const ncgt_conn_callbacks cbs = {
     .state_changed = cb_state,
 };
 
-enum { OP_BYTES, OP_TIMER, OP_CONNECTED, OP_ERROR, OP_SEND, OP_CLOSE,
-       OP_START, OP_COUNT_ };
+enum {
+  OP_BYTES,
+  OP_TIMER,
+  OP_CONNECTED,
+  OP_ERROR,
+  OP_SEND,
+  OP_CLOSE,
+  OP_START,
+  OP_COUNT_
+};
 
 static void step(harness *h, uint8_t op, const uint8_t *p, size_t n) {
   ncgt_conn *c = h->c;

@@ -36,8 +36,8 @@ static int cb_connect(ncgt_rsess *rs, const char *hop, void *ud) {
   return fuzz_in_fail(h->in) ? -1 : 0;
 }
 
-static int cb_send(ncgt_rsess *rs, ncgt_side side, const uint8_t *d,
-                   size_t len, void *ud) {
+static int cb_send(ncgt_rsess *rs, ncgt_side side, const uint8_t *d, size_t len,
+                   void *ud) {
   harness *h = ud;
   ncgt_frame_hdr hdr;
   (void)side;
@@ -54,15 +54,21 @@ static void cb_close(ncgt_rsess *rs, ncgt_side side, void *ud) {
     h->connecting = 0;
 }
 
-static void cb_state(ncgt_rsess *rs, ncgt_state from, ncgt_state to,
-                     void *ud) {
+static void cb_state(ncgt_rsess *rs, ncgt_state from, ncgt_state to, void *ud) {
   (void)rs;
   (void)ud;
   FUZZ_CHECK(from != to && legal(to));
 }
 
-enum { OP_IN, OP_OUT, OP_CONNECTED, OP_CONNECT_FAILED, OP_ERROR, OP_TIMER,
-       OP_COUNT_ };
+enum {
+  OP_IN,
+  OP_OUT,
+  OP_CONNECTED,
+  OP_CONNECT_FAILED,
+  OP_ERROR,
+  OP_TIMER,
+  OP_COUNT_
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_in in;
@@ -105,9 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       break;
     case OP_ERROR:
-      (void)ncgt_rsess_transport_error(rs, n && (p[0] & 1) ? NCGT_SIDE_OUT
-                                                          : NCGT_SIDE_IN,
-                                       h.now);
+      (void)ncgt_rsess_transport_error(
+          rs, n && (p[0] & 1) ? NCGT_SIDE_OUT : NCGT_SIDE_IN, h.now);
       break;
     case OP_TIMER:
       if (ncgt_rsess_get_expiry(rs) <= h.now)

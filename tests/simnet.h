@@ -52,13 +52,13 @@ typedef struct sim_fault {
 } sim_fault;
 
 typedef struct sim_opts {
-  size_t max_chunk;       /* largest piece delivered at once (0: 1 MiB) */
-  unsigned fault_permille; /* random fault per link direction, per mille */
-  unsigned slow_permille;  /* link direction delivering <= 7 bytes a step */
-  ncgt_tstamp tick;        /* time per busy step (0: 1 ms) */
+  size_t max_chunk;         /* largest piece delivered at once (0: 1 MiB) */
+  unsigned fault_permille;  /* random fault per link direction, per mille */
+  unsigned slow_permille;   /* link direction delivering <= 7 bytes a step */
+  ncgt_tstamp tick;         /* time per busy step (0: 1 ms) */
   unsigned cbfail_permille; /* host callbacks (send, open, connect, rand,
                                recv_datagram) fail at random */
-  int verbose;             /* print library log lines */
+  int verbose;              /* print library log lines */
 } sim_opts;
 
 sim *sim_new(uint64_t seed, const sim_opts *o);

@@ -60,8 +60,8 @@ typedef struct pump {
 
 static void pump_one(sim_ep *e, size_t size, uint64_t limit) {
   uint64_t sent = sim_ep_get_info(e)->tx_bytes;
-  if (ncgt_conn_state(sim_ep_conn(e)) != NCGT_ST_AUTHORIZED ||
-      sent >= limit || sim_ep_backlog(e) >= 8 * size)
+  if (ncgt_conn_state(sim_ep_conn(e)) != NCGT_ST_AUTHORIZED || sent >= limit ||
+      sim_ep_backlog(e) >= 8 * size)
     return;
   if (limit - sent < size)
     size = (size_t)(limit - sent);
@@ -125,9 +125,8 @@ static void run_path(uint64_t seed, int nrelays) {
   assert_int_equal(sim_ep_get_info(se)->rx_bad, 0);
   for (int i = 0; i < nrelays; i++)
     assert_int_equal(sim_relay_sessions(r[i]), 1);
-  assert_int_equal(ncgt_conn_close(sim_ep_conn(c), NCGT_CLOSE_END_SESSION,
-                                   sim_now(w.s)),
-                   0);
+  assert_int_equal(
+      ncgt_conn_close(sim_ep_conn(c), NCGT_CLOSE_END_SESSION, sim_now(w.s)), 0);
   sim_run_for(w.s, T_S(10));
   assert_int_equal(ncgt_conn_state(sim_ep_conn(c)), NCGT_ST_DEAD);
   assert_int_equal(sim_server_conns(w.srv), 0);
@@ -176,8 +175,8 @@ static void scen_pool_one_down(void **st) {
       assert_int_equal(sim_server_add_identity(sv[i], "S", w.spriv), 0);
       for (int u = 0; u < W_USERS; u++)
         sim_server_add_user(sv[i], w_users[u], w.upub[u], NULL);
-      assert_int_equal(
-          ncgt_relay_add_pool_member(sim_relay_get(r), "P", sn[i]), 0);
+      assert_int_equal(ncgt_relay_add_pool_member(sim_relay_get(r), "P", sn[i]),
+                       0);
     }
     sim_server_crash(sv[1]);
     w.path[0] = "R1";
@@ -253,8 +252,14 @@ static void scen_transport_breaks(void **st) {
     ss.timers.dead_peer_timeout = T_S(120);
     w_init_srv(&w, 5000 + seed, NULL, &ss);
     w.t.dead_peer_timeout = T_S(20);
-    sim_fault f = {silent ? SIM_F_STALL : SIM_F_RESET, "S", 0, SIM_DOWN,
-                   NCGT_FRAME_DATA, (int)(seed % 5), -1, 0};
+    sim_fault f = {silent ? SIM_F_STALL : SIM_F_RESET,
+                   "S",
+                   0,
+                   SIM_DOWN,
+                   NCGT_FRAME_DATA,
+                   (int)(seed % 5),
+                   -1,
+                   0};
     sim_add_fault(w.s, &f);
     if (silent) {
       f.dir = SIM_UP;
@@ -271,8 +276,8 @@ static void scen_transport_breaks(void **st) {
     sim_set_hook(w.s, NULL, NULL);
     assert_int_equal(sim_ep_get_info(c)->client_data_len, cdl);
     assert_memory_equal(sim_ep_get_info(c)->client_data, cd, cdl);
-    assert_int_equal(ep_ci(c)->status, silent ? NCGT_CLOSE_IDLE_TIMEOUT
-                                              : NCGT_CLOSE_TRANSPORT);
+    assert_int_equal(ep_ci(c)->status,
+                     silent ? NCGT_CLOSE_IDLE_TIMEOUT : NCGT_CLOSE_TRANSPORT);
     sim_run_for(w.s, T_S(1));
     assert_int_equal(ncgt_server_session_count(sim_server_get(w.srv)), 1);
     if (silent) /* the old session was still up: the user moved */
@@ -304,8 +309,7 @@ static void scen_shutdown(void **st) {
     assert_true(sim_run(w.s, authorized_n, c[u], T_S(30)));
   /* The operator removes one user: END_SESSION, and it stays away. */
   assert_int_equal(ncgt_server_close_user(sim_server_get(w.srv), "bob",
-                                          NCGT_CLOSE_END_SESSION,
-                                          sim_now(w.s)),
+                                          NCGT_CLOSE_END_SESSION, sim_now(w.s)),
                    0);
   sim_run_for(w.s, T_S(60));
   assert_int_equal(ncgt_conn_state(sim_ep_conn(c[1])), NCGT_ST_DEAD);
@@ -488,8 +492,7 @@ static void scen_failure_tour(void **st) {
     sim_raw_close(x);
     sim_run_for(w.s, T_S(1));
   }
-  assert_int_equal(sim_server_last_close(w.srv)->status,
-                   NCGT_CLOSE_TRANSPORT);
+  assert_int_equal(sim_server_last_close(w.srv)->status, NCGT_CLOSE_TRANSPORT);
   assert_int_equal(sim_relay_last_close(r)->status, NCGT_CLOSE_TRANSPORT);
   /* Server Receive Relay -> Close: silent peer. */
   sim_raw *x = sim_raw_connect(w.s, "S");
@@ -526,15 +529,15 @@ static void scen_failure_tour(void **st) {
 
 static void coverage_every_state_and_transition(void **st) {
   (void)st;
-  static const ncgt_state ini[] = {
-      NCGT_ST_IDLE,      NCGT_ST_TCP_OPEN,      NCGT_ST_SEND_RELAY,
-      NCGT_ST_CONNECT,   NCGT_ST_RESPONSE_WAIT, NCGT_ST_AUTHORIZED,
-      NCGT_ST_RECONNECT, NCGT_ST_CLOSE,         NCGT_ST_DYING,
-      NCGT_ST_DEAD};
-  static const ncgt_state srv[] = {
-      NCGT_ST_ACCEPT_WAIT, NCGT_ST_RECEIVE_RELAY, NCGT_ST_CONNECT_WAIT,
-      NCGT_ST_AUTHORIZED,  NCGT_ST_CLOSE,         NCGT_ST_DYING,
-      NCGT_ST_DEAD};
+  static const ncgt_state ini[] = {NCGT_ST_IDLE,          NCGT_ST_TCP_OPEN,
+                                   NCGT_ST_SEND_RELAY,    NCGT_ST_CONNECT,
+                                   NCGT_ST_RESPONSE_WAIT, NCGT_ST_AUTHORIZED,
+                                   NCGT_ST_RECONNECT,     NCGT_ST_CLOSE,
+                                   NCGT_ST_DYING,         NCGT_ST_DEAD};
+  static const ncgt_state srv[] = {NCGT_ST_ACCEPT_WAIT,  NCGT_ST_RECEIVE_RELAY,
+                                   NCGT_ST_CONNECT_WAIT, NCGT_ST_AUTHORIZED,
+                                   NCGT_ST_CLOSE,        NCGT_ST_DYING,
+                                   NCGT_ST_DEAD};
   static const ncgt_state rly[] = {
       NCGT_ST_ACCEPT_WAIT, NCGT_ST_RECEIVE_RELAY, NCGT_ST_FORWARD_CONNECT,
       NCGT_ST_FORWARD,     NCGT_ST_CLOSE,         NCGT_ST_DYING,
