@@ -56,13 +56,27 @@ uint64_t stream_diff(const uint8_t *p, uint64_t off, size_t n) {
 }
 
 void sim_keypair(uint64_t tag, uint8_t priv[32], uint8_t pub[32]) {
+  /* Every world derives the same few keys: remember them. */
+  static struct {
+    uint64_t tag;
+    uint8_t pub[32];
+    int set;
+  } cache[32];
   uint64_t x = tag * 7919 + 1;
   for (int i = 0; i < 32; i += 8) {
     uint64_t v = splitmix(&x);
     memcpy(priv + i, &v, 8);
   }
+  size_t slot = (size_t)(tag % 32);
+  if (cache[slot].set && cache[slot].tag == tag) {
+    memcpy(pub, cache[slot].pub, 32);
+    return;
+  }
   if (ncgt_x25519_pub(pub, priv) < 0)
     abort();
+  cache[slot].tag = tag;
+  memcpy(cache[slot].pub, pub, 32);
+  cache[slot].set = 1;
 }
 
 void record_state(int role, ncgt_state from, ncgt_state to) {
