@@ -142,6 +142,7 @@ static int stream_init(ncg_stream *s, ncg_loop *l, int fd, size_t qcap,
 
 int ncg_stream_connect(ncg_stream *s, ncg_loop *l, const ncg_addr *to,
                        size_t qcap, const ncg_stream_ops *ops, void *obj) {
+  s->fd = -1;
   int fd = socket(to->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                   0);
   if (fd < 0)
