@@ -19,12 +19,12 @@ wait_log server "event=listening addr=0.0.0.0:4433"
 start lap client "$CLIENT" -c "$T/client.conf"
 wait_log client "event=configured device=ncg0 address=10\.99\.0\.[0-9]+/24"
 wait_log server "user=alice .*event=authorized address=10\.99\.0\."
-addr=$(in lap ip -4 -o addr show dev ncg0 | awk '{print $4}')
+addr=$(nsx lap ip -4 -o addr show dev ncg0 | awk '{print $4}')
 echo "client tunnel address: $addr"
 
 say "ping server tunnel address and LAN host"
-in lap ping -c 2 -W 2 10.99.0.1 >/dev/null || fail "ping 10.99.0.1"
-in lap ping -c 2 -W 2 192.168.77.2 >/dev/null || fail "ping LAN host"
+nsx lap ping -c 2 -W 2 10.99.0.1 >/dev/null || fail "ping 10.99.0.1"
+nsx lap ping -c 2 -W 2 192.168.77.2 >/dev/null || fail "ping LAN host"
 say "1 MB over TCP to the LAN host"
 tcp_check lap 192.168.77.2 5001 1000000
 

@@ -58,7 +58,7 @@ ns() {
   ip -n "$P-$1" link set lo up
 }
 # in NAME CMD...: run a command in a namespace.
-in() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
+nsx() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
 
 # wan: a namespace with a bridge every node's outer interface joins.
 wan() { ns wan; ip -n "$P-wan" link add br0 type bridge; ip -n "$P-wan" link set br0 up; }
@@ -166,10 +166,10 @@ office_lan() {
 tcp_check() {
   local from=$1 host=$2 port=$3 bytes=$4
   head -c "$bytes" /dev/urandom >"$T/tx.$port"
-  in lan timeout 20 nc -l -p "$port" -N </dev/null >"$T/rx.$port" &
+  nsx lan timeout 20 nc -l -p "$port" -N </dev/null >"$T/rx.$port" &
   local lpid=$!
   sleep 0.3
-  in "$from" timeout 20 nc -N -w 5 "$host" "$port" <"$T/tx.$port" ||
+  nsx "$from" timeout 20 nc -N -w 5 "$host" "$port" <"$T/tx.$port" ||
     fail "nc to $host:$port"
   wait $lpid
   [ "$(sha256sum <"$T/tx.$port")" = "$(sha256sum <"$T/rx.$port")" ] ||

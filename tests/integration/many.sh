@@ -32,7 +32,7 @@ addrs=$(grep -Eo "event=authorized address=[0-9.]+" "$T/server.log" | sort -u | 
 say "ping from every client"
 pids=()
 for i in $(seq 1 "$N"); do
-  in "c$i" ping -c 1 -W 5 10.99.0.1 >/dev/null & pids+=($!)
+  nsx "c$i" ping -c 1 -W 5 10.99.0.1 >/dev/null & pids+=($!)
 done
 bad=0
 for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done

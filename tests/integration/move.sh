@@ -22,19 +22,19 @@ wait_log server "peer=10.200.0.10:.*event=authorized"
 a1=$(grep -Eo "event=authorized address=[0-9.]+" "$T/server.log" | head -1)
 
 say "a 6-second TCP stream (about 1.2 MB) to the LAN host"
-in lan timeout 40 nc -l -p 5003 -N </dev/null >"$T/rx" &
+nsx lan timeout 40 nc -l -p 5003 -N </dev/null >"$T/rx" &
 lpid=$!
 sleep 0.3
 head -c 1200000 /dev/urandom >"$T/tx"
 # Paced sender: 20 kB every 0.1 s, so the move happens mid-stream.
 ( for i in $(seq 0 59); do
     dd if="$T/tx" bs=20000 skip="$i" count=1 status=none; sleep 0.1
-  done ) | in lap timeout 40 nc -N 192.168.77.2 5003 &
+  done ) | nsx lap timeout 40 nc -N 192.168.77.2 5003 &
 spid=$!
 sleep 2
 say "move: 10.200.0.10 -> 10.200.0.20"
-in lap ip addr del 10.200.0.10/24 dev eth0
-in lap ip addr add 10.200.0.20/24 dev eth0
+nsx lap ip addr del 10.200.0.10/24 dev eth0
+nsx lap ip addr add 10.200.0.20/24 dev eth0
 wait_log client "event=local-address-gone" 5
 wait_log server "peer=10.200.0.20:.*event=authorized" 10
 wait $spid || fail "sender failed"

@@ -41,11 +41,11 @@ else
   first=b; victim=$pid_b; other=srva
 fi
 say "client is on server $first; killing it"
-in lap ping -c 1 -W 2 10.99.0.1 >/dev/null || fail "ping before"
+nsx lap ping -c 1 -W 2 10.99.0.1 >/dev/null || fail "ping before"
 kill -KILL "$victim"
 wait_log "$other" "user=alice .*event=authorized" 15
 wait_log client "event=authorized.*" 15
 [ "$(count_log client "event=authorized")" -ge 2 ] || fail "no second authorisation"
-in lap ping -c 2 -W 2 10.99.0.1 >/dev/null || fail "ping after failover"
+nsx lap ping -c 2 -W 2 10.99.0.1 >/dev/null || fail "ping after failover"
 echo "client moved to server $other"
 echo PASS

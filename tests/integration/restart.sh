@@ -30,7 +30,7 @@ a2=$(grep -Eo "event=authorized address=[0-9.]+" "$T/server2.log" | head -1)
 echo "after restart: $a2"
 [ -n "$a1" ] && [ "$a1" = "$a2" ] || fail "address changed: $a1 -> $a2"
 wait_log client "event=configured" 5
-in lap ping -c 2 -W 2 10.99.0.1 >/dev/null || fail "ping after restart"
+nsx lap ping -c 2 -W 2 10.99.0.1 >/dev/null || fail "ping after restart"
 
 say "SIGHUP without alice: she is disconnected"
 printf '[carol]\npublic_key = %s\n' "$(pub carol)" >"$T/users"
