@@ -17,8 +17,6 @@
 #include "log.h"
 #include "sys.h"
 
-enum { TAP_FRAME_MAX = 65536 + 14, TAP_FRAMES_PER_EVENT = 64 };
-
 static void cli_after(ncg_tunnel *t) {
   cli_prog *p = (cli_prog *)t;
   ncgt_state st = ncgt_conn_state(t->conn);
@@ -97,8 +95,7 @@ static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
 
 static int ad_to_stack(const uint8_t *frame, size_t len, void *ud) {
   cli_prog *p = ud;
-  if (write(p->tap.fd, frame, len) < 0)
-    p->tap_write_drops++;
+  ncg_tap_write(&p->tap, frame, len);
   return 0;
 }
 
@@ -110,16 +107,9 @@ static int ad_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
 }
 
 static void tap_ready(void *obj, uint32_t events) {
-  static uint8_t frame[TAP_FRAME_MAX];
   cli_prog *p = obj;
   (void)events;
-  for (int i = 0; i < TAP_FRAMES_PER_EVENT; i++) {
-    ssize_t n = read(p->tap.fd, frame, sizeof(frame));
-    if (n <= 0)
-      return;
-    if (ncgt_adapter_from_stack(p->adapter, frame, (size_t)n) != 0)
-      ncg_debug("%s event=adapter-callback-failed dir=from-stack", p->t.ctx);
-  }
+  ncg_tap_pump(&p->tap, p->adapter);
 }
 
 /* The address our TCP connection leaves from went away: reconnect now. */
@@ -156,21 +146,13 @@ static int cli_adapter_setup(cli_prog *p) {
                        p);
 }
 
-static const ncgt_conn_callbacks cli_conn_cb = {
-  .version = NCGT_CONN_CALLBACKS_V1,
-  .send = ncg_tunnel_cb_send,
-  .open_transport = cb_open_transport,
-  .close_transport = ncg_tunnel_cb_close_transport,
-  .recv_datagram = cb_recv_datagram,
-  .rand = ncg_rand,
-  .wallclock = ncg_wallclock,
-  .state_changed = ncg_tunnel_cb_state,
-  .authorized = cb_authorized,
-  .closed = cb_closed,
-  .log = ncg_tunnel_cb_log,
-};
-
 static int cli_conn_setup(cli_prog *p) {
+  static ncgt_conn_callbacks cb;
+  ncg_tunnel_callbacks(&cb);
+  cb.open_transport = cb_open_transport;
+  cb.recv_datagram = cb_recv_datagram;
+  cb.authorized = cb_authorized;
+  cb.closed = cb_closed;
   const ncg_client_conf *c = &p->conf;
   const char *path[NCGT_PATH_MAX];
   for (size_t i = 0; i < c->npath; i++)
@@ -189,7 +171,7 @@ static int cli_conn_setup(cli_prog *p) {
   memcpy(s.private_key, c->private_key, sizeof(s.private_key));
   memcpy(s.server_public_key, c->server_key, sizeof(s.server_public_key));
   memcpy(s.psk, c->psk, sizeof(s.psk));
-  int rc = ncgt_conn_client_new(&p->t.conn, &s, &cli_conn_cb, p);
+  int rc = ncgt_conn_client_new(&p->t.conn, &s, &cb, p);
   memset(s.private_key, 0, sizeof(s.private_key));
   memset(s.psk, 0, sizeof(s.psk));
   if (rc == 0)

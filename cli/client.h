@@ -32,7 +32,6 @@ typedef struct cli_prog {
   /* What client_net applied, to replace it when the client data changes */
   uint32_t applied_addr;
   uint8_t applied_plen;
-  uint64_t tap_write_drops;
 } cli_prog;
 
 int cli_setup(cli_prog *p);

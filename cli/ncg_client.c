@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "client.h"
-#include "keycmd.h"
 #include "log.h"
+#include "prog.h"
 
 static const char client_help[] =
     "Usage: ncg-client [-c FILE] [-l LEVEL]\n"
@@ -39,25 +39,16 @@ static void on_signal(int signo, void *obj) {
 int main(int argc, char **argv) {
   ncg_cmdline cl;
   ncg_ini ini;
-  static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-  if (argc == 2 && ncg_is_keycmd(argv[1]))
-    return ncg_keycmd(argv[1]);
-  int rc = ncg_cmdline_parse(&cl, argc, argv, "/etc/ncgtun/client.conf",
-                             client_help);
-  if (rc != 0)
-    return rc > 0 ? 0 : 2;
-  ncg_log_init("ncg-client", NCGT_LOG_INFO);
+  int rc = ncg_prog_start(argc, argv, "ncg-client", "/etc/ncgtun/client.conf",
+                          client_help, 1, &cl);
+  if (rc >= 0)
+    return rc;
   if (ncg_client_conf_load(&cp.conf, cl.config, &ini) != 0) {
     fprintf(stderr, "ncg-client: %s\n", ini.msg);
     return 1;
   }
-  ncg_log_set_level(cl.log_level >= 0 ? (ncgt_log_level)cl.log_level
-                                      : (ncgt_log_level)cp.conf.log_level);
-  if (ncg_loop_init(&cp.loop) != 0 ||
-      ncg_loop_signals(&cp.loop, sigs, 3, on_signal, &cp) != 0) {
-    ncg_err("event loop: %s", strerror(errno));
+  if (ncg_prog_loop_init(&cp.loop, &cl, cp.conf.log_level, on_signal, &cp))
     return 1;
-  }
   if (cli_setup(&cp) != 0) {
     cli_teardown(&cp);
     return 1;

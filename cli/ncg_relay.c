@@ -22,7 +22,7 @@
 
 #include "log.h"
 #include "loop.h"
-#include "progconf.h"
+#include "prog.h"
 #include "relay_conf.h"
 #include "stream.h"
 #include "sys.h"
@@ -337,21 +337,16 @@ int main(int argc, char **argv) {
   static relay_prog rp;
   ncg_cmdline cl;
   ncg_ini ini;
-  static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-  int rc = ncg_cmdline_parse(&cl, argc, argv, "/etc/ncgtun/relay.conf",
-                             relay_help);
-  if (rc != 0)
-    return rc > 0 ? 0 : 2;
-  ncg_log_init("ncg-relay", NCGT_LOG_INFO);
+  int rc = ncg_prog_start(argc, argv, "ncg-relay", "/etc/ncgtun/relay.conf",
+                          relay_help, 0, &cl);
+  if (rc >= 0)
+    return rc;
   if (ncg_relay_conf_load(&rp.conf, cl.config, &ini) != 0) {
     fprintf(stderr, "ncg-relay: %s\n", ini.msg);
     return 1;
   }
-  ncg_log_set_level(cl.log_level >= 0 ? (ncgt_log_level)cl.log_level
-                                      : (ncgt_log_level)rp.conf.log_level);
   ncg_timer_init(&rp.stop_timer, on_stop_timer, &rp.loop);
-  if (ncg_loop_init(&rp.loop) != 0 ||
-      ncg_loop_signals(&rp.loop, sigs, 3, on_signal, &rp) != 0 ||
+  if (ncg_prog_loop_init(&rp.loop, &cl, rp.conf.log_level, on_signal, &rp) ||
       relay_setup(&rp) != 0)
     return 1;
   rc = ncg_loop_run(&rp.loop);

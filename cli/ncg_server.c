@@ -22,8 +22,8 @@
 #include <ncgtun/adapter.h>
 #include <ncgtun/conn.h>
 
-#include "keycmd.h"
 #include "log.h"
+#include "prog.h"
 #include "server.h"
 #include "sys.h"
 
@@ -61,14 +61,10 @@ static void on_signal(int signo, void *obj) {
 int main(int argc, char **argv) {
   ncg_cmdline cl;
   ncg_ini ini;
-  static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-  if (argc == 2 && ncg_is_keycmd(argv[1]))
-    return ncg_keycmd(argv[1]);
-  int rc = ncg_cmdline_parse(&cl, argc, argv, "/etc/ncgtun/server.conf",
-                             server_help);
-  if (rc != 0)
-    return rc > 0 ? 0 : 2;
-  ncg_log_init("ncg-server", NCGT_LOG_INFO);
+  int rc = ncg_prog_start(argc, argv, "ncg-server", "/etc/ncgtun/server.conf",
+                          server_help, 1, &cl);
+  if (rc >= 0)
+    return rc;
   if (ncg_server_conf_load(&sp.conf, cl.config, &ini) != 0) {
     fprintf(stderr, "ncg-server: %s\n", ini.msg);
     return 1;
@@ -77,13 +73,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ncg-server: %s\n", ini.msg);
     return 1;
   }
-  ncg_log_set_level(cl.log_level >= 0 ? (ncgt_log_level)cl.log_level
-                                      : (ncgt_log_level)sp.conf.log_level);
-  if (ncg_loop_init(&sp.loop) != 0 ||
-      ncg_loop_signals(&sp.loop, sigs, 3, on_signal, &sp) != 0) {
-    ncg_err("event loop: %s", strerror(errno));
+  if (ncg_prog_loop_init(&sp.loop, &cl, sp.conf.log_level, on_signal, &sp))
     return 1;
-  }
   if (srv_setup(&sp) != 0) {
     srv_teardown(&sp);
     return 1;

@@ -69,18 +69,7 @@ static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
   ncg_tunnel_log_closed(&st->t, ci);
 }
 
-static const ncgt_conn_callbacks srv_conn_cb = {
-  .version = NCGT_CONN_CALLBACKS_V1,
-  .send = ncg_tunnel_cb_send,
-  .close_transport = ncg_tunnel_cb_close_transport,
-  .recv_datagram = cb_recv_datagram,
-  .rand = ncg_rand,
-  .wallclock = ncg_wallclock,
-  .state_changed = ncg_tunnel_cb_state,
-  .authorized = cb_authorized,
-  .closed = cb_closed,
-  .log = ncg_tunnel_cb_log,
-};
+static ncgt_conn_callbacks srv_conn_cb; /* filled by srv_setup */
 
 static void on_accept(int fd, const ncg_addr *peer, void *obj) {
   srv_prog *p = obj;
@@ -222,6 +211,10 @@ int srv_setup(srv_prog *p) {
   };
   const ncg_server_conf *c = &p->conf;
   size_t skipped;
+  ncg_tunnel_callbacks(&srv_conn_cb);
+  srv_conn_cb.recv_datagram = cb_recv_datagram;
+  srv_conn_cb.authorized = cb_authorized;
+  srv_conn_cb.closed = cb_closed;
   p->tap.fd = p->nl.fd = -1;
   ncg_timer_init(&p->stop_timer, on_stop_timer, &p->loop);
   if (ncg_pool_init(&p->pool, c->pool_first, c->pool_last, c->address,

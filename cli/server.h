@@ -46,7 +46,7 @@ struct srv_prog {
   size_t nby_addr;
   int stopping;
   ncg_timer stop_timer;
-  uint64_t tap_write_drops, no_tunnel_drops;
+  uint64_t no_tunnel_drops;
 };
 
 int srv_setup(srv_prog *p);

@@ -22,8 +22,6 @@
 #include "sys.h"
 
 enum {
-  TAP_FRAME_MAX = 65536 + 14,
-  TAP_FRAMES_PER_EVENT = 64, /* fairness with the tunnels */
   IPV4_DST_OFFSET = 16,
 };
 
@@ -49,9 +47,7 @@ void srv_dp_unbind(srv_prog *p, srv_tunnel *st) {
 
 static int dp_to_stack(const uint8_t *frame, size_t len, void *ud) {
   srv_prog *p = ud;
-  if (write(p->tap.fd, frame, len) < 0)
-    p->tap_write_drops++; /* the kernel's queue is full: a drop, not a
-                             failure */
+  ncg_tap_write(&p->tap, frame, len);
   return 0;
 }
 
@@ -83,16 +79,9 @@ void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, const uint8_t *dg,
 }
 
 static void dp_tap_ready(void *obj, uint32_t events) {
-  static uint8_t frame[TAP_FRAME_MAX];
   srv_prog *p = obj;
   (void)events;
-  for (int i = 0; i < TAP_FRAMES_PER_EVENT; i++) {
-    ssize_t n = read(p->tap.fd, frame, sizeof(frame));
-    if (n <= 0)
-      return;
-    if (ncgt_adapter_from_stack(p->adapter, frame, (size_t)n) != 0)
-      ncg_debug("event=adapter-callback-failed dir=from-stack");
-  }
+  ncg_tap_pump(&p->tap, p->adapter);
 }
 
 /* The server's own interface: up, MTU, its tunnel address; and IPv4

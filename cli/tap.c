@@ -9,6 +9,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <ncgtun/adapter.h>
+
+#include "log.h"
+
+enum { TAP_FRAME_MAX = 65536 + 14, TAP_FRAMES_PER_EVENT = 64 };
+
 int ncg_tap_open(ncg_tap *t, const char *name) {
   struct ifreq ifr;
   memset(t, 0, sizeof(*t));
@@ -52,4 +58,20 @@ void ncg_tap_close(ncg_tap *t) {
   if (t->fd >= 0)
     close(t->fd);
   t->fd = -1;
+}
+
+void ncg_tap_pump(ncg_tap *t, ncgt_adapter *ad) {
+  static uint8_t frame[TAP_FRAME_MAX]; /* one thread, one loop */
+  for (int i = 0; i < TAP_FRAMES_PER_EVENT; i++) {
+    ssize_t n = read(t->fd, frame, sizeof(frame));
+    if (n <= 0)
+      return;
+    if (ncgt_adapter_from_stack(ad, frame, (size_t)n) != 0)
+      ncg_debug("event=adapter-callback-failed dir=from-stack");
+  }
+}
+
+void ncg_tap_write(ncg_tap *t, const uint8_t *frame, size_t len) {
+  if (write(t->fd, frame, len) < 0)
+    t->write_drops++;
 }

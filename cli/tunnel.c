@@ -158,3 +158,14 @@ void ncg_tunnel_log_closed(ncg_tunnel *t, const ncgt_close_info *ci) {
           (unsigned long long)st.datagrams_recv,
           (unsigned long long)t->dropped_backpressure);
 }
+
+void ncg_tunnel_callbacks(ncgt_conn_callbacks *cb) {
+  memset(cb, 0, sizeof(*cb));
+  cb->version = NCGT_CONN_CALLBACKS_V1;
+  cb->send = ncg_tunnel_cb_send;
+  cb->close_transport = ncg_tunnel_cb_close_transport;
+  cb->rand = ncg_rand;
+  cb->wallclock = ncg_wallclock;
+  cb->state_changed = ncg_tunnel_cb_state;
+  cb->log = ncg_tunnel_cb_log;
+}

@@ -49,6 +49,12 @@ int ncg_tunnel_adopt(ncg_tunnel *t, int fd, const ncg_addr *peer);
 /* Stops the timer and closes the stream (before freeing). */
 void ncg_tunnel_fini(ncg_tunnel *t);
 
+/* Fills the members every program shares (version, send,
+ * close_transport, rand, wallclock, state_changed, log); the program adds
+ * recv_datagram, authorized, closed and, for the initiator,
+ * open_transport. Keep *cb alive as long as the conns. */
+void ncg_tunnel_callbacks(ncgt_conn_callbacks *cb);
+
 /* Shared ncgt_conn_callbacks members; user_data is the ncg_tunnel. */
 int ncg_tunnel_cb_send(ncgt_conn *c, const uint8_t *data, size_t len,
                        void *ud);
