@@ -126,6 +126,11 @@ static void on_addr_deleted(const ncg_ip *gone, void *obj) {
   ncg_tunnel_after(&p->t);
 }
 
+static void ad_log(ncgt_log_level lvl, const char *msg, void *ud) {
+  cli_prog *p = ud;
+  ncg_log_lib(lvl, msg, p->t.ctx);
+}
+
 static int cli_adapter_setup(cli_prog *p) {
   ncgt_adapter_settings s;
   ncgt_adapter_settings_default(&s, NCGT_ADAPTER_CLIENT);
@@ -135,7 +140,7 @@ static int cli_adapter_setup(cli_prog *p) {
     .version = NCGT_ADAPTER_CALLBACKS_VERSION,
     .to_stack = ad_to_stack,
     .to_tunnel = ad_to_tunnel,
-    .log = ncg_log_lib,
+    .log = ad_log,
   };
   int rc = ncgt_adapter_new(&p->adapter, &s, &cb, p);
   if (rc != 0) {

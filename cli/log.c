@@ -71,3 +71,8 @@ void ncg_log_lib(ncgt_log_level lvl, const char *msg, void *user_data) {
   else
     ncg_log(lvl, "lib: %s", msg);
 }
+
+void ncg_log_lib_plain(ncgt_log_level lvl, const char *msg, void *user_data) {
+  (void)user_data;
+  ncg_log_lib(lvl, msg, NULL);
+}

@@ -23,6 +23,8 @@ void ncg_log(ncgt_log_level lvl, const char *fmt, ...)
 /* An ncgt_log_cb: library lines, prefixed "lib: ". user_data: a context
  * string (e.g. "user=alice peer=[::1]:4000") or NULL. */
 void ncg_log_lib(ncgt_log_level lvl, const char *msg, void *user_data);
+/* The same for objects whose user_data is not a string: ignores it. */
+void ncg_log_lib_plain(ncgt_log_level lvl, const char *msg, void *user_data);
 
 #define ncg_err(...) ncg_log(NCGT_LOG_ERROR, __VA_ARGS__)
 #define ncg_warn(...) ncg_log(NCGT_LOG_WARN, __VA_ARGS__)

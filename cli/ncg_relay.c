@@ -296,7 +296,7 @@ static int relay_setup(relay_prog *rp) {
     .send = cb_send,
     .close = cb_close,
     .state_changed = cb_state,
-    .log = ncg_log_lib,
+    .log = ncg_log_lib_plain,
   };
   const ncg_relay_conf *c = &rp->conf;
   ncgt_relay_settings s = {

@@ -169,10 +169,13 @@ static int cb_authorize(ncgt_server *srv, ncgt_conn *c, const char *dest,
   } else if (srv_client_data(p, u, st->addr, out) != 0) {
     reason = "bad-client-data";
   }
+  /* The claimed name goes on every later line of this tunnel, refused
+   * or not (the library names the user only once authorised). */
+  snprintf(st->t.ctx, sizeof(st->t.ctx), "user=%s peer=%s", user,
+           st->t.s.peer_str);
   if (reason) {
-    ncg_warn("user=%s peer=%s event=refused reason=%s status=%s dest=%s",
-             user, st->t.s.peer_str, reason,
-             ncgt_close_status_name(out->close_status), dest);
+    ncg_warn("%s event=refused reason=%s status=%s dest=%s", st->t.ctx,
+             reason, ncgt_close_status_name(out->close_status), dest);
     return 0;
   }
   out->accept = 1;
@@ -207,7 +210,7 @@ int srv_setup(srv_prog *p) {
   static const ncgt_server_callbacks cb = {
     .version = NCGT_SERVER_CALLBACKS_V1,
     .authorize = cb_authorize,
-    .log = ncg_log_lib,
+    .log = ncg_log_lib_plain,
   };
   const ncg_server_conf *c = &p->conf;
   size_t skipped;

@@ -136,7 +136,7 @@ int srv_dp_setup(srv_prog *p) {
     .version = NCGT_ADAPTER_CALLBACKS_VERSION,
     .to_stack = dp_to_stack,
     .to_tunnel = dp_to_tunnel,
-    .log = ncg_log_lib,
+    .log = ncg_log_lib_plain,
   };
   int rc = ncgt_adapter_new(&p->adapter, &s, &cb, p);
   if (rc != 0) {

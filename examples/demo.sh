@@ -46,6 +46,8 @@ command -v udhcpc >/dev/null || die "udhcpc is missing (apt-get install udhcpc)"
 
 ns() { ip netns add "$P-$1" && NSS+=("$P-$1") && ip -n "$P-$1" link set lo up; }
 nsx() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
+# bg NS LOG CMD...: a daemon in a namespace; $! is the program itself.
+bg() { local n=$1 log=$2; shift 2; ip netns exec "$P-$n" "$@" >"$D/$log.log" 2>&1 & PIDS+=($!); }
 link() { # A IFA CIDRA B IFB CIDRB
   ip link add "$2" netns "$P-$1" type veth peer name "$5" netns "$P-$4" || die "veth"
   ip -n "$P-$1" addr add "$3" dev "$2"; ip -n "$P-$1" link set "$2" up
@@ -137,15 +139,15 @@ info "relay1: forwards to 'office' only"
 info "client: user alice, path relay1 -> office, dhcp = external"
 
 step "Start the office tunnel server and the relay"
-nsx office "$SERVER" -c "$D/server.conf" >"$D/server.log" 2>&1 & PIDS+=($!)
-nsx relay "$RELAY" -c "$D/relay.conf" >"$D/relay.log" 2>&1 & PIDS+=($!)
+bg office server "$SERVER" -c "$D/server.conf"
+bg relay relay "$RELAY" -c "$D/relay.conf"
 wait_log server "event=listening" 5
 wait_log relay "event=listening" 5
 show server "event=(adapter|listening)"
 show relay "event=listening"
 
 step "Start the client on the laptop: TAP adapter ncg0, tunnel through relay1"
-nsx laptop "$CLIENT" -c "$D/client.conf" >"$D/client.log" 2>&1 & PIDS+=($!)
+bg laptop client "$CLIENT" -c "$D/client.conf"
 wait_log client "event=authorized" 10
 show client "event=(adapter|connecting|authorized)"
 show relay "event=forwarding"

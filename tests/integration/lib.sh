@@ -39,8 +39,17 @@ done
 cleanup() {
   local pid ns
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  sleep 0.2
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  # up to 3 s for clean exits (CLOSE frames), then no mercy
+  for ((i = 0; i < 30; i++)); do
+    local alive=0
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${PIDS[@]}"; do
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
   for ns in "${NSS[@]}"; do
     # anything still running inside (nc, udhcpc, ...)
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid"; done

@@ -13,7 +13,7 @@ server_conf server.conf office 10.200.0.1:4433
 # mallory claims to be alice with her own key; eve is not in the file.
 client_conf mallory.conf alice office
 sed -i "s|$T/alice.key|$T/mallory.key|" "$T/mallory.conf"
-client_conf eve.conf eve office
+client_conf eve.conf eve office "[adapter]" "device = ncg1"
 
 start srv server "$SERVER" -c "$T/server.conf"
 wait_log server "event=listening"
