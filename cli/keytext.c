@@ -1,26 +1,18 @@
-/* Key text (keytext.h). */
+/* Key text (keytext.h), through the library's constant-time base64
+ * (include/ncgtun/keys.h). */
 #include "keytext.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <ncgtun/keys.h>
+
 
 int ncg_parse_key(const char *s, uint8_t out[NCG_KEY_LEN], const char **why) {
-  /* EVP_DecodeBlock ignores padding: 44 characters give 33 bytes. */
-  uint8_t buf[NCG_KEY_B64_LEN / 4 * 3];
-  if (strlen(s) != NCG_KEY_B64_LEN || s[NCG_KEY_B64_LEN - 1] != '=' ||
-      s[NCG_KEY_B64_LEN - 2] == '=') {
+  if (ncgt_key_from_base64(out, s, strlen(s)) != 0) {
     *why = "a key is 44 characters of base64 (as printed by genkey)";
     return -1;
   }
-  if (EVP_DecodeBlock(buf, (const unsigned char *)s, NCG_KEY_B64_LEN) !=
-      (int)sizeof(buf)) {
-    *why = "a key is 44 characters of base64 (as printed by genkey)";
-    return -1;
-  }
-  memcpy(out, buf, NCG_KEY_LEN);
-  memset(buf, 0, sizeof(buf));
   return 0;
 }
 
@@ -38,14 +30,12 @@ int ncg_read_key_file(const char *path, uint8_t out[NCG_KEY_LEN],
     *why = "the key file is empty";
     return -1;
   }
-  line[strcspn(line, "\r\n")] = '\0';
-  int rc = ncg_parse_key(line, out, why);
+  int rc = ncg_parse_key(line, out, why); /* trailing newline is allowed */
   memset(line, 0, sizeof(line));
   return rc;
 }
 
 void ncg_key_to_text(const uint8_t key[NCG_KEY_LEN],
                      char out[NCG_KEY_B64_LEN + 1]) {
-  EVP_EncodeBlock((unsigned char *)out, key, NCG_KEY_LEN);
-  out[NCG_KEY_B64_LEN] = '\0';
+  ncgt_key_to_base64(out, key);
 }

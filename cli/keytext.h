@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { NCG_KEY_LEN = 32, NCG_KEY_B64_LEN = 44 };
+#include <ncgtun/keys.h>
+
+enum { NCG_KEY_LEN = NCGT_KEY_BYTES, NCG_KEY_B64_LEN = NCGT_KEY_B64_LEN };
 
 /* 0, or -1 with *why. Never echoes the text (it may be a secret). */
 int ncg_parse_key(const char *s, uint8_t out[NCG_KEY_LEN], const char **why);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <ncgtun/conn.h>
+#include <ncgtun/keys.h>
 
 #include "addr.h"
 #include "conf.h"
@@ -36,7 +37,7 @@ int ncg_timers_kv(ncgt_timers *t, ncg_ini *ini, const char *key,
 
 /* private_key = base64, or private_key_file = path (from_file): a
  * 32-byte key, at most once. */
-int ncg_key_kv(uint8_t key[32], int *has, ncg_ini *ini, const char *section,
+int ncg_key_kv(uint8_t key[NCGT_KEY_BYTES], int *has, ncg_ini *ini, const char *section,
                const char *key_name, const char *value, int from_file);
 
 /* The command line every program shares:
