@@ -50,12 +50,21 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
   done
+  # Under ASan/UBSan a program's report lands in its log: that fails the
+  # test even when everything else passed.
+  if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/*.log \
+      2>/dev/null; then
+    grep -hE -A12 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/*.log |
+      head -60
+    SANITIZER_FAILED=1
+  fi
   for ns in "${NSS[@]}"; do
     # anything still running inside (nc, udhcpc, ...)
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid"; done
-    ip netns del "$ns" 2>/dev/null
-  done
+    echo "netns del $ns"
+  done | ip -force -batch - 2>/dev/null
   [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+  if [ -n "${SANITIZER_FAILED:-}" ]; then echo "FAIL: sanitizer report"; exit 1; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -137,14 +146,16 @@ dead_peer = 4
 EOC
   local l; for l in "$@"; do echo "$l" >>"$T/$f"; done
 }
-# client_conf FILE USER PATH [extra lines...]
+# client_conf FILE USER PATH [extra lines...]; the key is $T/USER.key,
+# or $KEYFILE when set.
 client_conf() {
   local f=$1 user=$2 path=$3; shift 3
+  [ -n "${SERVER_PUB:-}" ] || SERVER_PUB=$(pub server)
   cat >"$T/$f" <<EOC
 [client]
 user = $user
-private_key_file = $T/$user.key
-server_public_key = $(pub server)
+private_key_file = ${KEYFILE:-$T/$user.key}
+server_public_key = $SERVER_PUB
 path = $path
 origin = laptop
 [adapter]
