@@ -122,14 +122,14 @@ int ncg_client_conf_load(ncg_client_conf *c, const char *path, ncg_ini *ini) {
   c->mss_clamp = 1;
   c->log_level = NCGT_LOG_INFO;
   c->queue_limit = 256 * 1024;
-  if (ncg_ini_load(ini, path, client_kv, c) != 0)
-    return -1;
-  const char *why = client_conf_check(c);
-  if (why) {
+  const char *why = NULL;
+  if (ncg_ini_load(ini, path, client_kv, c) == 0 &&
+      !(why = client_conf_check(c)))
+    return 0;
+  if (why)
     snprintf(ini->msg, sizeof(ini->msg), "%s: %s", path, why);
-    return -1;
-  }
-  return 0;
+  ncg_client_conf_free(c); /* nothing for the caller to free */
+  return -1;
 }
 
 void ncg_client_conf_free(ncg_client_conf *c) {

@@ -48,6 +48,7 @@ typedef struct ncg_client_conf {
   ncgt_timers timers;
 } ncg_client_conf;
 
+/* Loads and checks. 0, or -1 with ini->msg (and nothing to free). */
 int ncg_client_conf_load(ncg_client_conf *c, const char *path, ncg_ini *ini);
 void ncg_client_conf_free(ncg_client_conf *c);
 

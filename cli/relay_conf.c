@@ -99,8 +99,10 @@ int ncg_relay_conf_load(ncg_relay_conf *c, const char *path, ncg_ini *ini) {
   c->max_sessions = 1024;
   c->queue_limit = 256 * 1024;
   c->log_level = NCGT_LOG_INFO;
-  if (ncg_ini_load(ini, path, relay_kv, c) != 0)
+  if (ncg_ini_load(ini, path, relay_kv, c) != 0) {
+    ncg_relay_conf_free(c); /* nothing for the caller to free */
     return -1;
+  }
   if (!c->name[0])
     snprintf(ini->msg, sizeof(ini->msg), "%s: [relay] name is required",
              path);
@@ -114,6 +116,7 @@ int ncg_relay_conf_load(ncg_relay_conf *c, const char *path, ncg_ini *ini) {
              path);
   else
     return 0;
+  ncg_relay_conf_free(c);
   return -1;
 }
 

@@ -42,7 +42,7 @@ typedef struct ncg_relay_conf {
 } ncg_relay_conf;
 
 /* Loads and checks (name and at least one listen address present).
- * 0, or -1 with ini->msg. */
+ * 0, or -1 with ini->msg (and nothing to free). */
 int ncg_relay_conf_load(ncg_relay_conf *c, const char *path, ncg_ini *ini);
 void ncg_relay_conf_free(ncg_relay_conf *c);
 

@@ -88,15 +88,18 @@ static int users_kv(ncg_ini *ini, const char *section, const char *key,
 int ncg_users_load(ncg_users *u, const char *path, ncg_ini *ini) {
   memset(u, 0, sizeof(*u));
   if (ncg_ini_load(ini, path, users_kv, u) != 0)
-    return -1;
+    goto fail;
   for (size_t i = 0; i < u->n; i++) {
     if (!u->v[i].has_key) {
       snprintf(ini->msg, sizeof(ini->msg), "%s: [%s]: public_key missing",
                path, u->v[i].name);
-      return -1;
+      goto fail;
     }
   }
   return 0;
+fail:
+  ncg_users_free(u); /* nothing for the caller to free */
+  return -1;
 }
 
 void ncg_users_free(ncg_users *u) {

@@ -47,7 +47,7 @@ typedef struct ncg_users {
 } ncg_users;
 
 /* Parses `path` into *u (empty on entry). Returns 0, or -1 with
- * ini->msg ("FILE:LINE: [user] key: what"). Checks: every user has a
+ * ini->msg ("FILE:LINE: [user] key: what") and nothing to free. Checks: every user has a
  * public key, no two users share a fixed address. */
 int ncg_users_load(ncg_users *u, const char *path, ncg_ini *ini);
 void ncg_users_free(ncg_users *u);
