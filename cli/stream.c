@@ -57,10 +57,33 @@ static void stream_report(ncg_stream *s, int err) {
     s->ops->on_error(s, err, s->obj);
 }
 
-static void stream_failed_deferred(void *obj) {
+/* After the queue shrank: tell the owner once it is below the soft limit
+ * again (the relay resumes the other side), and wait for EPOLLOUT only
+ * while bytes remain. */
+static void stream_drained(ncg_stream *s) {
+  if (s->above_soft && s->qlen < s->qsoft) {
+    s->above_soft = 0;
+    if (s->ops->on_drain)
+      s->ops->on_drain(s, s->obj);
+  }
+  if (s->fd >= 0)
+    stream_set_events(s);
+}
+
+/* Writes made during one pass of the loop (a burst of frames from the
+ * TAP, say) leave in one send(2) at the end of the pass, not one each. */
+static void stream_flush_deferred(void *obj) {
   ncg_stream *s = obj;
-  if (s->fd >= 0 && s->failed)
-    stream_report(s, s->failed);
+  s->flush_pending = 0;
+  if (s->fd < 0 || s->connecting || s->failed)
+    return;
+  int err = stream_flush(s);
+  if (err) {
+    s->failed = err;
+    stream_report(s, err); /* from the loop: safe to call the owner */
+    return;
+  }
+  stream_drained(s);
 }
 
 static void stream_read(ncg_stream *s) {
@@ -109,13 +132,7 @@ static void stream_io(void *obj, uint32_t events) {
       stream_report(s, err);
       return;
     }
-    if (s->above_soft && s->qlen < s->qsoft) {
-      s->above_soft = 0;
-      if (s->ops->on_drain)
-        s->ops->on_drain(s, s->obj);
-    }
-    if (s->fd >= 0)
-      stream_set_events(s);
+    stream_drained(s);
   }
   if (s->fd >= 0 && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
     stream_read(s);
@@ -199,31 +216,20 @@ static void ring_append(ncg_stream *s, const uint8_t *data, size_t len) {
 int ncg_stream_write(ncg_stream *s, const uint8_t *data, size_t len) {
   if (s->fd < 0 || s->failed)
     return -1;
-  if (s->qlen == 0 && !s->connecting) {
-    while (len > 0) {
-      ssize_t n = send(s->fd, data, len, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR)
-          continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-          break;
-        /* Report from the loop, not from inside a library callback. */
-        s->failed = errno;
-        ncg_loop_defer(s->loop, stream_failed_deferred, s);
-        return 0;
-      }
-      data += n;
-      len -= (size_t)n;
-    }
-  }
-  if (len == 0)
-    return 0;
+  /* Full: hand the kernel what it takes now before giving up. Errors are
+   * reported by the deferred flush, never from inside a library call. */
+  if (len > s->qcap - s->qlen && !s->connecting && stream_flush(s) != 0)
+    return -1;
   if (len > s->qcap - s->qlen)
     return -1;
   ring_append(s, data, len);
   if (s->qlen >= s->qsoft)
     s->above_soft = 1;
-  stream_set_events(s);
+  if (!s->connecting && !s->flush_pending &&
+      ncg_loop_defer(s->loop, stream_flush_deferred, s) == 0)
+    s->flush_pending = 1;
+  else if (!s->flush_pending)
+    stream_set_events(s); /* connecting, or no memory to defer: EPOLLOUT */
   return 0;
 }
 

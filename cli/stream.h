@@ -2,9 +2,10 @@
  * Non-blocking TCP connections (IPv4 and IPv6) with a bounded output
  * queue, and listeners.
  *
- * Back-pressure (issue 6): a stream first writes straight to the socket;
- * what the kernel's send buffer does not take goes into a ring of fixed
- * size. Datagram traffic asks ncg_stream_room() first and is dropped (and
+ * Back-pressure (issue 6): writes go into a ring of fixed size and leave
+ * in one send(2) at the end of the loop pass (so a burst of frames costs
+ * one system call); what the kernel's send buffer does not take stays in
+ * the ring. Datagram traffic asks ncg_stream_room() first and is dropped (and
  * counted by the caller) when the queue is above its soft limit, so a
  * slow tunnel never makes us buffer without bound and TCP-over-TCP does
  * not melt down. Control frames may use the rest of the ring; a write that
@@ -42,6 +43,7 @@ struct ncg_stream {
   int paused;   /* reading suspended (relay back-pressure) */
   int failed;   /* errno of a failed write, reported from the loop */
   int above_soft;
+  int flush_pending; /* a deferred flush is queued in the loop */
   uint8_t *q; /* ring buffer */
   size_t qcap, qhead, qlen, qsoft;
   const ncg_stream_ops *ops;
