@@ -3,6 +3,7 @@
 
 #include "sys.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +123,8 @@ uint32_t ncg_pool_address(ncg_pool *p, const ncg_users *u,
       continue;
     if (pool_add(p, user->name, a) != 0)
       return 0;
-    ncg_pool_save(p); /* failure: still stable by hash; caller may warn */
+    /* On failure the address is still stable by hash; the caller warns */
+    p->save_errno = ncg_pool_save(p) == 0 ? 0 : (errno ? errno : EIO);
     return a;
   }
   return 0;

@@ -29,6 +29,7 @@ typedef struct ncg_pool {
   const char *state_path; /* NULL: no persistence */
   ncg_pool_entry *v;
   size_t n, cap;
+  int save_errno; /* last failed state file write, 0 if none */
 } ncg_pool;
 
 /* Loads the state file if it exists (malformed lines are skipped and

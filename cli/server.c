@@ -169,6 +169,11 @@ static int cb_authorize(ncgt_server *srv, ncgt_conn *c, const char *dest,
   } else if (srv_client_data(p, u, st->addr, out) != 0) {
     reason = "bad-client-data";
   }
+  if (p->pool.save_errno) {
+    ncg_warn("event=pool-save state_file=%s error=\"%s\"", p->pool.state_path,
+             strerror(p->pool.save_errno));
+    p->pool.save_errno = 0;
+  }
   /* The claimed name goes on every later line of this tunnel, refused
    * or not (the library names the user only once authorised). */
   snprintf(st->t.ctx, sizeof(st->t.ctx), "user=%s peer=%s", user,

@@ -1,6 +1,7 @@
 /* Program configuration: value parsers, INI error messages, the users
  * file and the address pool (cli/conf.c, cli/users.c, cli/pool.c,
  * cli/addr.c, cli/keytext.c). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -277,6 +278,15 @@ static void pool_is_stable(void **state) {
                                  state_path, &skipped), 0);
   assert_int_equal(skipped, 2);
   assert_int_equal(ncg_pool_address(&p, &u, &u.v[0]), 0x0a63000bu);
+  ncg_pool_free(&p);
+
+  /* A state file that cannot be written: the address is still given (and
+   * still derived from the name), and the failure is reported. */
+  assert_int_equal(ncg_pool_init(&p, 0x0a63000au, 0x0a63000du, 0x0a63000au,
+                                 "/nonexistent/dir/pool.state", &skipped), 0);
+  uint32_t a2 = ncg_pool_address(&p, &u, &u.v[0]);
+  assert_true(a2 >= 0x0a63000bu && a2 <= 0x0a63000du);
+  assert_int_equal(p.save_errno, ENOENT);
   ncg_pool_free(&p);
   ncg_users_free(&u);
 }
