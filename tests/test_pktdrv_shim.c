@@ -1,1 +1,523 @@
-int main(void){return 0;}
+/*
+ * The packet-driver shim (cli/pktdrv/pd_shim.c, pd_policy.c): the policy
+ * table and its INI form, and the policy in both directions, with a fake
+ * lower driver, a loopback tunnel stand-in and a fake ARP/DHCP emulator:
+ *  protected out -> tunnel; bypass out -> lower; drop out -> nowhere;
+ *  protected in from lower -> dropped and counted; tunnel in -> stack;
+ *  tunnel-side ARP/DHCP -> emulator; pass-through ARP/DHCP -> lower.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pd_shim.h"
+
+static const uint8_t MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+static const uint8_t GW[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xfe};
+static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t T_IP[2] = {0x08, 0x00};
+static const uint8_t T_ARP[2] = {0x08, 0x06};
+
+#define IP(a, b, c, d)                                                         \
+  ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+static const char *const CONF = "; test policy\n"
+                                "[output]\n"
+                                "default = bypass\n"
+                                "10.8.0.0/16 = protect\n"
+                                "10.8.9.0/24 = drop\n"
+                                "192.0.2.66 = drop\n"
+                                "[input]\n"
+                                "default = bypass\n"
+                                "10.8.0.0/16 = protect\n"
+                                "198.51.100.0/24 = drop\n"
+                                "[tunnel]\n"
+                                "mac = 02:4e:43:00:00:07\n"
+                                "dhcp = lower\n";
+
+/* ---- config ------------------------------------------------------------ */
+
+static void test_config_parse(void **state) {
+  (void)state;
+  ncgt_pd_config c;
+  char err[160] = "";
+  assert_int_equal(ncgt_pd_config_parse(&c, CONF, err, sizeof(err)), 0);
+  assert_int_equal(c.nrules[NCGT_PD_OUT], 3);
+  assert_int_equal(c.nrules[NCGT_PD_IN], 2);
+  const uint8_t mac[6] = {0x02, 0x4e, 0x43, 0x00, 0x00, 0x07};
+  assert_memory_equal(c.tunnel_mac, mac, 6);
+  assert_int_equal(c.dhcp_tunnel, 0);
+  /* longest prefix wins; default otherwise */
+  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(10, 8, 1, 1)),
+                   NCGT_PD_PROTECT);
+  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(10, 8, 9, 1)),
+                   NCGT_PD_DROP);
+  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(192, 0, 2, 66)),
+                   NCGT_PD_DROP);
+  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(192, 0, 2, 67)),
+                   NCGT_PD_BYPASS);
+  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_IN, IP(10, 8, 9, 1)),
+                   NCGT_PD_PROTECT);
+  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_IN, IP(198, 51, 100, 3)),
+                   NCGT_PD_DROP);
+  /* the two defaults are independent */
+  assert_int_equal(ncgt_pd_config_parse(&c,
+                                        "[output]\ndefault = protect\n"
+                                        "[input]\ndefault = drop\n"
+                                        "[tunnel]\ndhcp = tunnel\n",
+                                        err, sizeof(err)),
+                   0);
+  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(1, 2, 3, 4)),
+                   NCGT_PD_PROTECT);
+  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_IN, IP(1, 2, 3, 4)),
+                   NCGT_PD_DROP);
+  assert_int_equal(c.dhcp_tunnel, 1);
+  /* /0 and first-listed among equal prefixes */
+  ncgt_pd_config_init(&c);
+  assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_OUT, "0.0.0.0/0",
+                                      NCGT_PD_PROTECT),
+                   0);
+  assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_OUT, "10.0.0.0/8",
+                                      NCGT_PD_DROP),
+                   0);
+  assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_OUT, "10.1.0.0/8",
+                                      NCGT_PD_BYPASS),
+                   0);
+  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(9, 9, 9, 9)),
+                   NCGT_PD_PROTECT);
+  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(10, 9, 9, 9)),
+                   NCGT_PD_DROP);
+}
+
+static void expect_error(const char *text, const char *msg) {
+  ncgt_pd_config c;
+  char err[160] = "";
+  assert_int_equal(ncgt_pd_config_parse(&c, text, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, msg));
+}
+
+static void test_config_errors(void **state) {
+  (void)state;
+  expect_error("[output]\ndefault = tunnel\n", "line 2: action must be");
+  expect_error("[output]\n\n10.0.0.0/33 = protect\n", "line 3: bad prefix");
+  expect_error("[input]\n10.0.0/8 = protect\n", "line 2: bad prefix");
+  expect_error("[input]\n10.0.0.0/8x = protect\n", "bad prefix");
+  expect_error("[policy]\nx = y\n", "line 2: unknown section");
+  expect_error("[tunnel]\nmtu = 1400\n", "unknown key");
+  expect_error("[tunnel]\nmac = 01:00:5e:00:00:01\n", "bad MAC");
+  expect_error("[tunnel]\nmac = 02:00:5e:00:00\n", "bad MAC");
+  expect_error("[tunnel]\ndhcp = both\n", "dhcp must be");
+  expect_error("[output\n", "line 1: syntax error");
+  ncgt_pd_config c;
+  char err[64];
+  assert_int_equal(ncgt_pd_config_load(&c, "/nonexistent/pd.ini", err,
+                                       sizeof(err)),
+                   -1);
+  /* a full table is an error, not an overflow */
+  ncgt_pd_config_init(&c);
+  for (int i = 0; i < NCGT_PD_POLICY_MAX; i++)
+    assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_IN, "10.0.0.1",
+                                        NCGT_PD_DROP),
+                     0);
+  assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_IN, "10.0.0.1",
+                                      NCGT_PD_DROP),
+                   -1);
+  assert_int_equal(ncgt_pd_action_parse("PROTECT"), NCGT_PD_PROTECT);
+  assert_string_equal(ncgt_pd_action_name(NCGT_PD_DROP), "drop");
+}
+
+/* ---- fakes -------------------------------------------------------------- */
+
+typedef struct capture {
+  int n;
+  uint8_t last[NCGT_PD_FRAME_MAX];
+  size_t len;
+  int fail;
+} capture;
+
+static capture lower_cap, tunnel_cap, emul_cap;
+static int lower_mode;
+
+static int lower_send(const uint8_t *f, size_t len, void *ctx) {
+  capture *c = ctx;
+  if (c->fail)
+    return -1;
+  c->n++;
+  memcpy(c->last, f, len);
+  c->len = len;
+  return 0;
+}
+static int lower_set_mode(int mode, void *ctx) {
+  (void)ctx;
+  lower_mode = mode;
+  return 0;
+}
+/* The loopback tunnel stand-in records what goes in (lower_send's shape). */
+static int tunnel_send(const uint8_t *dg, size_t len, void *ctx) {
+  return lower_send(dg, len, ctx);
+}
+/* Fake emulator: records the request; answers with a fixed reply frame
+ * addressed to the stack (an ARP reply from the reserved MAC). */
+static ssize_t emul_answer(const uint8_t *f, size_t len, uint8_t *reply,
+                           size_t cap, void *ctx) {
+  capture *c = ctx;
+  c->n++;
+  memcpy(c->last, f, len);
+  c->len = len;
+  if (c->fail)
+    return -1;
+  assert_true(cap >= 42);
+  memset(reply, 0, 42);
+  memcpy(reply, MAC, 6);
+  memcpy(reply + 6, GW, 6);
+  memcpy(reply + 12, T_ARP, 2);
+  reply[21] = 2; /* op = reply */
+  return 42;
+}
+
+/* A stack on the shim's packet driver: IP and ARP handles. */
+typedef struct stack {
+  int ip, arp;
+  int got_ip, got_arp;
+  uint8_t buf[NCGT_PD_FRAME_MAX];
+  size_t len;
+} stack;
+
+static uint8_t *receiver(int handle, int flag, size_t len, uint8_t *buf,
+                         size_t *cap, void *ud) {
+  stack *s = ud;
+  (void)cap;
+  (void)buf;
+  if (flag == NCGT_PD_RCV_GET_BUFFER)
+    return s->buf;
+  s->len = len;
+  if (handle == s->ip)
+    s->got_ip++;
+  if (handle == s->arp)
+    s->got_arp++;
+  return NULL;
+}
+
+static ncgt_pd_shim *shim;
+static stack st;
+
+static int setup_conf(const char *text) {
+  memset(&lower_cap, 0, sizeof(lower_cap));
+  memset(&tunnel_cap, 0, sizeof(tunnel_cap));
+  memset(&emul_cap, 0, sizeof(emul_cap));
+  memset(&st, 0, sizeof(st));
+  ncgt_pd_config c;
+  char err[128];
+  assert_int_equal(ncgt_pd_config_parse(&c, text, err, sizeof(err)), 0);
+  ncgt_pd_lower lower = {lower_send, lower_set_mode, NULL, &lower_cap};
+  assert_int_equal(ncgt_pd_shim_new(&shim, &c, &lower, MAC, "shim"), 0);
+  ncgt_pd_tunnel t = {tunnel_send, &tunnel_cap};
+  ncgt_pd_shim_set_tunnel(shim, &t);
+  ncgt_pd_emul e = {emul_answer, &emul_cap};
+  ncgt_pd_shim_set_emul(shim, &e);
+  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  assert_int_equal(ncgt_pd_access_type(pd, 1, NCGT_PD_TYPE_ANY, 0, T_IP, 2,
+                                       receiver, &st, &st.ip),
+                   NCGT_PD_OK);
+  assert_int_equal(ncgt_pd_access_type(pd, 1, NCGT_PD_TYPE_ANY, 0, T_ARP, 2,
+                                       receiver, &st, &st.arp),
+                   NCGT_PD_OK);
+  return 0;
+}
+
+static int setup(void **state) {
+  (void)state;
+  return setup_conf(CONF);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  ncgt_pd_shim_del(shim);
+  shim = NULL;
+  return 0;
+}
+
+/* Ethernet + IPv4 + UDP(sport, dport) + payload, padded to `pad` bytes. */
+static size_t ip_frame(uint8_t *f, const uint8_t *dst, const uint8_t *src,
+                       uint32_t ipsrc, uint32_t ipdst, uint16_t dport,
+                       size_t payload, size_t pad) {
+  size_t total = 20 + 8 + payload;
+  size_t n = 14 + total;
+  memset(f, 0, n > pad ? n : pad);
+  memcpy(f, dst, 6);
+  memcpy(f + 6, src, 6);
+  memcpy(f + 12, T_IP, 2);
+  uint8_t *ip = f + 14;
+  ip[0] = 0x45;
+  ip[2] = (uint8_t)(total >> 8);
+  ip[3] = (uint8_t)total;
+  ip[8] = 64;
+  ip[9] = 17;
+  for (int i = 0; i < 4; i++) {
+    ip[12 + i] = (uint8_t)(ipsrc >> (24 - 8 * i));
+    ip[16 + i] = (uint8_t)(ipdst >> (24 - 8 * i));
+  }
+  ip[20] = 0x30;
+  ip[21] = 0x39;
+  ip[22] = (uint8_t)(dport >> 8);
+  ip[23] = (uint8_t)dport;
+  for (size_t i = 0; i < payload; i++)
+    ip[28 + i] = (uint8_t)i;
+  return n > pad ? n : pad;
+}
+
+static size_t arp_request(uint8_t *f, uint32_t target) {
+  memset(f, 0, 42);
+  memcpy(f, BCAST, 6);
+  memcpy(f + 6, MAC, 6);
+  memcpy(f + 12, T_ARP, 2);
+  uint8_t *a = f + 14;
+  a[1] = 1;    /* Ethernet */
+  a[2] = 0x08; /* IPv4 */
+  a[4] = 6;
+  a[5] = 4;
+  a[7] = 1; /* request */
+  memcpy(a + 8, MAC, 6);
+  for (int i = 0; i < 4; i++)
+    a[24 + i] = (uint8_t)(target >> (24 - 8 * i));
+  return 42;
+}
+
+static ncgt_pd_shim_stats stats(void) {
+  ncgt_pd_shim_stats s;
+  ncgt_pd_shim_get_stats(shim, &s);
+  return s;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static void test_out_protected_to_tunnel(void **state) {
+  (void)state;
+  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  uint8_t f[100];
+  /* 10-byte payload: a 38-byte datagram padded to a 60-byte frame */
+  size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 80,
+                      10, 60);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(tunnel_cap.n, 1);
+  assert_int_equal(tunnel_cap.len, 38); /* header stripped, no padding */
+  assert_memory_equal(tunnel_cap.last, f + 14, 38);
+  assert_int_equal(lower_cap.n, 0); /* never in clear */
+  assert_int_equal(stats().out_protected, 1);
+}
+
+static void test_out_bypass_to_lower(void **state) {
+  (void)state;
+  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  uint8_t f[100];
+  size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(192, 0, 2, 1), 80,
+                      10, 60);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(lower_cap.n, 1);
+  assert_int_equal(lower_cap.len, 60); /* the frame untouched */
+  assert_memory_equal(lower_cap.last, f, 60);
+  assert_int_equal(tunnel_cap.n, 0);
+  assert_int_equal(stats().out_bypass, 1);
+  /* non-IP frames pass straight through too */
+  const uint8_t ip6[2] = {0x86, 0xdd};
+  memcpy(f + 12, ip6, 2);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, 60), NCGT_PD_OK);
+  assert_int_equal(lower_cap.n, 2);
+}
+
+static void test_out_drop_and_tunnel_down(void **state) {
+  (void)state;
+  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  uint8_t f[100];
+  size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 9, 9), 80, 4,
+                      0);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(192, 0, 2, 66), 80, 4, 0);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(stats().out_policy_drop, 2);
+  assert_int_equal(lower_cap.n + tunnel_cap.n, 0);
+  /* the tunnel refuses: CANT_SEND, counted, not sent in clear */
+  tunnel_cap.fail = 1;
+  n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 80, 4, 0);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_CANT_SEND);
+  assert_int_equal(stats().out_tunnel_down, 1);
+  assert_int_equal(lower_cap.n, 0);
+  ncgt_pd_shim_set_tunnel(shim, NULL); /* no tunnel at all */
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_CANT_SEND);
+  assert_int_equal(stats().out_tunnel_down, 2);
+  /* malformed IPv4 (total length beyond the frame): dropped, counted */
+  f[14 + 2] = 0x7f;
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(stats().out_malformed, 1);
+  assert_int_equal(lower_cap.n, 0);
+}
+
+static void test_arp_sides(void **state) {
+  (void)state;
+  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  uint8_t f[64];
+  /* tunnel side: answered by the emulator, reply reaches the ARP handle */
+  size_t n = arp_request(f, IP(10, 8, 0, 1));
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(emul_cap.n, 1);
+  assert_memory_equal(emul_cap.last, f, n);
+  assert_int_equal(st.got_arp, 1);
+  assert_int_equal(st.buf[21], 2);
+  assert_int_equal(lower_cap.n, 0);
+  /* pass-through side: to the lower driver untouched */
+  n = arp_request(f, IP(192, 168, 1, 254));
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(lower_cap.n, 1);
+  assert_memory_equal(lower_cap.last, f, n);
+  assert_int_equal(emul_cap.n, 1);
+  /* an emulator error is counted, nothing leaks */
+  emul_cap.fail = 1;
+  n = arp_request(f, IP(10, 8, 0, 1));
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(stats().out_unanswered, 1);
+  /* no emulator: tunnel-side ARP is dropped and counted, never leaked */
+  ncgt_pd_shim_set_emul(shim, NULL);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(stats().out_unanswered, 2);
+  assert_int_equal(lower_cap.n, 1);
+}
+
+static void test_dhcp_sides(void **state) {
+  (void)state;
+  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  uint8_t f[400];
+  /* dhcp = lower: a DISCOVER goes to the real network */
+  size_t n = ip_frame(f, BCAST, MAC, 0, IP(255, 255, 255, 255), 67, 300, 0);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(lower_cap.n, 1);
+  assert_int_equal(emul_cap.n, 0);
+  teardown(NULL);
+  setup_conf("[tunnel]\ndhcp = tunnel\n");
+  pd = ncgt_pd_shim_driver(shim);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(emul_cap.n, 1);
+  assert_int_equal(lower_cap.n, 0);
+  assert_int_equal(stats().out_emulated, 1);
+}
+
+/* ---- input -------------------------------------------------------------- */
+
+static void test_in_from_lower(void **state) {
+  (void)state;
+  uint8_t f[100];
+  size_t n = ip_frame(f, MAC, GW, IP(192, 0, 2, 1), IP(192, 168, 1, 2), 80, 4,
+                      60);
+  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), st.ip);
+  assert_int_equal(st.got_ip, 1);
+  assert_memory_equal(st.buf, f, n);
+  /* a protected source that did not come through the tunnel: dropped */
+  n = ip_frame(f, MAC, GW, IP(10, 8, 1, 5), IP(192, 168, 1, 2), 80, 4, 60);
+  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), -1);
+  assert_int_equal(st.got_ip, 1);
+  assert_int_equal(stats().in_spoofed, 1);
+  n = ip_frame(f, MAC, GW, IP(198, 51, 100, 9), IP(192, 168, 1, 2), 80, 4, 60);
+  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), -1);
+  assert_int_equal(stats().in_policy_drop, 1);
+  f[14] = 0x65; /* IPv6 version nibble in an IPv4 frame */
+  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), -1);
+  assert_int_equal(stats().in_malformed, 1);
+  /* ARP from the LAN goes up untouched */
+  n = arp_request(f, IP(192, 168, 1, 2));
+  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), st.arp);
+  assert_int_equal(stats().in_lower, 2);
+}
+
+static void test_in_from_tunnel(void **state) {
+  (void)state;
+  uint8_t f[100];
+  size_t n = ip_frame(f, MAC, GW, IP(10, 8, 1, 5), IP(192, 168, 1, 2), 80, 10,
+                      0);
+  const uint8_t *dg = f + 14;
+  size_t dglen = n - 14;
+  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, dg, dglen), st.ip);
+  assert_int_equal(st.len, n);
+  /* rebuilt header: to us, from the tunnel MAC, IPv4 */
+  const uint8_t tmac[6] = {0x02, 0x4e, 0x43, 0x00, 0x00, 0x07};
+  assert_memory_equal(st.buf, MAC, 6);
+  assert_memory_equal(st.buf + 6, tmac, 6);
+  assert_memory_equal(st.buf + 12, T_IP, 2);
+  assert_memory_equal(st.buf + 14, dg, dglen);
+  assert_int_equal(stats().in_tunnel, 1);
+  /* the tunnel may only carry protected sources */
+  n = ip_frame(f, MAC, GW, IP(192, 0, 2, 1), IP(192, 168, 1, 2), 80, 10, 0);
+  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, f + 14, n - 14), -1);
+  assert_int_equal(stats().in_tunnel_spoofed, 1);
+  assert_int_equal(st.got_ip, 1);
+  /* truncated datagram */
+  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, f + 14, 19), -1);
+  assert_int_equal(stats().in_malformed, 1);
+  /* too big for one frame */
+  static uint8_t big[2000];
+  memcpy(big, f + 14, 20);
+  big[2] = (uint8_t)(sizeof(big) >> 8);
+  big[3] = (uint8_t)sizeof(big);
+  big[12] = 10;
+  big[13] = 8;
+  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, big, sizeof(big)), -1);
+  assert_int_equal(stats().in_tunnel_too_big, 1);
+}
+
+/* Loopback tunnel stand-in: what the stack sends to a protected host comes
+ * back from it through the tunnel, and reaches the stack. */
+static void test_loopback_tunnel_round_trip(void **state) {
+  (void)state;
+  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  uint8_t f[100];
+  size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 7, 16,
+                      0);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(tunnel_cap.n, 1);
+  uint8_t echo[NCGT_PD_FRAME_MAX];
+  memcpy(echo, tunnel_cap.last, tunnel_cap.len);
+  memcpy(echo + 12, tunnel_cap.last + 16, 4); /* swap addresses */
+  memcpy(echo + 16, tunnel_cap.last + 12, 4);
+  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, echo, tunnel_cap.len),
+                   st.ip);
+  assert_memory_equal(st.buf + 14 + 20, f + 14 + 20, n - 34);
+  ncgt_pd_stats ps;
+  assert_int_equal(ncgt_pd_get_statistics(pd, st.ip, &ps), NCGT_PD_OK);
+  assert_int_equal(ps.packets_out, 1);
+  assert_int_equal(ps.packets_in, 1);
+}
+
+static void test_modes_reach_lower(void **state) {
+  (void)state;
+  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  assert_int_equal(ncgt_pd_set_rcv_mode(pd, st.ip, 6), NCGT_PD_OK);
+  assert_int_equal(lower_mode, 6);
+  /* this fake lower has no multicast */
+  const uint8_t m[6] = {0x01, 0, 0x5e, 0, 0, 1};
+  assert_int_equal(ncgt_pd_set_multicast_list(pd, m, 6),
+                   NCGT_PD_NO_MULTICAST);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_config_parse),
+      cmocka_unit_test(test_config_errors),
+      cmocka_unit_test_setup_teardown(test_out_protected_to_tunnel, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_out_bypass_to_lower, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_out_drop_and_tunnel_down, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_arp_sides, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dhcp_sides, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_in_from_lower, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_in_from_tunnel, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_loopback_tunnel_round_trip, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_modes_reach_lower, setup,
+                                      teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
