@@ -1,10 +1,11 @@
 /*
  * The packet-driver shim (cli/pktdrv/pd_shim.c, pd_policy.c): the policy
  * table and its INI form, and the policy in both directions, with a fake
- * lower driver, a loopback tunnel stand-in and a fake ARP/DHCP emulator:
+ * lower driver, a loopback tunnel stand-in and a fake tunnel-side link:
  *  protected out -> tunnel; bypass out -> lower; drop out -> nowhere;
  *  protected in from lower -> dropped and counted; tunnel in -> stack;
- *  tunnel-side ARP/DHCP -> emulator; pass-through ARP/DHCP -> lower.
+ *  tunnel-side ARP/DHCP -> link (the pseudo adapter's place);
+ *  pass-through ARP/DHCP -> lower; address rewriting with checksums.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 #include <cmocka.h>
 
 #include "pd_shim.h"
+
+#include "ncgt_inet.h"
 
 static const uint8_t MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 static const uint8_t GW[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xfe};
@@ -68,7 +71,8 @@ static void test_config_parse(void **state) {
   assert_int_equal(ncgt_pd_config_parse(&c,
                                         "[output]\ndefault = protect\n"
                                         "[input]\ndefault = drop\n"
-                                        "[tunnel]\ndhcp = tunnel\n",
+                                        "[tunnel]\ndhcp = tunnel\n"
+                                        "address = 10.8.100.2\n",
                                         err, sizeof(err)),
                    0);
   assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(1, 2, 3, 4)),
@@ -76,6 +80,7 @@ static void test_config_parse(void **state) {
   assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_IN, IP(1, 2, 3, 4)),
                    NCGT_PD_DROP);
   assert_int_equal(c.dhcp_tunnel, 1);
+  assert_int_equal(c.tunnel_addr, IP(10, 8, 100, 2));
   /* /0 and first-listed among equal prefixes */
   ncgt_pd_config_init(&c);
   assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_OUT, "0.0.0.0/0",
@@ -111,6 +116,7 @@ static void test_config_errors(void **state) {
   expect_error("[tunnel]\nmac = 01:00:5e:00:00:01\n", "bad MAC");
   expect_error("[tunnel]\nmac = 02:00:5e:00:00\n", "bad MAC");
   expect_error("[tunnel]\ndhcp = both\n", "dhcp must be");
+  expect_error("[tunnel]\naddress = 10.8.100\n", "bad address");
   expect_error("[output\n", "line 1: syntax error");
   ncgt_pd_config c;
   char err[64];
@@ -139,7 +145,7 @@ typedef struct capture {
   int fail;
 } capture;
 
-static capture lower_cap, tunnel_cap, emul_cap;
+static capture lower_cap, tunnel_cap, link_cap;
 static int lower_mode;
 
 static int lower_send(const uint8_t *f, size_t len, void *ctx) {
@@ -160,23 +166,39 @@ static int lower_set_mode(int mode, void *ctx) {
 static int tunnel_send(const uint8_t *dg, size_t len, void *ctx) {
   return lower_send(dg, len, ctx);
 }
-/* Fake emulator: records the request; answers with a fixed reply frame
- * addressed to the stack (an ARP reply from the reserved MAC). */
-static ssize_t emul_answer(const uint8_t *f, size_t len, uint8_t *reply,
-                           size_t cap, void *ctx) {
+static ncgt_pd_shim *shim;
+static const uint8_t LINK_MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xad};
+
+/* Fake link (where the pseudo adapter sits): records each frame; answers
+ * ARP with a reply from LINK_MAC; strips IPv4 frames into the tunnel;
+ * frames tunnel datagrams with LINK_MAC as source. */
+static int link_from_stack(uint8_t *f, size_t len, void *ctx) {
   capture *c = ctx;
   c->n++;
   memcpy(c->last, f, len);
   c->len = len;
   if (c->fail)
     return -1;
-  assert_true(cap >= 42);
-  memset(reply, 0, 42);
+  if (f[12] == 0x08 && f[13] == 0x00)
+    return ncgt_pd_shim_link_to_tunnel(shim, f + 14, len - 14);
+  uint8_t reply[42] = {0};
   memcpy(reply, MAC, 6);
-  memcpy(reply + 6, GW, 6);
+  memcpy(reply + 6, LINK_MAC, 6);
   memcpy(reply + 12, T_ARP, 2);
   reply[21] = 2; /* op = reply */
-  return 42;
+  (void)ncgt_pd_shim_link_to_stack(shim, reply, sizeof(reply));
+  return 0;
+}
+static capture link_in;
+static int link_from_tunnel(const uint8_t *dg, size_t len, void *ctx) {
+  (void)ctx;
+  uint8_t f[NCGT_PD_FRAME_MAX];
+  link_in.n++;
+  memcpy(f, MAC, 6);
+  memcpy(f + 6, LINK_MAC, 6);
+  memcpy(f + 12, T_IP, 2);
+  memcpy(f + 14, dg, len);
+  return ncgt_pd_shim_link_to_stack(shim, f, len + 14) > 0 ? 0 : -1;
 }
 
 /* A stack on the shim's packet driver: IP and ARP handles. */
@@ -202,13 +224,13 @@ static uint8_t *receiver(int handle, int flag, size_t len, uint8_t *buf,
   return NULL;
 }
 
-static ncgt_pd_shim *shim;
 static stack st;
 
 static int setup_conf(const char *text) {
   memset(&lower_cap, 0, sizeof(lower_cap));
   memset(&tunnel_cap, 0, sizeof(tunnel_cap));
-  memset(&emul_cap, 0, sizeof(emul_cap));
+  memset(&link_cap, 0, sizeof(link_cap));
+  memset(&link_in, 0, sizeof(link_in));
   memset(&st, 0, sizeof(st));
   ncgt_pd_config c;
   char err[128];
@@ -217,8 +239,8 @@ static int setup_conf(const char *text) {
   assert_int_equal(ncgt_pd_shim_new(&shim, &c, &lower, MAC, "shim"), 0);
   ncgt_pd_tunnel t = {tunnel_send, &tunnel_cap};
   ncgt_pd_shim_set_tunnel(shim, &t);
-  ncgt_pd_emul e = {emul_answer, &emul_cap};
-  ncgt_pd_shim_set_emul(shim, &e);
+  ncgt_pd_link l = {link_from_stack, link_from_tunnel, &link_cap};
+  ncgt_pd_shim_set_link(shim, &l);
   ncgt_pd *pd = ncgt_pd_shim_driver(shim);
   assert_int_equal(ncgt_pd_access_type(pd, 1, NCGT_PD_TYPE_ANY, 0, T_IP, 2,
                                        receiver, &st, &st.ip),
@@ -303,11 +325,26 @@ static void test_out_protected_to_tunnel(void **state) {
   size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 80,
                       10, 60);
   assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  /* through the link, re-addressed to the tunnel side's MAC, unpadded */
+  const uint8_t tmac[6] = {0x02, 0x4e, 0x43, 0x00, 0x00, 0x07};
+  assert_int_equal(link_cap.n, 1);
+  assert_int_equal(link_cap.len, 14 + 38);
+  assert_memory_equal(link_cap.last, tmac, 6);
+  assert_memory_equal(link_cap.last + 6, f + 6, 38 + 8);
+  /* and on into the tunnel */
   assert_int_equal(tunnel_cap.n, 1);
-  assert_int_equal(tunnel_cap.len, 38); /* header stripped, no padding */
+  assert_int_equal(tunnel_cap.len, 38);
   assert_memory_equal(tunnel_cap.last, f + 14, 38);
   assert_int_equal(lower_cap.n, 0); /* never in clear */
   assert_int_equal(stats().out_protected, 1);
+  assert_int_equal(stats().out_link, 1);
+  /* without a link the shim strips the header itself */
+  ncgt_pd_shim_set_link(shim, NULL);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(link_cap.n, 1);
+  assert_int_equal(tunnel_cap.n, 2);
+  assert_int_equal(tunnel_cap.len, 38);
+  assert_memory_equal(tunnel_cap.last, f + 14, 38);
 }
 
 static void test_out_bypass_to_lower(void **state) {
@@ -360,29 +397,30 @@ static void test_arp_sides(void **state) {
   (void)state;
   ncgt_pd *pd = ncgt_pd_shim_driver(shim);
   uint8_t f[64];
-  /* tunnel side: answered by the emulator, reply reaches the ARP handle */
+  /* tunnel side: given to the link, its reply reaches the ARP handle */
   size_t n = arp_request(f, IP(10, 8, 0, 1));
   assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
-  assert_int_equal(emul_cap.n, 1);
-  assert_memory_equal(emul_cap.last, f, n);
+  assert_int_equal(link_cap.n, 1);
+  assert_memory_equal(link_cap.last, f, n);
   assert_int_equal(st.got_arp, 1);
   assert_int_equal(st.buf[21], 2);
+  assert_memory_equal(st.buf + 6, LINK_MAC, 6);
   assert_int_equal(lower_cap.n, 0);
   /* pass-through side: to the lower driver untouched */
   n = arp_request(f, IP(192, 168, 1, 254));
   assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
   assert_int_equal(lower_cap.n, 1);
   assert_memory_equal(lower_cap.last, f, n);
-  assert_int_equal(emul_cap.n, 1);
-  /* an emulator error is counted, nothing leaks */
-  emul_cap.fail = 1;
+  assert_int_equal(link_cap.n, 1);
+  /* a link failure is CANT_SEND and counted; nothing leaks */
+  link_cap.fail = 1;
   n = arp_request(f, IP(10, 8, 0, 1));
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_CANT_SEND);
+  assert_int_equal(stats().out_link_failed, 1);
+  /* no link: tunnel-side ARP is dropped and counted, never leaked */
+  ncgt_pd_shim_set_link(shim, NULL);
   assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
   assert_int_equal(stats().out_unanswered, 1);
-  /* no emulator: tunnel-side ARP is dropped and counted, never leaked */
-  ncgt_pd_shim_set_emul(shim, NULL);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
-  assert_int_equal(stats().out_unanswered, 2);
   assert_int_equal(lower_cap.n, 1);
 }
 
@@ -394,14 +432,14 @@ static void test_dhcp_sides(void **state) {
   size_t n = ip_frame(f, BCAST, MAC, 0, IP(255, 255, 255, 255), 67, 300, 0);
   assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
   assert_int_equal(lower_cap.n, 1);
-  assert_int_equal(emul_cap.n, 0);
+  assert_int_equal(link_cap.n, 0);
   teardown(NULL);
   setup_conf("[tunnel]\ndhcp = tunnel\n");
   pd = ncgt_pd_shim_driver(shim);
   assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
-  assert_int_equal(emul_cap.n, 1);
+  assert_int_equal(link_cap.n, 1);
   assert_int_equal(lower_cap.n, 0);
-  assert_int_equal(stats().out_emulated, 1);
+  assert_int_equal(stats().out_link, 1);
 }
 
 /* ---- input -------------------------------------------------------------- */
@@ -438,20 +476,27 @@ static void test_in_from_tunnel(void **state) {
                       0);
   const uint8_t *dg = f + 14;
   size_t dglen = n - 14;
+  /* with a link, the link frames it */
+  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, dg, dglen), 0);
+  assert_int_equal(link_in.n, 1);
+  assert_int_equal(st.got_ip, 1);
+  assert_memory_equal(st.buf + 6, LINK_MAC, 6);
+  assert_memory_equal(st.buf + 14, dg, dglen);
+  /* without, the shim rebuilds: to us, from the tunnel MAC, IPv4 */
+  ncgt_pd_shim_set_link(shim, NULL);
   assert_int_equal(ncgt_pd_shim_from_tunnel(shim, dg, dglen), st.ip);
   assert_int_equal(st.len, n);
-  /* rebuilt header: to us, from the tunnel MAC, IPv4 */
   const uint8_t tmac[6] = {0x02, 0x4e, 0x43, 0x00, 0x00, 0x07};
   assert_memory_equal(st.buf, MAC, 6);
   assert_memory_equal(st.buf + 6, tmac, 6);
   assert_memory_equal(st.buf + 12, T_IP, 2);
   assert_memory_equal(st.buf + 14, dg, dglen);
-  assert_int_equal(stats().in_tunnel, 1);
+  assert_int_equal(stats().in_tunnel, 2);
   /* the tunnel may only carry protected sources */
   n = ip_frame(f, MAC, GW, IP(192, 0, 2, 1), IP(192, 168, 1, 2), 80, 10, 0);
   assert_int_equal(ncgt_pd_shim_from_tunnel(shim, f + 14, n - 14), -1);
   assert_int_equal(stats().in_tunnel_spoofed, 1);
-  assert_int_equal(st.got_ip, 1);
+  assert_int_equal(st.got_ip, 2);
   /* truncated datagram */
   assert_int_equal(ncgt_pd_shim_from_tunnel(shim, f + 14, 19), -1);
   assert_int_equal(stats().in_malformed, 1);
@@ -464,6 +509,60 @@ static void test_in_from_tunnel(void **state) {
   big[13] = 8;
   assert_int_equal(ncgt_pd_shim_from_tunnel(shim, big, sizeof(big)), -1);
   assert_int_equal(stats().in_tunnel_too_big, 1);
+}
+
+/* Fills in valid IPv4 header and UDP checksums of the datagram at dg. */
+static void fix_checksums(uint8_t *dg) {
+  size_t total = (size_t)dg[2] << 8 | dg[3];
+  dg[10] = dg[11] = 0;
+  ncgt_put_u16(dg + 10, ncgt_csum_fold(ncgt_csum_add(0, dg, 20)));
+  dg[26] = dg[27] = 0;
+  uint32_t sum = ncgt_csum_pseudo4(dg + 12, dg + 16, 17, total - 20);
+  ncgt_put_u16(dg + 26, ncgt_csum_fold(ncgt_csum_add(sum, dg + 20,
+                                                     total - 20)));
+}
+
+/* Both checksums verify (sum to zero / 0xffff complemented). */
+static void assert_checksums_ok(const uint8_t *dg) {
+  size_t total = (size_t)dg[2] << 8 | dg[3];
+  assert_int_equal(ncgt_csum_fold(ncgt_csum_add(0, dg, 20)), 0);
+  uint32_t sum = ncgt_csum_pseudo4(dg + 12, dg + 16, 17, total - 20);
+  assert_int_equal(ncgt_csum_fold(ncgt_csum_add(sum, dg + 20, total - 20)),
+                   0);
+}
+
+/* With a tunnel address, protected datagrams leave with it as source and
+ * come back to the stack's own address, checksums still valid. */
+static void test_address_rewriting(void **state) {
+  (void)state;
+  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  ncgt_pd_shim_set_tunnel_addr(shim, IP(10, 8, 100, 2));
+  uint8_t f[100];
+  size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 7, 13,
+                      0);
+  fix_checksums(f + 14);
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(tunnel_cap.n, 1);
+  const uint8_t taddr[4] = {10, 8, 100, 2};
+  assert_memory_equal(tunnel_cap.last + 12, taddr, 4);
+  assert_memory_equal(tunnel_cap.last + 16, f + 14 + 16, 4);
+  assert_checksums_ok(tunnel_cap.last);
+  assert_memory_equal(tunnel_cap.last + 20, f + 14 + 20, 6); /* ports, len */
+  assert_memory_equal(tunnel_cap.last + 28, f + 14 + 28, 13); /* payload */
+  /* the reply to the tunnel address reaches the stack at its own */
+  uint8_t echo[100];
+  memcpy(echo, tunnel_cap.last, tunnel_cap.len);
+  memcpy(echo + 12, tunnel_cap.last + 16, 4);
+  memcpy(echo + 16, tunnel_cap.last + 12, 4);
+  fix_checksums(echo);
+  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, echo, tunnel_cap.len), 0);
+  assert_int_equal(st.got_ip, 1);
+  const uint8_t stack_addr[4] = {192, 168, 1, 2};
+  assert_memory_equal(st.buf + 14 + 16, stack_addr, 4);
+  assert_memory_equal(st.buf + 14 + 12, echo + 12, 4);
+  assert_checksums_ok(st.buf + 14);
+  /* the original frame the stack passed in was not modified */
+  assert_memory_equal(f + 14 + 12, stack_addr, 4);
 }
 
 /* Loopback tunnel stand-in: what the stack sends to a protected host comes
@@ -480,8 +579,8 @@ static void test_loopback_tunnel_round_trip(void **state) {
   memcpy(echo, tunnel_cap.last, tunnel_cap.len);
   memcpy(echo + 12, tunnel_cap.last + 16, 4); /* swap addresses */
   memcpy(echo + 16, tunnel_cap.last + 12, 4);
-  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, echo, tunnel_cap.len),
-                   st.ip);
+  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, echo, tunnel_cap.len), 0);
+  assert_int_equal(st.got_ip, 1);
   assert_memory_equal(st.buf + 14 + 20, f + 14 + 20, n - 34);
   ncgt_pd_stats ps;
   assert_int_equal(ncgt_pd_get_statistics(pd, st.ip, &ps), NCGT_PD_OK);
@@ -514,6 +613,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dhcp_sides, setup, teardown),
       cmocka_unit_test_setup_teardown(test_in_from_lower, setup, teardown),
       cmocka_unit_test_setup_teardown(test_in_from_tunnel, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_address_rewriting, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_loopback_tunnel_round_trip, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_modes_reach_lower, setup,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ncgt_cursor.h"
+#include "ncgt_inet.h"
 
 struct ncgt_pd_packet {
   int fd;
@@ -148,15 +149,6 @@ void ncgt_pd_packet_mac(const ncgt_pd_packet *p,
   memcpy(mac, p->mac, NCGT_PD_ADDR_LEN);
 }
 
-/* RFC 1071 sum of b[0..n), not complemented. */
-static uint32_t sum16(const uint8_t *b, size_t n, uint32_t sum) {
-  for (size_t i = 0; i + 1 < n; i += 2)
-    sum += (uint32_t)ncgt_get_u16(b + i);
-  if (n & 1)
-    sum += (uint32_t)b[n - 1] << 8;
-  return sum;
-}
-
 /* The kernel left the TCP/UDP checksum to "hardware" (CHECKSUM_PARTIAL:
  * the field holds the pseudo-header sum). Finish it as skb_checksum_help
  * would: sum the transport segment, fold, complement. IPv4 only. */
@@ -176,10 +168,7 @@ static void finish_checksum(uint8_t *f, size_t len) {
   if (ihl < 20 || total > len - ETH || total < ihl + off + 2)
     return;
   uint8_t *l4 = f + ETH + ihl;
-  uint32_t sum = sum16(l4, total - ihl, 0);
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  uint16_t c = (uint16_t)~sum;
+  uint16_t c = ncgt_csum_fold(ncgt_csum_add(0, l4, total - ihl));
   if (c == 0 && f[ETH + 9] == 17)
     c = 0xffff;
   ncgt_put_u16(l4 + off, c);

@@ -129,6 +129,13 @@ static int on_tunnel_key(parse_ctx *ctx, const char *name,
       return fail(ctx, "dhcp must be lower or tunnel", name, value);
     return 1;
   }
+  if (strcmp(name, "address") == 0) {
+    struct in_addr a;
+    if (inet_pton(AF_INET, value, &a) != 1)
+      return fail(ctx, "bad address", name, value);
+    ctx->cfg->tunnel_addr = ntohl(a.s_addr);
+    return 1;
+  }
   return fail(ctx, "unknown key", name, value);
 }
 

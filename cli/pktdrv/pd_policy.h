@@ -13,6 +13,8 @@
  *   [tunnel]
  *   mac = 02:4e:43:47:54:01  ; source MAC of frames out of the tunnel
  *   dhcp = lower        ; who answers the stack's DHCP: lower | tunnel
+ *   address = 10.8.100.2 ; tunnel address to use as protected source
+ *                        ; (optional; normally learnt from client data)
  *
  * Lookup is longest prefix; among equal prefixes the first listed wins.
  */
@@ -54,6 +56,7 @@ typedef struct ncgt_pd_config {
   uint8_t defaults[2];                    /* ncgt_pd_action per direction */
   uint8_t tunnel_mac[NCGT_PD_ADDR_LEN];   /* src MAC of tunnel frames */
   int dhcp_tunnel;                        /* 1: DHCP answered by adapter */
+  uint32_t tunnel_addr;                   /* host order; 0: none/learnt */
 } ncgt_pd_config;
 
 /* Defaults: bypass both ways, no rules, tunnel MAC 02:4e:43:47:54:01. */

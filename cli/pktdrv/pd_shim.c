@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ncgt_cursor.h"
+#include "ncgt_inet.h"
 
 /* EtherTypes and the few header fields the policy looks at. */
 enum {
@@ -29,11 +30,16 @@ struct ncgt_pd_shim {
   ncgt_pd_lower lower;
   ncgt_pd_tunnel tunnel;
   int has_tunnel;
-  ncgt_pd_emul emul;
-  int has_emul;
+  ncgt_pd_link link;
+  int has_link;
   ncgt_pd *pd;
   ncgt_pd_shim_stats st;
-  uint8_t frame[NCGT_PD_FRAME_MAX]; /* rebuilt frames and emulator replies */
+  uint32_t tunnel_addr; /* address rewriting, 0 = off (see the header) */
+  uint32_t stack_addr;  /* the stack's source, learnt from protected dgs */
+  /* Scratch, one per direction so a reply delivered while the stack sends
+   * does not overwrite what is being sent. */
+  uint8_t out[NCGT_PD_FRAME_MAX]; /* protected frames from the stack */
+  uint8_t in[NCGT_PD_FRAME_MAX];  /* rebuilt frames / datagrams to the stack */
 };
 
 /* What the shim needs from an IPv4 header. */
@@ -87,23 +93,85 @@ static int to_lower(ncgt_pd_shim *s, const uint8_t *frame, size_t len) {
   return s->lower.send(frame, len, s->lower.ctx);
 }
 
-/* ARP/DHCP of the tunnel side: the emulator answers; the reply goes back
- * up to the stacks as if it had been received. */
-static int to_emulator(ncgt_pd_shim *s, const uint8_t *frame, size_t len) {
-  if (!s->has_emul) {
+/* A tunnel-side frame (ARP/DHCP, or a protected datagram when there is
+ * a link): a writable copy goes to the link. */
+static int to_link(ncgt_pd_shim *s, const uint8_t *frame, size_t len) {
+  if (!s->has_link) {
     s->st.out_unanswered++;
     return 0;
   }
-  s->st.out_emulated++;
-  ssize_t n = s->emul.answer(frame, len, s->frame, sizeof(s->frame),
-                             s->emul.ctx);
-  if (n < 0) {
-    s->st.out_unanswered++;
-    return 0;
+  memcpy(s->out, frame, len);
+  s->st.out_link++;
+  if (s->link.from_stack(s->out, len, s->link.ctx) != 0) {
+    s->st.out_link_failed++;
+    return -1;
   }
-  if (n > 0)
-    (void)ncgt_pd_input(s->pd, s->frame, (size_t)n);
   return 0;
+}
+
+/* RFC 1624: replace the IPv4 address at dg[off..off+4) and update the
+ * header checksum and, in a first fragment, the TCP/UDP checksum that
+ * covers it through the pseudo header. `v` was parsed from dg. */
+static void rewrite_addr(uint8_t *dg, const ipv4_view *v, size_t off,
+                         uint32_t addr) {
+  size_t ihl = (size_t)(dg[0] & 0x0f) * 4;
+  size_t csum_at = 0;
+  uint16_t frag = ncgt_get_u16(dg + 6);
+  if ((frag & 0x1fff) == 0 && v->proto == 6 && v->total >= ihl + 18)
+    csum_at = ihl + 16;
+  else if ((frag & 0x1fff) == 0 && v->proto == 17 && v->total >= ihl + 8 &&
+           ncgt_get_u16(dg + ihl + 6) != 0) /* UDP 0: no checksum */
+    csum_at = ihl + 6;
+  for (size_t i = 0; i < 4; i += 2) {
+    uint16_t old_w = ncgt_get_u16(dg + off + i);
+    uint16_t new_w = (uint16_t)(addr >> (16 - 8 * i));
+    ncgt_put_u16(dg + 10, ncgt_csum_update16(ncgt_get_u16(dg + 10), old_w,
+                                             new_w));
+    if (csum_at)
+      ncgt_put_u16(dg + csum_at, ncgt_csum_update16(
+                                     ncgt_get_u16(dg + csum_at), old_w, new_w));
+    ncgt_put_u16(dg + off + i, new_w);
+  }
+}
+
+/* A protected datagram: source rewritten to the tunnel address if set,
+ * then to the link (which may answer MTU problems itself) or straight to
+ * the tunnel. */
+static int output_protected(ncgt_pd_shim *s, const uint8_t *frame, size_t len,
+                            const ipv4_view *v) {
+  memcpy(s->out, frame, len);
+  uint8_t *dg = s->out + NCGT_PD_ETH_HDR_LEN;
+  if (s->tunnel_addr) {
+    s->stack_addr = v->src;
+    rewrite_addr(dg, v, 12, s->tunnel_addr);
+  }
+  if (!s->has_link)
+    return ncgt_pd_shim_link_to_tunnel(s, dg, v->total);
+  /* The stack addressed its next hop on the LAN; the tunnel side's link
+   * takes frames addressed to its reserved MAC (patent Fig. 17 step 322). */
+  memcpy(s->out, s->cfg.tunnel_mac, NCGT_PD_ADDR_LEN);
+  s->st.out_link++;
+  if (s->link.from_stack(s->out, NCGT_PD_ETH_HDR_LEN + v->total,
+                         s->link.ctx) != 0) {
+    s->st.out_link_failed++;
+    return -1;
+  }
+  return 0;
+}
+
+int ncgt_pd_shim_link_to_tunnel(ncgt_pd_shim *s, const uint8_t *dg,
+                                size_t len) {
+  if (!s->has_tunnel || s->tunnel.send(dg, len, s->tunnel.ctx) != 0) {
+    s->st.out_tunnel_down++;
+    return -1; /* CANT_SEND: never falls back to the clear path */
+  }
+  s->st.out_protected++;
+  return 0;
+}
+
+int ncgt_pd_shim_link_to_stack(ncgt_pd_shim *s, const uint8_t *frame,
+                               size_t len) {
+  return ncgt_pd_input(s->pd, frame, len);
 }
 
 static int output_ipv4(ncgt_pd_shim *s, const uint8_t *frame, size_t len) {
@@ -114,15 +182,10 @@ static int output_ipv4(ncgt_pd_shim *s, const uint8_t *frame, size_t len) {
     return 0; /* dropped, as a driver drops a frame the wire would reject */
   }
   if (s->cfg.dhcp_tunnel && v.dport == DHCP_SERVER_PORT)
-    return to_emulator(s, frame, len);
+    return to_link(s, frame, len);
   switch (ncgt_pd_policy_lookup(&s->cfg, NCGT_PD_OUT, v.dst)) {
   case NCGT_PD_PROTECT:
-    if (!s->has_tunnel || s->tunnel.send(dg, v.total, s->tunnel.ctx) != 0) {
-      s->st.out_tunnel_down++;
-      return -1; /* CANT_SEND: never falls back to the clear path */
-    }
-    s->st.out_protected++;
-    return 0;
+    return output_protected(s, frame, NCGT_PD_ETH_HDR_LEN + v.total, &v);
   case NCGT_PD_DROP:
     s->st.out_policy_drop++;
     return 0;
@@ -153,7 +216,7 @@ static int port_send(const uint8_t *frame, size_t len, void *ctx) {
   if (type == ETHERTYPE_IPV4)
     return output_ipv4(s, frame, len);
   if (type == ETHERTYPE_ARP && arp_for_tunnel(s, frame, len))
-    return to_emulator(s, frame, len);
+    return to_link(s, frame, len);
   return to_lower(s, frame, len);
 }
 
@@ -208,22 +271,25 @@ int ncgt_pd_shim_from_tunnel(ncgt_pd_shim *s, const uint8_t *dg, size_t len) {
     s->st.in_tunnel_too_big++;
     return -1;
   }
-  /* Rebuild the Ethernet header the stack expects (patent Fig. 17: the
-   * adapter adds a header with the reserved MAC as source). */
+  /* Room for the Ethernet header before the datagram, so the built-in
+   * path rebuilds in place. */
+  uint8_t *copy = s->in + NCGT_PD_ETH_HDR_LEN;
+  memcpy(copy, dg, v.total);
+  if (s->tunnel_addr && s->stack_addr && v.dst == s->tunnel_addr)
+    rewrite_addr(copy, &v, 16, s->stack_addr);
+  s->st.in_tunnel++;
+  if (s->has_link)
+    return s->link.from_tunnel(copy, v.total, s->link.ctx) == 0 ? 0 : -1;
+  /* Rebuild the Ethernet header the stack expects (patent Fig. 18 step
+   * 356: the reserved MAC as source). */
   ncgt_wr w;
   uint8_t addr[NCGT_PD_ADDR_LEN];
-  ncgt_wr_init(&w, s->frame, sizeof(s->frame));
   ncgt_pd_own_address(s->pd, addr);
+  ncgt_wr_init(&w, s->in, NCGT_PD_ETH_HDR_LEN);
   ncgt_wr_bytes(&w, addr, NCGT_PD_ADDR_LEN);
   ncgt_wr_bytes(&w, s->cfg.tunnel_mac, NCGT_PD_ADDR_LEN);
   ncgt_wr_u16(&w, ETHERTYPE_IPV4);
-  ncgt_wr_bytes(&w, dg, v.total);
-  if (w.err) {
-    s->st.in_tunnel_too_big++;
-    return -1;
-  }
-  s->st.in_tunnel++;
-  return ncgt_pd_input(s->pd, s->frame, w.off);
+  return ncgt_pd_input(s->pd, s->in, NCGT_PD_ETH_HDR_LEN + v.total);
 }
 
 /* ---- lifetime -------------------------------------------------------- */
@@ -238,6 +304,7 @@ int ncgt_pd_shim_new(ncgt_pd_shim **out, const ncgt_pd_config *cfg,
     return -1;
   s->cfg = *cfg;
   s->lower = *lower;
+  s->tunnel_addr = cfg->tunnel_addr;
   ncgt_pd_port port = {
       .send = port_send,
       .set_mode = port_set_mode,
@@ -267,10 +334,14 @@ void ncgt_pd_shim_set_tunnel(ncgt_pd_shim *s, const ncgt_pd_tunnel *t) {
     s->tunnel = *t;
 }
 
-void ncgt_pd_shim_set_emul(ncgt_pd_shim *s, const ncgt_pd_emul *e) {
-  s->has_emul = e && e->answer;
-  if (s->has_emul)
-    s->emul = *e;
+void ncgt_pd_shim_set_link(ncgt_pd_shim *s, const ncgt_pd_link *l) {
+  s->has_link = l && l->from_stack && l->from_tunnel;
+  if (s->has_link)
+    s->link = *l;
+}
+
+void ncgt_pd_shim_set_tunnel_addr(ncgt_pd_shim *s, uint32_t addr) {
+  s->tunnel_addr = addr;
 }
 
 void ncgt_pd_shim_get_stats(const ncgt_pd_shim *s, ncgt_pd_shim_stats *st) {
