@@ -17,49 +17,15 @@
 #include <cmocka.h>
 
 #include "pd_link_adapter.h"
+#include "pktdrv_testutil.h"
 
-#define IP(a, b, c, d)                                                         \
-  ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
 static const uint8_t MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 static const uint8_t GW[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xfe};
 static const uint8_t SERVER_MAC[6] = NCGT_SERVER_MAC_DEFAULT;
 static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-typedef struct capture {
-  int n;
-  uint8_t last[NCGT_PD_FRAME_MAX];
-  size_t len;
-} capture;
-
 static capture lower_cap, tunnel_cap;
-
-static int cap_send(const uint8_t *f, size_t len, void *ctx) {
-  capture *c = ctx;
-  c->n++;
-  memcpy(c->last, f, len);
-  c->len = len;
-  return 0;
-}
-
-typedef struct stack {
-  int ip, arp, got_ip, got_arp;
-  uint8_t buf[NCGT_PD_FRAME_MAX];
-  size_t len;
-} stack;
-
-static uint8_t *receiver(int handle, int flag, size_t len, uint8_t *buf,
-                         size_t *cap, void *ud) {
-  stack *s = ud;
-  (void)cap;
-  (void)buf;
-  if (flag == NCGT_PD_RCV_GET_BUFFER)
-    return s->buf;
-  s->len = len;
-  s->got_ip += handle == s->ip;
-  s->got_arp += handle == s->arp;
-  return NULL;
-}
 
 static ncgt_pd_shim *shim;
 static ncgt_pd_adlink *adl;
@@ -100,14 +66,7 @@ static int setup(void **state) {
   ssize_t n = ncgt_client_config_encode(opts, sizeof(opts), &cc);
   assert_true(n > 0);
   assert_int_equal(ncgt_pd_adlink_set_client_data(adl, opts, (size_t)n), 0);
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
-  const uint8_t tip[2] = {0x08, 0x00}, tarp[2] = {0x08, 0x06};
-  assert_int_equal(ncgt_pd_access_type(pd, 1, NCGT_PD_TYPE_ANY, 0, tip, 2,
-                                       receiver, &st, &st.ip),
-                   NCGT_PD_OK);
-  assert_int_equal(ncgt_pd_access_type(pd, 1, NCGT_PD_TYPE_ANY, 0, tarp, 2,
-                                       receiver, &st, &st.arp),
-                   NCGT_PD_OK);
+  assert_int_equal(stack_open(ncgt_pd_shim_driver(shim), &st), NCGT_PD_OK);
   return 0;
 }
 

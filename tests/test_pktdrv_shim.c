@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "pd_shim.h"
+#include "pktdrv_testutil.h"
 
 #include "ncgt_inet.h"
 
@@ -25,8 +26,6 @@ static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t T_IP[2] = {0x08, 0x00};
 static const uint8_t T_ARP[2] = {0x08, 0x06};
 
-#define IP(a, b, c, d)                                                         \
-  ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
 static const char *const CONF = "; test policy\n"
                                 "[output]\n"
@@ -138,33 +137,13 @@ static void test_config_errors(void **state) {
 
 /* ---- fakes -------------------------------------------------------------- */
 
-typedef struct capture {
-  int n;
-  uint8_t last[NCGT_PD_FRAME_MAX];
-  size_t len;
-  int fail;
-} capture;
-
 static capture lower_cap, tunnel_cap, link_cap;
 static int lower_mode;
 
-static int lower_send(const uint8_t *f, size_t len, void *ctx) {
-  capture *c = ctx;
-  if (c->fail)
-    return -1;
-  c->n++;
-  memcpy(c->last, f, len);
-  c->len = len;
-  return 0;
-}
 static int lower_set_mode(int mode, void *ctx) {
   (void)ctx;
   lower_mode = mode;
   return 0;
-}
-/* The loopback tunnel stand-in records what goes in (lower_send's shape). */
-static int tunnel_send(const uint8_t *dg, size_t len, void *ctx) {
-  return lower_send(dg, len, ctx);
 }
 static ncgt_pd_shim *shim;
 static const uint8_t LINK_MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xad};
@@ -201,29 +180,6 @@ static int link_from_tunnel(const uint8_t *dg, size_t len, void *ctx) {
   return ncgt_pd_shim_link_to_stack(shim, f, len + 14) > 0 ? 0 : -1;
 }
 
-/* A stack on the shim's packet driver: IP and ARP handles. */
-typedef struct stack {
-  int ip, arp;
-  int got_ip, got_arp;
-  uint8_t buf[NCGT_PD_FRAME_MAX];
-  size_t len;
-} stack;
-
-static uint8_t *receiver(int handle, int flag, size_t len, uint8_t *buf,
-                         size_t *cap, void *ud) {
-  stack *s = ud;
-  (void)cap;
-  (void)buf;
-  if (flag == NCGT_PD_RCV_GET_BUFFER)
-    return s->buf;
-  s->len = len;
-  if (handle == s->ip)
-    s->got_ip++;
-  if (handle == s->arp)
-    s->got_arp++;
-  return NULL;
-}
-
 static stack st;
 
 static int setup_conf(const char *text) {
@@ -235,19 +191,13 @@ static int setup_conf(const char *text) {
   ncgt_pd_config c;
   char err[128];
   assert_int_equal(ncgt_pd_config_parse(&c, text, err, sizeof(err)), 0);
-  ncgt_pd_lower lower = {lower_send, lower_set_mode, NULL, &lower_cap};
+  ncgt_pd_lower lower = {cap_send, lower_set_mode, NULL, &lower_cap};
   assert_int_equal(ncgt_pd_shim_new(&shim, &c, &lower, MAC, "shim"), 0);
-  ncgt_pd_tunnel t = {tunnel_send, &tunnel_cap};
+  ncgt_pd_tunnel t = {cap_send, &tunnel_cap};
   ncgt_pd_shim_set_tunnel(shim, &t);
   ncgt_pd_link l = {link_from_stack, link_from_tunnel, &link_cap};
   ncgt_pd_shim_set_link(shim, &l);
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
-  assert_int_equal(ncgt_pd_access_type(pd, 1, NCGT_PD_TYPE_ANY, 0, T_IP, 2,
-                                       receiver, &st, &st.ip),
-                   NCGT_PD_OK);
-  assert_int_equal(ncgt_pd_access_type(pd, 1, NCGT_PD_TYPE_ANY, 0, T_ARP, 2,
-                                       receiver, &st, &st.arp),
-                   NCGT_PD_OK);
+  assert_int_equal(stack_open(ncgt_pd_shim_driver(shim), &st), NCGT_PD_OK);
   return 0;
 }
 
