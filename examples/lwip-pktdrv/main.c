@@ -6,7 +6,12 @@
  * through the AF_PACKET lower driver.
  *
  *   lwip-pktdrv -i IFACE -a ADDR/PLEN [-g GW] [-c POLICY.ini]
- *               [-f HOST:PORT [-s TEXT]]... [-l SECONDS]
+ *               [-C CLIENT.conf] [-f HOST:PORT [-s TEXT]]... [-l SECONDS]
+ *
+ * -C opens the tunnel with an ncg-client configuration file (user, keys,
+ * path, [hosts]); its TCP transport uses the host's own sockets, so the
+ * host needs an address of its own on the real network (not the one lwIP
+ * owns). The fetches start once the tunnel is authorized (or after 15 s).
  *
  * -f connects to HOST:PORT with lwIP's TCP, sends TEXT (-s, given before
  * the -f it applies to) and copies what the peer sends until it closes to
@@ -27,9 +32,11 @@
 #include <lwip/netif.h>
 #include <lwip/tcpip.h>
 
+#include "pd_link_adapter.h"
 #include "pd_lower_packet.h"
 #include "pd_netif.h"
 #include "pd_shim.h"
+#include "pd_tunnel.h"
 
 enum { MAX_FETCH = 8 };
 
@@ -40,35 +47,38 @@ typedef struct fetch {
 } fetch;
 
 typedef struct opts {
-  const char *ifname, *addr, *gw, *policy;
+  const char *ifname, *addr, *gw, *policy, *client_conf;
   fetch f[MAX_FETCH];
   int nfetch;
   int linger;
 } opts;
 
 typedef struct host {
-  pthread_mutex_t lock; /* every packet-driver / shim call */
+  pthread_mutex_t lock; /* every packet-driver / shim / tunnel call */
   ncgt_pd_packet *lower;
   ncgt_pd_shim *shim;
+  ncgt_pd_adlink *adl;
+  pd_tunnel *tunnel; /* NULL without -C */
   volatile int stop;
 } host;
 
 static void usage(void) {
   fprintf(stderr, "usage: lwip-pktdrv -i IFACE -a ADDR/PLEN [-g GW] "
-                  "[-c POLICY.ini] [-s TEXT] [-f HOST:PORT]... "
-                  "[-l SECONDS]\n");
+                  "[-c POLICY.ini] [-C CLIENT.conf] [-s TEXT] "
+                  "[-f HOST:PORT]... [-l SECONDS]\n");
   exit(2);
 }
 
 static int parse_opts(int argc, char **argv, opts *o) {
   const char *send = NULL;
   int c;
-  while ((c = getopt(argc, argv, "i:a:g:c:f:s:l:")) != -1) {
+  while ((c = getopt(argc, argv, "i:a:g:c:C:f:s:l:")) != -1) {
     switch (c) {
     case 'i': o->ifname = optarg; break;
     case 'a': o->addr = optarg; break;
     case 'g': o->gw = optarg; break;
     case 'c': o->policy = optarg; break;
+    case 'C': o->client_conf = optarg; break;
     case 's': send = optarg; break;
     case 'l': o->linger = atoi(optarg); break;
     case 'f': {
@@ -91,22 +101,41 @@ static int parse_opts(int argc, char **argv, opts *o) {
 }
 
 /* The host's "interrupt": frames from the lower driver go up through the
- * shim to the packet driver and lwIP's receiver. */
+ * shim to the packet driver and lwIP's receiver; the tunnel's transport
+ * and timers run here too. Waits unlocked, works locked. */
 static void *rx_thread(void *arg) {
   host *h = arg;
   static uint8_t buf[NCGT_PD_FRAME_MAX + 64];
-  struct pollfd pfd = {.fd = ncgt_pd_packet_fd(h->lower), .events = POLLIN};
+  struct pollfd pfd[2] = {
+      {.fd = ncgt_pd_packet_fd(h->lower), .events = POLLIN},
+      {.fd = h->tunnel ? pd_tunnel_fd(h->tunnel) : -1, .events = POLLIN},
+  };
   while (!h->stop) {
-    if (poll(&pfd, 1, 100) <= 0)
-      continue;
+    int timeout = h->tunnel ? pd_tunnel_timeout_ms(h->tunnel) : 100;
+    if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+      break;
+    pthread_mutex_lock(&h->lock);
     ssize_t n;
-    while ((n = ncgt_pd_packet_recv(h->lower, buf, sizeof(buf))) > 0) {
-      pthread_mutex_lock(&h->lock);
+    while ((n = ncgt_pd_packet_recv(h->lower, buf, sizeof(buf))) > 0)
       (void)ncgt_pd_shim_from_lower(h->shim, buf, (size_t)n);
-      pthread_mutex_unlock(&h->lock);
-    }
+    if (h->tunnel)
+      pd_tunnel_dispatch(h->tunnel);
+    pthread_mutex_unlock(&h->lock);
   }
   return NULL;
+}
+
+/* Waits (at most `secs`) for the tunnel to be authorized. */
+static int wait_tunnel(host *h, int secs) {
+  for (int i = 0; i < secs * 10; i++) {
+    pthread_mutex_lock(&h->lock);
+    int up = pd_tunnel_up(h->tunnel);
+    pthread_mutex_unlock(&h->lock);
+    if (up)
+      return 0;
+    usleep(100 * 1000);
+  }
+  return -1;
 }
 
 static int do_fetch(const fetch *f) {
@@ -201,8 +230,14 @@ int main(int argc, char **argv) {
   uint8_t mac[NCGT_PD_ADDR_LEN];
   ncgt_pd_packet_mac(h.lower, mac);
   ncgt_pd_lower lower = ncgt_pd_packet_lower(h.lower);
-  if (ncgt_pd_shim_new(&h.shim, &cfg, &lower, mac, "NCGTUN shim") != 0)
+  if (ncgt_pd_shim_new(&h.shim, &cfg, &lower, mac, "NCGTUN shim") != 0 ||
+      ncgt_pd_adlink_new(&h.adl, h.shim, cfg.tunnel_mac, mac, 0) != 0)
     return 1;
+  if (o.client_conf && pd_tunnel_open(&h.tunnel, o.client_conf, h.shim,
+                                      h.adl, err, sizeof(err)) != 0) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
 
   ip4_addr_t ip, mask, gw;
   if (parse_cidr(o.addr, &ip, &mask) != 0 ||
@@ -235,6 +270,10 @@ int main(int argc, char **argv) {
   pthread_t rx;
   pthread_create(&rx, NULL, rx_thread, &h);
   int rc = 0;
+  if (h.tunnel && wait_tunnel(&h, 15) != 0)
+    fprintf(stderr, "tunnel not authorized after 15 s\n");
+  else if (h.tunnel)
+    fprintf(stderr, "tunnel authorized\n");
   for (int i = 0; i < o.nfetch; i++)
     if (do_fetch(&o.f[i]) != 0)
       rc = 1;
@@ -245,5 +284,7 @@ int main(int argc, char **argv) {
   pthread_join(rx, NULL);
   /* The tcpip thread keeps running until exit: lwIP has no shutdown. */
   pd_netif_release(&pn);
+  pd_tunnel_close(h.tunnel);
+  ncgt_pd_adlink_del(h.adl);
   return rc;
 }
