@@ -124,6 +124,8 @@ static void test_config_errors(void **state) {
                    -1);
   /* a full table is an error, not an overflow */
   ncgt_pd_config_init(&c);
+  const uint8_t reserved[6] = {0x02, 0x4e, 0x43, 0x47, 0x00, 0x01};
+  assert_memory_equal(c.tunnel_mac, reserved, 6); /* the adapter's */
   for (int i = 0; i < NCGT_PD_POLICY_MAX; i++)
     assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_IN, "10.0.0.1",
                                         NCGT_PD_DROP),

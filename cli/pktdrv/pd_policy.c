@@ -7,6 +7,7 @@
 #include "pd_policy.h"
 
 #include <arpa/inet.h>
+#include <ncgtun/adapter.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,8 @@
 static const char *const action_names[] = {"bypass", "protect", "drop"};
 
 void ncgt_pd_config_init(ncgt_pd_config *cfg) {
-  static const uint8_t mac[NCGT_PD_ADDR_LEN] = {0x02, 0x4e, 0x43,
-                                                0x47, 0x54, 0x01};
+  /* the adapter's reserved server MAC (patent Fig. 17 step 326) */
+  static const uint8_t mac[NCGT_PD_ADDR_LEN] = NCGT_SERVER_MAC_DEFAULT;
   memset(cfg, 0, sizeof(*cfg));
   cfg->defaults[NCGT_PD_OUT] = NCGT_PD_BYPASS;
   cfg->defaults[NCGT_PD_IN] = NCGT_PD_BYPASS;

@@ -11,7 +11,7 @@
  *   default = bypass
  *   10.8.0.0/16 = protect
  *   [tunnel]
- *   mac = 02:4e:43:47:54:01  ; source MAC of frames out of the tunnel
+ *   mac = 02:4e:43:47:00:01  ; the tunnel side's (reserved) MAC
  *   dhcp = lower        ; who answers the stack's DHCP: lower | tunnel
  *   address = 10.8.100.2 ; tunnel address to use as protected source
  *                        ; (optional; normally learnt from client data)
@@ -59,7 +59,8 @@ typedef struct ncgt_pd_config {
   uint32_t tunnel_addr;                   /* host order; 0: none/learnt */
 } ncgt_pd_config;
 
-/* Defaults: bypass both ways, no rules, tunnel MAC 02:4e:43:47:54:01. */
+/* Defaults: bypass both ways, no rules, tunnel MAC = the adapter's
+ * reserved server MAC (NCGT_SERVER_MAC_DEFAULT, 02:4e:43:47:00:01). */
 void ncgt_pd_config_init(ncgt_pd_config *cfg);
 
 /* Adds "A.B.C.D/N" (or a bare address, /32) with `action` to `dir`.

@@ -139,7 +139,8 @@ int ncgt_pd_shim_link_to_tunnel(ncgt_pd_shim *s, const uint8_t *dg,
  * delivered to, or -1 (dropped, counted where the policy says so). */
 int ncgt_pd_shim_from_lower(ncgt_pd_shim *s, const uint8_t *frame,
                             size_t len);
-/* An IPv4 datagram came out of the tunnel. Same return. */
+/* An IPv4 datagram came out of the tunnel. Returns the handle (0 when it
+ * went on to the link, which delivers it), or -1 (dropped, counted). */
 int ncgt_pd_shim_from_tunnel(ncgt_pd_shim *s, const uint8_t *dg, size_t len);
 
 void ncgt_pd_shim_get_stats(const ncgt_pd_shim *s, ncgt_pd_shim_stats *st);
