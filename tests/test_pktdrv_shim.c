@@ -463,35 +463,41 @@ static void test_in_from_tunnel(void **state) {
   assert_int_equal(stats().in_tunnel_too_big, 1);
 }
 
-/* Fills in valid IPv4 header and UDP checksums of the datagram at dg. */
+/* Where the transport checksum of dg sits (UDP 6, TCP 16 after the
+ * 20-byte IPv4 header). */
+static size_t l4_csum(const uint8_t *dg) { return dg[9] == 6 ? 36 : 26; }
+
+/* Fills in valid IPv4 header and UDP/TCP checksums of the datagram. */
 static void fix_checksums(uint8_t *dg) {
   size_t total = (size_t)dg[2] << 8 | dg[3];
   dg[10] = dg[11] = 0;
   ncgt_put_u16(dg + 10, ncgt_csum_fold(ncgt_csum_add(0, dg, 20)));
-  dg[26] = dg[27] = 0;
-  uint32_t sum = ncgt_csum_pseudo4(dg + 12, dg + 16, 17, total - 20);
-  ncgt_put_u16(dg + 26, ncgt_csum_fold(ncgt_csum_add(sum, dg + 20,
-                                                     total - 20)));
+  ncgt_put_u16(dg + l4_csum(dg), 0);
+  uint32_t sum = ncgt_csum_pseudo4(dg + 12, dg + 16, dg[9], total - 20);
+  ncgt_put_u16(dg + l4_csum(dg),
+               ncgt_csum_fold(ncgt_csum_add(sum, dg + 20, total - 20)));
 }
 
 /* Both checksums verify (sum to zero / 0xffff complemented). */
 static void assert_checksums_ok(const uint8_t *dg) {
   size_t total = (size_t)dg[2] << 8 | dg[3];
   assert_int_equal(ncgt_csum_fold(ncgt_csum_add(0, dg, 20)), 0);
-  uint32_t sum = ncgt_csum_pseudo4(dg + 12, dg + 16, 17, total - 20);
+  uint32_t sum = ncgt_csum_pseudo4(dg + 12, dg + 16, dg[9], total - 20);
   assert_int_equal(ncgt_csum_fold(ncgt_csum_add(sum, dg + 20, total - 20)),
                    0);
 }
 
 /* With a tunnel address, protected datagrams leave with it as source and
- * come back to the stack's own address, checksums still valid. */
-static void test_address_rewriting(void **state) {
-  (void)state;
+ * come back to the stack's own address, checksums still valid. UDP (the
+ * frame as built) or TCP (protocol byte changed: the 20 bytes after the
+ * IPv4 header are then read as a TCP header). */
+static void address_rewriting(uint8_t proto) {
   ncgt_pd *pd = ncgt_pd_shim_driver(shim);
   ncgt_pd_shim_set_tunnel_addr(shim, IP(10, 8, 100, 2));
   uint8_t f[100];
   size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 7, 13,
                       0);
+  f[14 + 9] = proto;
   fix_checksums(f + 14);
   assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
   assert_int_equal(tunnel_cap.n, 1);
@@ -499,8 +505,8 @@ static void test_address_rewriting(void **state) {
   assert_memory_equal(tunnel_cap.last + 12, taddr, 4);
   assert_memory_equal(tunnel_cap.last + 16, f + 14 + 16, 4);
   assert_checksums_ok(tunnel_cap.last);
-  assert_memory_equal(tunnel_cap.last + 20, f + 14 + 20, 6); /* ports, len */
-  assert_memory_equal(tunnel_cap.last + 28, f + 14 + 28, 13); /* payload */
+  assert_memory_equal(tunnel_cap.last + 20, f + 14 + 20, 6); /* ports ... */
+  assert_memory_equal(tunnel_cap.last + 38, f + 14 + 38, 3); /* payload */
   /* the reply to the tunnel address reaches the stack at its own */
   uint8_t echo[100];
   memcpy(echo, tunnel_cap.last, tunnel_cap.len);
@@ -515,6 +521,16 @@ static void test_address_rewriting(void **state) {
   assert_checksums_ok(st.buf + 14);
   /* the original frame the stack passed in was not modified */
   assert_memory_equal(f + 14 + 12, stack_addr, 4);
+}
+
+static void test_address_rewriting_udp(void **state) {
+  (void)state;
+  address_rewriting(17);
+}
+
+static void test_address_rewriting_tcp(void **state) {
+  (void)state;
+  address_rewriting(6);
 }
 
 /* Loopback tunnel stand-in: what the stack sends to a protected host comes
@@ -565,7 +581,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dhcp_sides, setup, teardown),
       cmocka_unit_test_setup_teardown(test_in_from_lower, setup, teardown),
       cmocka_unit_test_setup_teardown(test_in_from_tunnel, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_address_rewriting, setup,
+      cmocka_unit_test_setup_teardown(test_address_rewriting_udp, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_address_rewriting_tcp, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_loopback_tunnel_round_trip, setup,
                                       teardown),

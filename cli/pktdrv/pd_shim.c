@@ -46,22 +46,28 @@ struct ncgt_pd_shim {
 typedef struct ipv4_view {
   uint32_t src, dst;
   uint8_t proto;
+  uint16_t frag;        /* flags + fragment offset word */
   uint16_t dport;       /* UDP destination port, 0 if not UDP/unknown */
-  size_t total;         /* datagram length from the header */
+  size_t ihl;           /* header length, 20..60, <= total */
+  size_t total;         /* datagram length from the header, <= len */
 } ipv4_view;
+
+enum { IPV4_OFFSET_MASK = 0x1fff, IPV4_CSUM_AT = 10, IPV4_SRC_AT = 12,
+       IPV4_DST_AT = 16, TCP_CSUM_AT = 16, UDP_CSUM_AT = 6,
+       IPV4_PROTO_TCP = 6 };
 
 /* Parses the IPv4 header at dg[0..len): version 4, IHL >= 5, total length
  * within len (trailing Ethernet padding is allowed). Returns 0 or -1. */
 static int ipv4_parse(const uint8_t *dg, size_t len, ipv4_view *v) {
   ncgt_rd r;
   uint8_t vihl = 0, tos, ttl;
-  uint16_t total = 0, id, frag = 0, csum;
+  uint16_t total = 0, id, csum;
   ncgt_rd_init(&r, dg, len);
   ncgt_rd_u8(&r, &vihl);
   ncgt_rd_u8(&r, &tos);
   ncgt_rd_u16(&r, &total);
   ncgt_rd_u16(&r, &id);
-  ncgt_rd_u16(&r, &frag);
+  ncgt_rd_u16(&r, &v->frag);
   ncgt_rd_u8(&r, &ttl);
   ncgt_rd_u8(&r, &v->proto);
   ncgt_rd_u16(&r, &csum);
@@ -72,9 +78,10 @@ static int ipv4_parse(const uint8_t *dg, size_t len, ipv4_view *v) {
       total > len)
     return -1;
   v->total = total;
+  v->ihl = ihl;
   v->dport = 0;
   /* UDP port of a first fragment, for DHCP. */
-  if (v->proto == IPV4_PROTO_UDP && (frag & 0x1fff) == 0) {
+  if (v->proto == IPV4_PROTO_UDP && (v->frag & IPV4_OFFSET_MASK) == 0) {
     uint16_t sport = 0, dport = 0;
     ncgt_rd_init(&r, dg, total);
     ncgt_rd_skip(&r, ihl);
@@ -109,24 +116,32 @@ static int to_link(ncgt_pd_shim *s, const uint8_t *frame, size_t len) {
   return 0;
 }
 
-/* RFC 1624: replace the IPv4 address at dg[off..off+4) and update the
- * header checksum and, in a first fragment, the TCP/UDP checksum that
- * covers it through the pseudo header. `v` was parsed from dg. */
+/* Offset of the TCP/UDP checksum that covers the addresses through the
+ * pseudo header, if this datagram carries one (first fragment, header
+ * present, UDP checksum not 0 = "none"), else 0. */
+static size_t l4_csum_at(const uint8_t *dg, const ipv4_view *v) {
+  if ((v->frag & IPV4_OFFSET_MASK) != 0)
+    return 0;
+  if (v->proto == IPV4_PROTO_TCP && v->total >= v->ihl + TCP_CSUM_AT + 2)
+    return v->ihl + TCP_CSUM_AT;
+  if (v->proto == IPV4_PROTO_UDP && v->total >= v->ihl + UDP_CSUM_AT + 2 &&
+      ncgt_get_u16(dg + v->ihl + UDP_CSUM_AT) != 0)
+    return v->ihl + UDP_CSUM_AT;
+  return 0;
+}
+
+/* RFC 1624: replaces the IPv4 address at dg[off..off+4) (source or
+ * destination) and updates the header checksum and the TCP/UDP checksum
+ * over it. `v` was parsed from dg, so every offset is inside it. */
 static void rewrite_addr(uint8_t *dg, const ipv4_view *v, size_t off,
                          uint32_t addr) {
-  size_t ihl = (size_t)(dg[0] & 0x0f) * 4;
-  size_t csum_at = 0;
-  uint16_t frag = ncgt_get_u16(dg + 6);
-  if ((frag & 0x1fff) == 0 && v->proto == 6 && v->total >= ihl + 18)
-    csum_at = ihl + 16;
-  else if ((frag & 0x1fff) == 0 && v->proto == 17 && v->total >= ihl + 8 &&
-           ncgt_get_u16(dg + ihl + 6) != 0) /* UDP 0: no checksum */
-    csum_at = ihl + 6;
+  size_t csum_at = l4_csum_at(dg, v);
   for (size_t i = 0; i < 4; i += 2) {
     uint16_t old_w = ncgt_get_u16(dg + off + i);
     uint16_t new_w = (uint16_t)(addr >> (16 - 8 * i));
-    ncgt_put_u16(dg + 10, ncgt_csum_update16(ncgt_get_u16(dg + 10), old_w,
-                                             new_w));
+    ncgt_put_u16(dg + IPV4_CSUM_AT,
+                 ncgt_csum_update16(ncgt_get_u16(dg + IPV4_CSUM_AT), old_w,
+                                    new_w));
     if (csum_at)
       ncgt_put_u16(dg + csum_at, ncgt_csum_update16(
                                      ncgt_get_u16(dg + csum_at), old_w, new_w));
@@ -143,7 +158,7 @@ static int output_protected(ncgt_pd_shim *s, const uint8_t *frame, size_t len,
   uint8_t *dg = s->out + NCGT_PD_ETH_HDR_LEN;
   if (s->tunnel_addr) {
     s->stack_addr = v->src;
-    rewrite_addr(dg, v, 12, s->tunnel_addr);
+    rewrite_addr(dg, v, IPV4_SRC_AT, s->tunnel_addr);
   }
   if (!s->has_link)
     return ncgt_pd_shim_link_to_tunnel(s, dg, v->total);
@@ -276,7 +291,7 @@ int ncgt_pd_shim_from_tunnel(ncgt_pd_shim *s, const uint8_t *dg, size_t len) {
   uint8_t *copy = s->in + NCGT_PD_ETH_HDR_LEN;
   memcpy(copy, dg, v.total);
   if (s->tunnel_addr && s->stack_addr && v.dst == s->tunnel_addr)
-    rewrite_addr(copy, &v, 16, s->stack_addr);
+    rewrite_addr(copy, &v, IPV4_DST_AT, s->stack_addr);
   s->st.in_tunnel++;
   if (s->has_link)
     return s->link.from_tunnel(copy, v.total, s->link.ctx) == 0 ? 0 : -1;
