@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lwip/api.h>
@@ -147,6 +148,8 @@ static int do_fetch(const fetch *f) {
   struct netconn *c = netconn_new(NETCONN_TCP);
   if (!c)
     return -1;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   netconn_set_recvtimeout(c, 10000);
   size_t total = 0;
   err_t err = netconn_connect(c, &addr, f->port);
@@ -165,8 +168,12 @@ static int do_fetch(const fetch *f) {
   fflush(stdout);
   netconn_close(c);
   netconn_delete(c);
-  fprintf(stderr, "fetch %s:%u bytes=%zu end=%d\n", f->host, f->port, total,
-          (int)err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double secs = (double)(t1.tv_sec - t0.tv_sec) +
+                (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  fprintf(stderr, "fetch %s:%u bytes=%zu end=%d seconds=%.3f kbytes_per_s=%.0f\n",
+          f->host, f->port, total, (int)err, secs,
+          secs > 0 ? (double)total / 1024.0 / secs : 0.0);
   return (err == ERR_CLSD && total > 0) ? 0 : -1;
 }
 

@@ -14,7 +14,8 @@
 # injected on lwIP's wire with the protected source 192.168.77.99 is
 # dropped by the shim and counted.
 # Usage: pktdrv_tunnel.sh LWIP_PKTDRV CLI_BUILD_DIR. Needs root and
-# ncg-server (else exit 77).
+# ncg-server (else exit 77). PD_OFFICE_BYTES / PD_PUBLIC_BYTES set the
+# sizes of the two files (random bytes before base64; for measurements).
 set -u
 [ "$(id -u)" = 0 ] || { echo "not root: skipped"; exit 77; }
 lwip=$1
@@ -112,8 +113,8 @@ default = bypass
 [tunnel]
 mac = 02:4e:43:47:00:01
 EOF
-head -c 30000 /dev/urandom | base64 >"$D/office-data"
-head -c 5000 /dev/urandom | base64 >"$D/public-data"
+head -c "${PD_OFFICE_BYTES:-30000}" /dev/urandom | base64 >"$D/office-data"
+head -c "${PD_PUBLIC_BYTES:-5000}" /dev/urandom | base64 >"$D/public-data"
 
 nsx office "$server" -c "$D/server.conf" >"$D/server.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 50); do grep -q "event=listening" "$D/server.log" && break; sleep 0.1; done
@@ -134,6 +135,7 @@ for _ in $(seq 250); do
   sleep 0.1
 done
 grep -q "tunnel authorized" "$D/lwip.err" || fail "tunnel not authorized"
+grep '^fetch' "$D/lwip.err"
 grep -q "^fetch 192.168.77.2:7002 bytes=" "$D/lwip.err" || fail "no tunnelled fetch"
 cat "$D/office-data" "$D/public-data" >"$D/expected"
 cmp -s "$D/expected" "$D/lwip.out" || fail "fetched data differs ($(wc -c <"$D/lwip.out") bytes)"
