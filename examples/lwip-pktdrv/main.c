@@ -6,8 +6,10 @@
  * through the AF_PACKET lower driver.
  *
  *   lwip-pktdrv -i IFACE -a ADDR/PLEN [-g GW] [-c POLICY.ini]
- *               [-C CLIENT.conf] [-f HOST:PORT [-s TEXT]]... [-l SECONDS]
+ *               [-C CLIENT.conf] [-f HOST:PORT [-s TEXT]]...
+ *               [-u HOST:PORT]... [-l SECONDS]
  *
+ * -u sends one UDP datagram ("probe") to HOST:PORT after the fetches.
  * -C opens the tunnel with an ncg-client configuration file (user, keys,
  * path, [hosts]); its TCP transport uses the host's own sockets, so the
  * host needs an address of its own on the real network (not the one lwIP
@@ -51,8 +53,22 @@ typedef struct opts {
   const char *ifname, *addr, *gw, *policy, *client_conf;
   fetch f[MAX_FETCH];
   int nfetch;
+  fetch probe[MAX_FETCH]; /* -u */
+  int nprobe;
   int linger;
 } opts;
+
+/* "HOST:PORT" into a fetch slot. */
+static int parse_hostport(char *arg, fetch *f, const char *send) {
+  char *colon = strrchr(arg, ':');
+  if (!colon)
+    return -1;
+  *colon = '\0';
+  f->host = arg;
+  f->port = (uint16_t)atoi(colon + 1);
+  f->send = send;
+  return 0;
+}
 
 typedef struct host {
   pthread_mutex_t lock; /* every packet-driver / shim / tunnel call */
@@ -66,14 +82,14 @@ typedef struct host {
 static void usage(void) {
   fprintf(stderr, "usage: lwip-pktdrv -i IFACE -a ADDR/PLEN [-g GW] "
                   "[-c POLICY.ini] [-C CLIENT.conf] [-s TEXT] "
-                  "[-f HOST:PORT]... [-l SECONDS]\n");
+                  "[-f HOST:PORT]... [-u HOST:PORT]... [-l SECONDS]\n");
   exit(2);
 }
 
 static int parse_opts(int argc, char **argv, opts *o) {
   const char *send = NULL;
   int c;
-  while ((c = getopt(argc, argv, "i:a:g:c:C:f:s:l:")) != -1) {
+  while ((c = getopt(argc, argv, "i:a:g:c:C:f:s:u:l:")) != -1) {
     switch (c) {
     case 'i': o->ifname = optarg; break;
     case 'a': o->addr = optarg; break;
@@ -82,17 +98,16 @@ static int parse_opts(int argc, char **argv, opts *o) {
     case 'C': o->client_conf = optarg; break;
     case 's': send = optarg; break;
     case 'l': o->linger = atoi(optarg); break;
-    case 'f': {
-      char *colon = strrchr(optarg, ':');
-      if (!colon || o->nfetch == MAX_FETCH)
+    case 'f':
+      if (o->nfetch == MAX_FETCH ||
+          parse_hostport(optarg, &o->f[o->nfetch++], send) != 0)
         usage();
-      *colon = '\0';
-      o->f[o->nfetch].host = optarg;
-      o->f[o->nfetch].port = (uint16_t)atoi(colon + 1);
-      o->f[o->nfetch].send = send;
-      o->nfetch++;
       break;
-    }
+    case 'u':
+      if (o->nprobe == MAX_FETCH ||
+          parse_hostport(optarg, &o->probe[o->nprobe++], NULL) != 0)
+        usage();
+      break;
     default: usage();
     }
   }
@@ -175,6 +190,23 @@ static int do_fetch(const fetch *f) {
           f->host, f->port, total, (int)err, secs,
           secs > 0 ? (double)total / 1024.0 / secs : 0.0);
   return (err == ERR_CLSD && total > 0) ? 0 : -1;
+}
+
+/* One UDP datagram with lwIP's netconn API (it may well be refused by the
+ * shim: the point is where it goes). */
+static void do_probe(const fetch *f) {
+  ip_addr_t addr;
+  struct netconn *c = netconn_new(NETCONN_UDP);
+  struct netbuf *nb = netbuf_new();
+  if (c && nb && ipaddr_aton(f->host, &addr) &&
+      netbuf_ref(nb, "probe", 5) == ERR_OK) {
+    err_t err = netconn_sendto(c, nb, &addr, f->port);
+    fprintf(stderr, "probe %s:%u err=%d\n", f->host, f->port, (int)err);
+  }
+  if (nb)
+    netbuf_delete(nb);
+  if (c)
+    netconn_delete(c);
 }
 
 static void print_stats(host *h, const pd_netif *pn) {
@@ -284,6 +316,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < o.nfetch; i++)
     if (do_fetch(&o.f[i]) != 0)
       rc = 1;
+  for (int i = 0; i < o.nprobe; i++)
+    do_probe(&o.probe[i]);
   if (o.linger > 0)
     sleep((unsigned)o.linger);
   print_stats(&h, &pn);

@@ -6,7 +6,9 @@
 #      policy says is only reachable through the tunnel.
 # Checks: lwIP fetches a file over TCP from B on the bypass path; B's
 # ping to lwIP is answered (inbound bypass); a ping from B with the
-# protected source 10.8.0.5 is dropped by the shim and counted.
+# protected source 10.8.0.5 is dropped by the shim and counted; datagrams
+# lwIP sends to protected addresses while there is no tunnel are refused
+# (out_tunnel_down) and never appear on the wire in clear (tcpdump).
 # Usage: pktdrv_lwip.sh PATH/TO/lwip-pktdrv. Needs root (else exit 77).
 set -u
 [ "$(id -u)" = 0 ] || { echo "not root: skipped"; exit 77; }
@@ -52,8 +54,13 @@ ip netns exec "$nb" nc -N -l 7001 <"$tmp/data" &
 pids+=($!)
 sleep 0.3
 
-ip netns exec "$na" "$bin" -i pda -a 192.168.77.2/24 -c "$tmp/policy.ini" \
-  -f 192.168.77.1:7001 -l 4 >"$tmp/out" 2>"$tmp/err" &
+ip netns exec "$nb" timeout 30 tcpdump -U -nli pdb -w "$tmp/wire.pcap" \
+  'dst net 10.8.0.0/16' >/dev/null 2>&1 &
+pids+=($!)
+sleep 0.3
+ip netns exec "$na" "$bin" -i pda -a 192.168.77.2/24 -g 192.168.77.1 \
+  -c "$tmp/policy.ini" -f 192.168.77.1:7001 -u 10.8.0.5:9 -u 10.8.1.1:9 \
+  -l 4 >"$tmp/out" 2>"$tmp/err" &
 lw=$!
 pids+=($lw)
 for _ in $(seq 50); do
@@ -77,5 +84,11 @@ wait "$lw"; rc=$?
 spoofed=$(sed -n 's/.*in_spoofed=\([0-9]*\).*/\1/p' "$tmp/err")
 [ "${spoofed:-0}" -ge 2 ] || fail "in_spoofed=${spoofed:-?}, expected >= 2"
 echo "ok: shim counted in_spoofed=$spoofed"
+down=$(sed -n 's/.*out_tunnel_down=\([0-9]*\).*/\1/p' "$tmp/err")
+[ "${down:-0}" -ge 2 ] || fail "out_tunnel_down=${down:-?}, expected >= 2"
+[ -s "$tmp/wire.pcap" ] || fail "no capture of the wire (tcpdump)"
+leaked=$(tcpdump -nr "$tmp/wire.pcap" 2>/dev/null | wc -l)
+[ "$leaked" = 0 ] || fail "$leaked datagrams to protected addresses in clear"
+echo "ok: with no tunnel, protected datagrams refused (out_tunnel_down=$down), none on the wire"
 grep '^stat' "$tmp/err"
 exit 0
