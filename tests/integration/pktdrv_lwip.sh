@@ -13,6 +13,7 @@
 set -u
 [ "$(id -u)" = 0 ] || { echo "not root: skipped"; exit 77; }
 bin=$1
+. "$(dirname "$0")/pktdrv_lib.sh"
 tag=pd$$
 na=${tag}a nb=${tag}b
 tmp=$(mktemp -d)
@@ -81,14 +82,10 @@ echo "ok: ping from protected source not answered"
 
 wait "$lw"; rc=$?
 [ "$rc" = 0 ] || fail "lwip-pktdrv exit $rc"
-spoofed=$(sed -n 's/.*in_spoofed=\([0-9]*\).*/\1/p' "$tmp/err")
-[ "${spoofed:-0}" -ge 2 ] || fail "in_spoofed=${spoofed:-?}, expected >= 2"
+pd_at_least "$tmp/err" in_spoofed 2; spoofed=$PD_VALUE
 echo "ok: shim counted in_spoofed=$spoofed"
-down=$(sed -n 's/.*out_tunnel_down=\([0-9]*\).*/\1/p' "$tmp/err")
-[ "${down:-0}" -ge 2 ] || fail "out_tunnel_down=${down:-?}, expected >= 2"
-[ -s "$tmp/wire.pcap" ] || fail "no capture of the wire (tcpdump)"
-leaked=$(tcpdump -nr "$tmp/wire.pcap" 2>/dev/null | wc -l)
-[ "$leaked" = 0 ] || fail "$leaked datagrams to protected addresses in clear"
+pd_at_least "$tmp/err" out_tunnel_down 2; down=$PD_VALUE
+pd_no_capture "$tmp/wire.pcap" "datagrams to protected addresses"
 echo "ok: with no tunnel, protected datagrams refused (out_tunnel_down=$down), none on the wire"
 grep '^stat' "$tmp/err"
 exit 0

@@ -19,6 +19,7 @@
 set -u
 [ "$(id -u)" = 0 ] || { echo "not root: skipped"; exit 77; }
 lwip=$1
+. "$(dirname "$0")/pktdrv_lib.sh"
 server=$2/ncg-server
 client=$2/ncg-client
 [ -x "$server" ] && [ -x "$client" ] || { echo "ncg-server/ncg-client not built: skipped"; exit 77; }
@@ -149,13 +150,9 @@ fi
 wait "$lw"; rc=$?
 [ "$rc" = 0 ] || fail "lwip-pktdrv exit $rc"
 grep '^stat' "$D/lwip.err"
-spoofed=$(sed -n 's/.*in_spoofed=\([0-9]*\).*/\1/p' "$D/lwip.err")
-[ "${spoofed:-0}" -ge 2 ] || fail "in_spoofed=${spoofed:-?}, expected >= 2"
+pd_at_least "$D/lwip.err" in_spoofed 2; spoofed=$PD_VALUE
 echo "ok: injected protected-source ping dropped, in_spoofed=$spoofed"
-prot=$(sed -n 's/.*out_protected=\([0-9]*\).*/\1/p' "$D/lwip.err")
-[ "${prot:-0}" -ge 5 ] || fail "out_protected=${prot:-?}"
-[ -s "$D/wire.pcap" ] || fail "no capture of lwIP's wire (tcpdump)"
-leaked=$(tcpdump -nr "$D/wire.pcap" 2>/dev/null | wc -l)
-[ "$leaked" = 0 ] || fail "$leaked frames to the office LAN appeared in clear on lwIP's wire"
+pd_at_least "$D/lwip.err" out_protected 5
+pd_no_capture "$D/wire.pcap" "frames to the office LAN"
 echo "ok: nothing to 192.168.77.0/24 in clear on lwIP's wire"
 exit 0
