@@ -125,6 +125,8 @@ static int w_authorize(ncgt_server *srv, ncgt_conn *c, const char *dest,
   return 0;
 }
 
+static size_t g_max_sessions; /* server setting for the next world_init */
+
 static void world_init(world *w) {
   memset(w, 0, sizeof(*w));
   key_from(w->srv_priv, w->srv_pub, 1);
@@ -134,6 +136,7 @@ static void world_init(world *w) {
   ncgt_server_settings ss;
   memset(&ss, 0, sizeof(ss));
   ss.version = NCGT_SERVER_SETTINGS_V1;
+  ss.max_sessions = g_max_sessions;
   ncgt_server_callbacks scb;
   memset(&scb, 0, sizeof(scb));
   scb.version = NCGT_SERVER_CALLBACKS_V1;
@@ -144,9 +147,10 @@ static void world_init(world *w) {
 
 static const char *const srv_path[] = {"srv"};
 
-/* A client for alice; `psk` NULL = alice's real PSK. */
-static ncgt_conn *client_new(world *w, peer *p, const uint8_t *psk,
-                             int auto_reconnect) {
+/* A client for `user` with key `priv`; `psk` NULL = alice's real PSK. */
+static ncgt_conn *client_new_as(world *w, peer *p, const char *user,
+                                const uint8_t *priv, const uint8_t *psk,
+                                int auto_reconnect) {
   ncgt_client_settings cs;
   ncgt_conn *c = NULL;
   memset(&cs, 0, sizeof(cs));
@@ -154,8 +158,8 @@ static ncgt_conn *client_new(world *w, peer *p, const uint8_t *psk,
   cs.origin = "cli";
   cs.path = srv_path;
   cs.npath = 1;
-  cs.user = "alice";
-  memcpy(cs.private_key, w->alice_priv, 32);
+  cs.user = user;
+  memcpy(cs.private_key, priv, 32);
   memcpy(cs.server_public_key, w->srv_pub, 32);
   memcpy(cs.psk, psk ? psk : w->psk, 32);
   cs.has_psk = 1;
@@ -164,6 +168,12 @@ static ncgt_conn *client_new(world *w, peer *p, const uint8_t *psk,
   cs.timers.reconnect_max = 60 * SEC;
   assert_int_equal(ncgt_conn_client_new(&c, &cs, &peer_cb, p), 0);
   return c;
+}
+
+/* A client for alice. */
+static ncgt_conn *client_new(world *w, peer *p, const uint8_t *psk,
+                             int auto_reconnect) {
+  return client_new_as(w, p, "alice", w->alice_priv, psk, auto_reconnect);
 }
 
 /* Moves bytes both ways until both sides are quiet. */
@@ -608,6 +618,107 @@ static void f4b_fragment_offset_overflow(void **state) {
   ncgt_adapter_del(ad);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* F-6: presence oracle when the server is full. The session limit is  */
+/* checked before authorisation and does not count the claimed user's  */
+/* own session, so anyone (any key) learns who is online: claiming an  */
+/* online user gives AUTH_FAILED, anyone else SERVER_FULL.              */
+/* ------------------------------------------------------------------ */
+static uint16_t probe_user(world *w, const char *user, uint8_t seed,
+                           ncgt_tstamp ts) {
+  peer xp, xsp;
+  uint8_t xpriv[32], xpub[32];
+  memset(&xp, 0, sizeof(xp));
+  memset(&xsp, 0, sizeof(xsp));
+  xp.rnd = 77u + seed, xsp.rnd = 99u + seed;
+  xp.wall = 1700000100ull * SEC;
+  key_from(xpriv, xpub, seed); /* the attacker's own key */
+  ncgt_conn *x = client_new_as(w, &xp, user, xpriv, NULL, 0);
+  ncgt_conn *xs = connect_to(w, x, &xp, &xsp, ts);
+  const ncgt_close_info *ci = ncgt_conn_close_info(x);
+  uint16_t st = ci ? ci->status : 0xFFFF;
+  ncgt_conn_del(x);
+  ncgt_conn_del(xs);
+  return st;
+}
+
+static void f6_presence_oracle_when_full(void **state) {
+  (void)state;
+  world w;
+  peer cp, sp;
+  g_max_sessions = 1;
+  world_init(&w);
+  g_max_sessions = 0;
+  memset(&cp, 0, sizeof(cp));
+  memset(&sp, 0, sizeof(sp));
+  cp.rnd = 1, sp.rnd = 2;
+  cp.wall = 1700000000ull * SEC;
+  ncgt_conn *cli = client_new(&w, &cp, NULL, 0);
+  ncgt_conn *sc = connect_to(&w, cli, &cp, &sp, 1 * SEC);
+  assert_int_equal(ncgt_conn_state(sc), NCGT_ST_AUTHORIZED);
+  uint16_t online = probe_user(&w, "alice", 40, 2 * SEC);
+  uint16_t other = probe_user(&w, "carol", 41, 3 * SEC);
+  print_message("claim alice (online): %s; claim carol: %s\n",
+                ncgt_close_status_name(online), ncgt_close_status_name(other));
+  /* Expected: an unauthenticated prober cannot tell them apart. */
+  assert_int_equal(online, other);
+  ncgt_conn_del(cli);
+  ncgt_conn_del(sc);
+  ncgt_server_del(w.srv);
+}
+
+/* ------------------------------------------------------------------ */
+/* F-7: log injection. Names are "any byte but NUL"; the relay logs the */
+/* unauthenticated RELAY origin verbatim (the server likewise logs the  */
+/* claimed user before authorisation).                                   */
+/* ------------------------------------------------------------------ */
+static int g_log_ctrl;
+
+static void ctrl_log(ncgt_log_level lvl, const char *msg, void *ud) {
+  (void)lvl, (void)ud;
+  for (const char *m = msg; *m; m++)
+    if ((unsigned char)*m < 0x20 || *m == 0x7F)
+      g_log_ctrl = 1;
+}
+
+static void f7_log_injection(void **state) {
+  (void)state;
+  static const ncgt_relay_callbacks rcb = {
+      .version = NCGT_RELAY_CALLBACKS_V1,
+      .connect = r_connect,
+      .send = r_send,
+      .close = r_close,
+      .log = ctrl_log,
+  };
+  ncgt_relay_settings s;
+  ncgt_relay *r = NULL;
+  ncgt_rsess *rs = NULL;
+  rpeer rp;
+  memset(&s, 0, sizeof(s));
+  memset(&rp, 0, sizeof(rp));
+  s.version = NCGT_RELAY_SETTINGS_V1;
+  s.name = "a";
+  assert_int_equal(ncgt_relay_new(&r, &s, &rcb, NULL), 0);
+  assert_int_equal(ncgt_relay_allow(r, "srv"), 0);
+  ncgt_frame_relay fr;
+  uint8_t f[512];
+  memset(&fr, 0, sizeof(fr));
+  fr.origin = "x accepted\nrelay a: path from admin-laptop accepted\x1b[2K";
+  fr.npath = 2;
+  fr.path[0] = "a";
+  fr.path[1] = "srv";
+  ssize_t n = ncgt_relay_encode(f, sizeof(f), &fr);
+  assert_true(n > 0); /* the codec takes control bytes in names */
+  g_log_ctrl = 0;
+  assert_int_equal(ncgt_relay_accept(r, &rs, &rp, 0), 0);
+  (void)ncgt_rsess_recv(rs, NCGT_SIDE_IN, f, (size_t)n, 0);
+  ncgt_rsess_del(rs);
+  ncgt_relay_del(r);
+  /* Expected: no control characters reach the host's log line. */
+  assert_false(g_log_ctrl);
+}
+
 #endif /* NCGT_REVIEW_FAILING */
 
 int main(void) {
@@ -621,6 +732,8 @@ int main(void) {
       cmocka_unit_test(f3_relay_loop),
       cmocka_unit_test(f4_ptb_below_1280),
       cmocka_unit_test(f4b_fragment_offset_overflow),
+      cmocka_unit_test(f6_presence_oracle_when_full),
+      cmocka_unit_test(f7_log_injection),
 #endif
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
