@@ -394,6 +394,30 @@ static void f2b_retry_after_unbounded(void **state) {
   ncgt_server_del(w.srv);
 }
 
+
+/* One forged REPLACED (or END_SESSION) before keys: the client never
+ * comes back by itself, though auto_reconnect is on. */
+static void f2c_forged_replaced_stops_reconnect(void **state) {
+  (void)state;
+  world w;
+  peer cp;
+  uint8_t f[64];
+  world_init(&w);
+  memset(&cp, 0, sizeof(cp));
+  cp.rnd = 9;
+  cp.wall = 1700000000ull * SEC;
+  ncgt_tstamp ts = 1 * SEC;
+  ncgt_conn *cli = client_in_response_wait(&w, &cp, ts);
+  size_t n = close_frame(f, sizeof(f), NCGT_CLOSE_REPLACED, 0, NULL);
+  (void)ncgt_conn_recv(cli, f, n, ts);
+  assert_int_equal(ncgt_conn_state(cli), NCGT_ST_DEAD);
+  assert_int_equal(ncgt_conn_close_info(cli)->authenticated, 0);
+  /* Expected: an unauthenticated ending is retried like any failure. */
+  assert_true(ncgt_conn_get_expiry(cli) != NCGT_TSTAMP_MAX);
+  ncgt_conn_del(cli);
+  ncgt_server_del(w.srv);
+}
+
 /* ------------------------------------------------------------------ */
 /* F-3: relay loops. A relay finds the FIRST occurrence of its name,   */
 /* and names may repeat: path [a, b, a, ...] bounces a <-> b forever,  */
@@ -729,6 +753,7 @@ int main(void) {
       cmocka_unit_test(f1b_future_timestamp_lockout),
       cmocka_unit_test(f2_redirect_loop_without_backoff),
       cmocka_unit_test(f2b_retry_after_unbounded),
+      cmocka_unit_test(f2c_forged_replaced_stops_reconnect),
       cmocka_unit_test(f3_relay_loop),
       cmocka_unit_test(f4_ptb_below_1280),
       cmocka_unit_test(f4b_fragment_offset_overflow),
