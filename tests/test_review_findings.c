@@ -2,8 +2,9 @@
  * Review 2026-11-23 (doc/review-2026-11-23.md): proofs for the findings.
  *
  * Built twice (tests/meson.build):
- *  - test_review_findings: the harness checks only (a full handshake
- *    between an in-memory client and server works); always passes;
+ *  - test_review_findings: the harness check (a full handshake between
+ *    an in-memory client and server works) and the proofs of findings
+ *    fixed since, as regression tests; always passes;
  *  - test_review_failing: with -DNCGT_REVIEW_FAILING, one test per
  *    finding asserting the CORRECT behaviour. Each fails while the bug is
  *    there; the meson test is marked `should_fail : true` in the suite
@@ -223,6 +224,72 @@ static void harness_handshake(void **state) {
   ncgt_server_del(w.srv);
 }
 
+/* ------------------------------------------------------------------ */
+/* H-2: unauthenticated CLOSE REDIRECT / SERVER_FULL before keys. The  */
+/* redirect loop was fixed on main in 7bf3f67 (three at once, then     */
+/* backoff): f2 now runs in the normal suite as a regression test.     */
+/* ------------------------------------------------------------------ */
+
+/* A CLOSE without digest, as anyone on the path (or any relay) can send */
+static size_t close_frame(uint8_t *buf, size_t cap, uint16_t status,
+                          uint32_t retry_after, const char *info) {
+  ncgt_frame_close fc;
+  memset(&fc, 0, sizeof(fc));
+  fc.status = status;
+  fc.retry_after = retry_after;
+  fc.info = (const uint8_t *)info;
+  fc.infolen = info ? strlen(info) : 0;
+  ssize_t n = ncgt_close_encode(buf, cap, &fc);
+  assert_true(n > 0);
+  return (size_t)n;
+}
+
+/* Client waiting for RESPONSE (no keys yet). */
+static ncgt_conn *client_in_response_wait(world *w, peer *cp,
+                                          ncgt_tstamp ts) {
+  ncgt_conn *cli = client_new(w, cp, NULL, 1);
+  assert_int_equal(ncgt_conn_start(cli, ts), 0);
+  assert_int_equal(ncgt_conn_transport_connected(cli, ts), 0);
+  assert_int_equal(ncgt_conn_state(cli), NCGT_ST_RESPONSE_WAIT);
+  return cli;
+}
+
+/* A relay or on-path attacker answers every attempt with REDIRECT to a
+ * victim: the client reconnects at once, forever, with no backoff (and
+ * aims its connections wherever the attacker says). */
+static void f2_redirect_loop_without_backoff(void **state) {
+  (void)state;
+  world w;
+  peer cp;
+  uint8_t f[512];
+  world_init(&w);
+  memset(&cp, 0, sizeof(cp));
+  cp.rnd = 9;
+  cp.wall = 1700000000ull * SEC;
+  ncgt_tstamp ts = 1 * SEC;
+  ncgt_conn *cli = client_in_response_wait(&w, &cp, ts);
+  ncgt_tstamp gap = 0;
+  for (int i = 0; i < 8; i++) {
+    size_t n = close_frame(f, sizeof(f), NCGT_CLOSE_REDIRECT, 0,
+                           "victim.example:443");
+    (void)ncgt_conn_recv(cli, f, n, ts);
+    assert_int_equal(ncgt_conn_state(cli), NCGT_ST_DEAD);
+    ncgt_tstamp e = ncgt_conn_get_expiry(cli);
+    assert_true(e != NCGT_TSTAMP_MAX);
+    gap = e - ts;
+    ts = e;
+    assert_int_equal(ncgt_conn_handle_expiry(cli, ts), 0);
+    assert_string_equal(cp.last_hop, "victim.example:443");
+    assert_int_equal(ncgt_conn_transport_connected(cli, ts), 0);
+    cp.n = 0;
+  }
+  /* The 8th redirect in a row waits at least reconnect_min (backoff);
+   * before 7bf3f67 it was 0: a busy reconnect loop. */
+  assert_true(gap >= 1 * SEC);
+  ncgt_conn_del(cli);
+  ncgt_server_del(w.srv);
+}
+
 #ifdef NCGT_REVIEW_FAILING
 
 /* ------------------------------------------------------------------ */
@@ -304,70 +371,6 @@ static void f1b_future_timestamp_lockout(void **state) {
   ncgt_conn_del(xs);
   ncgt_conn_del(cli);
   ncgt_conn_del(sc);
-  ncgt_server_del(w.srv);
-}
-
-/* ------------------------------------------------------------------ */
-/* F-2: unauthenticated CLOSE REDIRECT / SERVER_FULL before keys.      */
-/* ------------------------------------------------------------------ */
-
-/* A CLOSE without digest, as anyone on the path (or any relay) can send */
-static size_t close_frame(uint8_t *buf, size_t cap, uint16_t status,
-                          uint32_t retry_after, const char *info) {
-  ncgt_frame_close fc;
-  memset(&fc, 0, sizeof(fc));
-  fc.status = status;
-  fc.retry_after = retry_after;
-  fc.info = (const uint8_t *)info;
-  fc.infolen = info ? strlen(info) : 0;
-  ssize_t n = ncgt_close_encode(buf, cap, &fc);
-  assert_true(n > 0);
-  return (size_t)n;
-}
-
-/* Client waiting for RESPONSE (no keys yet). */
-static ncgt_conn *client_in_response_wait(world *w, peer *cp,
-                                          ncgt_tstamp ts) {
-  ncgt_conn *cli = client_new(w, cp, NULL, 1);
-  assert_int_equal(ncgt_conn_start(cli, ts), 0);
-  assert_int_equal(ncgt_conn_transport_connected(cli, ts), 0);
-  assert_int_equal(ncgt_conn_state(cli), NCGT_ST_RESPONSE_WAIT);
-  return cli;
-}
-
-/* A relay or on-path attacker answers every attempt with REDIRECT to a
- * victim: the client reconnects at once, forever, with no backoff (and
- * aims its connections wherever the attacker says). */
-static void f2_redirect_loop_without_backoff(void **state) {
-  (void)state;
-  world w;
-  peer cp;
-  uint8_t f[512];
-  world_init(&w);
-  memset(&cp, 0, sizeof(cp));
-  cp.rnd = 9;
-  cp.wall = 1700000000ull * SEC;
-  ncgt_tstamp ts = 1 * SEC;
-  ncgt_conn *cli = client_in_response_wait(&w, &cp, ts);
-  ncgt_tstamp gap = 0;
-  for (int i = 0; i < 8; i++) {
-    size_t n = close_frame(f, sizeof(f), NCGT_CLOSE_REDIRECT, 0,
-                           "victim.example:443");
-    (void)ncgt_conn_recv(cli, f, n, ts);
-    assert_int_equal(ncgt_conn_state(cli), NCGT_ST_DEAD);
-    ncgt_tstamp e = ncgt_conn_get_expiry(cli);
-    assert_true(e != NCGT_TSTAMP_MAX);
-    gap = e - ts;
-    ts = e;
-    assert_int_equal(ncgt_conn_handle_expiry(cli, ts), 0);
-    assert_string_equal(cp.last_hop, "victim.example:443");
-    assert_int_equal(ncgt_conn_transport_connected(cli, ts), 0);
-    cp.n = 0;
-  }
-  /* Expected: the 8th redirect in a row waits at least reconnect_min
-   * (backoff) - actually it is 0: a busy reconnect loop. */
-  assert_true(gap >= 1 * SEC);
-  ncgt_conn_del(cli);
   ncgt_server_del(w.srv);
 }
 
@@ -748,10 +751,10 @@ static void f7_log_injection(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(harness_handshake),
+      cmocka_unit_test(f2_redirect_loop_without_backoff),
 #ifdef NCGT_REVIEW_FAILING
       cmocka_unit_test(f1_replaced_before_psk_proof),
       cmocka_unit_test(f1b_future_timestamp_lockout),
-      cmocka_unit_test(f2_redirect_loop_without_backoff),
       cmocka_unit_test(f2b_retry_after_unbounded),
       cmocka_unit_test(f2c_forged_replaced_stops_reconnect),
       cmocka_unit_test(f3_relay_loop),
