@@ -55,8 +55,10 @@ static int cb_recv_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
                             size_t len, void *ud) {
   cli_prog *p = ud;
   (void)c;
-  (void)proto;
-  if (ncgt_adapter_from_tunnel(p->adapter, dg, len, 0) != 0)
+  int rc = proto == NCGT_DATA_PROTO_GSO
+               ? ncgt_adapter_from_tunnel_gso(p->adapter, dg, len, 0)
+               : ncgt_adapter_from_tunnel(p->adapter, dg, len, 0);
+  if (rc != 0)
     ncg_debug("%s event=adapter-callback-failed dir=from-tunnel", p->t.ctx);
   return 0;
 }
@@ -71,6 +73,11 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
     ncg_debug("%s event=rekeyed", p->t.ctx);
     return;
   }
+  /* The kernel hands over super-segments only to a tunnel that takes
+   * them (NCGT_FEATURE_GSO was agreed). */
+  int gso = (ncgt_conn_features(c) & NCGT_FEATURE_GSO) != 0;
+  if (ncg_tap_set_offload(&p->tap, gso) != 0)
+    ncg_warn("%s event=tap-offload error=\"%s\"", p->t.ctx, strerror(errno));
   int rc = ncgt_client_config_decode(&cc, cd, len);
   if (rc == 0)
     rc = ncgt_adapter_set_client_data(p->adapter, cd, len);
@@ -79,10 +86,11 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
             ncgt_strerror(rc));
     return;
   }
-  ncg_info("%s event=authorized address=%s/%u server=%s transform=%s",
+  ncg_info("%s event=authorized address=%s/%u server=%s transform=%s "
+           "gso=%s",
            p->t.ctx, ncg_ip4_str(cc.client_addr, as), cc.prefix_len,
            p->conf.server[0] ? p->conf.server : p->conf.path[p->conf.npath - 1],
-           ncgt_transform_name(ncgt_conn_transform(c)));
+           ncgt_transform_name(ncgt_conn_transform(c)), gso ? "on" : "off");
   if (!p->conf.dhcp_external)
     cli_net_apply(p, &cc);
 }
@@ -96,6 +104,13 @@ static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
 static int ad_to_stack(const uint8_t *frame, size_t len, void *ud) {
   cli_prog *p = ud;
   ncg_tap_write(&p->tap, frame, len);
+  return 0;
+}
+
+static int ad_to_stack_gso(const ncgt_gso *g, const uint8_t *frame,
+                           size_t len, void *ud) {
+  cli_prog *p = ud;
+  ncg_tap_write_gso(&p->tap, g, frame, len);
   return 0;
 }
 
@@ -137,10 +152,11 @@ static int cli_adapter_setup(cli_prog *p) {
   s.mss_clamp = p->conf.mss_clamp;
   memcpy(s.stack_mac, p->tap.mac, 6);
   static const ncgt_adapter_callbacks cb = {
-    .version = NCGT_ADAPTER_CALLBACKS_VERSION,
+    .version = NCGT_ADAPTER_CALLBACKS_V2,
     .to_stack = ad_to_stack,
     .to_tunnel = ad_to_tunnel,
     .log = ad_log,
+    .to_stack_gso = ad_to_stack_gso,
   };
   int rc = ncgt_adapter_new(&p->adapter, &s, &cb, p);
   if (rc != 0) {
@@ -163,7 +179,7 @@ static int cli_conn_setup(cli_prog *p) {
   for (size_t i = 0; i < c->npath; i++)
     path[i] = c->path[i];
   ncgt_client_settings s = {
-    .version = NCGT_CLIENT_SETTINGS_V1,
+    .version = NCGT_CLIENT_SETTINGS_V2,
     .origin = c->origin,
     .path = path,
     .npath = c->npath,
@@ -172,6 +188,7 @@ static int cli_conn_setup(cli_prog *p) {
     .has_psk = c->has_psk,
     .auto_reconnect = 1,
     .timers = c->timers,
+    .features = c->offload ? NCGT_FEATURE_GSO : 0,
   };
   memcpy(s.private_key, c->private_key, sizeof(s.private_key));
   memcpy(s.server_public_key, c->server_key, sizeof(s.server_public_key));
@@ -199,7 +216,7 @@ int cli_setup(cli_prog *p) {
   ncg_tunnel_init(&p->t, &p->loop, p->conf.queue_limit, cli_after);
   snprintf(p->t.ctx, sizeof(p->t.ctx), "user=%s peer=-", p->conf.user);
   ncg_timer_init(&p->stop_timer, on_stop_timer, &p->loop);
-  if (ncg_tap_open(&p->tap, p->conf.device) != 0) {
+  if (ncg_tap_open_vnet(&p->tap, p->conf.device, p->conf.offload) != 0) {
     ncg_err("event=tap-open device=%s error=\"%s\"", p->conf.device,
             strerror(errno));
     return -1;
@@ -210,8 +227,10 @@ int cli_setup(cli_prog *p) {
             strerror(errno));
     return -1;
   }
-  ncg_info("event=adapter device=%s dhcp=%s", p->tap.name,
-           p->conf.dhcp_external ? "external" : "builtin");
+  ncg_tap_gso_setup(&p->tap, &p->nl);
+  ncg_info("event=adapter device=%s dhcp=%s offload=%s", p->tap.name,
+           p->conf.dhcp_external ? "external" : "builtin",
+           p->conf.offload ? "yes" : "no");
   if (ncg_addrwatch_open(&p->aw, &p->loop, on_addr_deleted, p) != 0)
     ncg_warn("event=addrwatch error=\"%s\" (moves are noticed by the "
              "dead-peer timer only)", strerror(errno));
@@ -235,6 +254,8 @@ void cli_shutdown(cli_prog *p) {
 }
 
 void cli_teardown(cli_prog *p) {
+  if (p->adapter)
+    ncg_tap_log_stats(&p->tap, p->adapter);
   ncg_tunnel_fini(&p->t);
   ncgt_conn_del(p->t.conn);
   p->t.conn = NULL;

@@ -73,8 +73,9 @@ static int adapter_section_kv(ncg_client_conf *c, ncg_ini *ini,
                           "interface names are 1-15 characters");
     return 0;
   }
-  if (strcmp(key, "mss_clamp") == 0) {
-    if (ncg_parse_bool(value, &c->mss_clamp, &why) != 0)
+  if (strcmp(key, "mss_clamp") == 0 || strcmp(key, "offload") == 0) {
+    int *b = key[0] == 'm' ? &c->mss_clamp : &c->offload;
+    if (ncg_parse_bool(value, b, &why) != 0)
       return ncg_ini_fail(ini, "adapter", key, "%s", why);
     return 0;
   }
@@ -120,6 +121,7 @@ int ncg_client_conf_load(ncg_client_conf *c, const char *path, ncg_ini *ini) {
   memset(c, 0, sizeof(*c));
   strcpy(c->device, "ncg0");
   c->mss_clamp = 1;
+  c->offload = 1;
   c->log_level = NCGT_LOG_INFO;
   c->queue_limit = 256 * 1024;
   const char *why = NULL;

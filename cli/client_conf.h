@@ -12,7 +12,7 @@
  *   dhcp = builtin              ; or external: the stack's DHCP client
  *   log_level = info  queue_limit = 262144
  *   [adapter]
- *   device = ncg0  mss_clamp = yes
+ *   device = ncg0  mss_clamp = yes  offload = yes
  *   [hosts]
  *   relay1 = 192.0.2.1:4433
  *   [timers]
@@ -44,6 +44,7 @@ typedef struct ncg_client_conf {
   uint32_t queue_limit;
   char device[IFNAMSIZ];
   int mss_clamp;
+  int offload; /* [adapter] offload: TAP TSO/checksum offload + GSO DATA */
   ncg_hosts hosts;
   ncgt_timers timers;
 } ncg_client_conf;

@@ -110,6 +110,16 @@ int ncg_nl_link_set(ncg_nl *nl, int ifindex, int up, unsigned mtu) {
   return req_send(nl, &r);
 }
 
+int ncg_nl_link_gso_max(ncg_nl *nl, int ifindex, unsigned size) {
+  nl_req r;
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+  uint32_t v = size;
+  req_init(&r, RTM_NEWLINK, 0);
+  req_put(&r, &ifi, sizeof(ifi));
+  int rc = req_attr(&r, IFLA_GSO_MAX_SIZE, &v, sizeof(v));
+  return rc ? rc : req_send(nl, &r);
+}
+
 static size_t ip_len(const ncg_ip *a) { return a->family == AF_INET ? 4 : 16; }
 
 int ncg_nl_addr(ncg_nl *nl, int add, int ifindex, const ncg_ip *addr,

@@ -27,6 +27,8 @@ void ncg_nl_close(ncg_nl *nl);
 /* Each returns 0, or a negative errno from the kernel. */
 /* Sets the link up (or down) and, when mtu != 0, its MTU. */
 int ncg_nl_link_set(ncg_nl *nl, int ifindex, int up, unsigned mtu);
+/* IFLA_GSO_MAX_SIZE: the largest super-segment the kernel hands over. */
+int ncg_nl_link_gso_max(ncg_nl *nl, int ifindex, unsigned size);
 /* Adds (add != 0) or deletes an address with prefix length `plen`. */
 int ncg_nl_addr(ncg_nl *nl, int add, int ifindex, const ncg_ip *addr,
                 unsigned plen);

@@ -40,8 +40,7 @@ static int cb_recv_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
                             size_t len, void *ud) {
   srv_tunnel *st = ud;
   (void)c;
-  (void)proto;
-  srv_dp_from_tunnel(st->p, st, dg, len);
+  srv_dp_from_tunnel(st->p, st, proto, dg, len);
   return 0;
 }
 
@@ -57,9 +56,10 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
     return;
   }
   srv_dp_bind(st->p, st);
-  ncg_info("%s event=authorized address=%s transform=%s", st->t.ctx,
+  ncg_info("%s event=authorized address=%s transform=%s gso=%s", st->t.ctx,
            ncg_ip4_str(st->addr, as),
-           ncgt_transform_name(ncgt_conn_transform(c)));
+           ncgt_transform_name(ncgt_conn_transform(c)),
+           st->nogso ? "off" : "on");
 }
 
 static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
@@ -234,9 +234,10 @@ int srv_setup(srv_prog *p) {
     ncg_warn("event=pool state_file=%s skipped_lines=%zu", c->state_path,
              skipped);
   ncgt_server_settings s = {
-    .version = NCGT_SERVER_SETTINGS_V1,
+    .version = NCGT_SERVER_SETTINGS_V2,
     .max_sessions = c->max_sessions,
     .timers = c->timers,
+    .features = c->offload ? NCGT_FEATURE_GSO : 0,
   };
   int rc = ncgt_server_new(&p->server, &s, &cb, p);
   if (rc == 0)

@@ -26,6 +26,7 @@ typedef struct srv_tunnel {
   struct srv_tunnel *next, **pprev;
   uint32_t addr; /* host order; 0 until authorised */
   int dying;
+  int nogso; /* bound, and did not negotiate NCGT_FEATURE_GSO */
 } srv_tunnel;
 
 struct srv_prog {
@@ -47,6 +48,8 @@ struct srv_prog {
   int stopping;
   ncg_timer stop_timer;
   uint64_t no_tunnel_drops;
+  uint64_t gso_refused; /* super-segment for a tunnel without GSO */
+  size_t n_nogso;       /* bound tunnels without GSO: offloads stay off */
 };
 
 int srv_setup(srv_prog *p);
@@ -61,7 +64,7 @@ void srv_dp_teardown(srv_prog *p);
 void srv_dp_bind(srv_prog *p, srv_tunnel *st);
 void srv_dp_unbind(srv_prog *p, srv_tunnel *st);
 /* A datagram came out of a tunnel. */
-void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, const uint8_t *dg,
-                        size_t len);
+void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, uint8_t proto,
+                        const uint8_t *dg, size_t len);
 
 #endif /* NCG_SERVER_H */

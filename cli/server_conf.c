@@ -99,8 +99,11 @@ static int adapter_section_kv(ncg_server_conf *c, ncg_ini *ini,
     return ncg_u32_kv(&c->lease_time, 60, 0xfffffffeu, ini, "adapter", key,
                       value);
   } else if (strcmp(key, "mss_clamp") == 0 ||
-             strcmp(key, "default_route") == 0) {
-    int *b = key[0] == 'm' ? &c->mss_clamp : &c->default_route;
+             strcmp(key, "default_route") == 0 ||
+             strcmp(key, "offload") == 0) {
+    int *b = key[0] == 'm'   ? &c->mss_clamp
+             : key[0] == 'o' ? &c->offload
+                             : &c->default_route;
     if (ncg_parse_bool(value, b, &why) != 0)
       return ncg_ini_fail(ini, "adapter", key, "%s", why);
   } else if (strcmp(key, "routes") == 0) {
@@ -160,6 +163,7 @@ int ncg_server_conf_load(ncg_server_conf *c, const char *path, ncg_ini *ini) {
   c->mtu = 1400;
   c->lease_time = 3600;
   c->mss_clamp = 1;
+  c->offload = 1;
   if (ncg_ini_load(ini, path, server_kv, c) != 0)
     return -1;
   const char *why = server_conf_check(c);

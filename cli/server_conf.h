@@ -13,7 +13,7 @@
  *   device = ncgs0
  *   address = 10.99.0.1/24      ; the server's tunnel address and subnet
  *   pool = 10.99.0.10-10.99.0.250
- *   mtu = 1400  mss_clamp = yes  lease_time = 3600
+ *   mtu = 1400  mss_clamp = yes  offload = yes  lease_time = 3600
  *   routes = 192.168.50.0/24    ; for every client, via the server
  *   default_route = no  dns = 192.168.50.53  domain = office.example
  *   [timers]
@@ -48,6 +48,7 @@ typedef struct ncg_server_conf {
   uint32_t pool_first, pool_last;
   uint32_t mtu, lease_time;
   int mss_clamp, default_route;
+  int offload; /* TAP TSO/checksum offload + GSO DATA */
   ncg_route4 routes[NCG_ROUTES_MAX];
   size_t nroutes;
   uint32_t dns[NCG_DNS_MAX];

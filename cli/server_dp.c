@@ -31,11 +31,25 @@ static size_t addr_slot(const srv_prog *p, uint32_t a, int *ok) {
   return (size_t)(a & ~mask);
 }
 
+/* One TAP for every tunnel: the kernel may hand over super-segments only
+ * while every bound tunnel takes them (a tunnel without GSO turns the
+ * offloads off until it is gone). */
+static void dp_update_offload(srv_prog *p) {
+  int on = p->conf.offload && p->n_nogso == 0;
+  if (ncg_tap_set_offload(&p->tap, on) != 0)
+    ncg_warn("event=tap-offload error=\"%s\"", strerror(errno));
+}
+
 void srv_dp_bind(srv_prog *p, srv_tunnel *st) {
   int ok;
   size_t i = addr_slot(p, st->addr, &ok);
   if (ok)
     p->by_addr[i] = st;
+  if (!st->nogso && !(ncgt_conn_features(st->t.conn) & NCGT_FEATURE_GSO)) {
+    st->nogso = 1;
+    p->n_nogso++;
+    dp_update_offload(p);
+  }
 }
 
 void srv_dp_unbind(srv_prog *p, srv_tunnel *st) {
@@ -43,11 +57,23 @@ void srv_dp_unbind(srv_prog *p, srv_tunnel *st) {
   size_t i = addr_slot(p, st->addr, &ok);
   if (ok && p->by_addr[i] == st)
     p->by_addr[i] = NULL;
+  if (st->nogso) {
+    st->nogso = 0;
+    p->n_nogso--;
+    dp_update_offload(p);
+  }
 }
 
 static int dp_to_stack(const uint8_t *frame, size_t len, void *ud) {
   srv_prog *p = ud;
   ncg_tap_write(&p->tap, frame, len);
+  return 0;
+}
+
+static int dp_to_stack_gso(const ncgt_gso *g, const uint8_t *frame,
+                           size_t len, void *ud) {
+  srv_prog *p = ud;
+  ncg_tap_write_gso(&p->tap, g, frame, len);
   return 0;
 }
 
@@ -57,24 +83,36 @@ static int dp_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
   srv_prog *p = ud;
   uint32_t dst;
   int ok;
-  if (proto != NCGT_DATA_PROTO_IPV4 || len < IPV4_DST_OFFSET + 4) {
+  /* A super-segment's IP header follows its descriptor (IPv4 only here:
+   * the byte at 0 is the descriptor's IP version). */
+  size_t at = proto == NCGT_DATA_PROTO_GSO ? NCGT_GSO_DESC_LEN : 0;
+  if ((proto != NCGT_DATA_PROTO_IPV4 &&
+       !(proto == NCGT_DATA_PROTO_GSO && len > 0 && dg[0] == 4)) ||
+      len < at + IPV4_DST_OFFSET + 4) {
     p->no_tunnel_drops++;
     return 0;
   }
-  memcpy(&dst, dg + IPV4_DST_OFFSET, 4);
+  memcpy(&dst, dg + at + IPV4_DST_OFFSET, 4);
   size_t i = addr_slot(p, ntohl(dst), &ok);
   srv_tunnel *st = ok ? p->by_addr[i] : NULL;
   if (!st || st->dying) {
     p->no_tunnel_drops++;
     return 0;
   }
+  if (at && st->nogso) { /* read before the offloads went off */
+    p->gso_refused++;
+    return 0;
+  }
   ncg_tunnel_send_datagram(&st->t, proto, dg, len);
   return 0;
 }
 
-void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, const uint8_t *dg,
-                        size_t len) {
-  if (ncgt_adapter_from_tunnel(p->adapter, dg, len, st->addr) != 0)
+void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, uint8_t proto,
+                        const uint8_t *dg, size_t len) {
+  int rc = proto == NCGT_DATA_PROTO_GSO
+               ? ncgt_adapter_from_tunnel_gso(p->adapter, dg, len, st->addr)
+               : ncgt_adapter_from_tunnel(p->adapter, dg, len, st->addr);
+  if (rc != 0)
     ncg_debug("%s event=adapter-callback-failed", st->t.ctx);
 }
 
@@ -118,13 +156,15 @@ int srv_dp_setup(srv_prog *p) {
   p->by_addr = calloc(p->nby_addr, sizeof(*p->by_addr));
   if (!p->by_addr)
     return -1;
-  if (ncg_tap_open(&p->tap, c->device) != 0) {
+  if (ncg_tap_open_vnet(&p->tap, c->device, c->offload) != 0) {
     ncg_err("event=tap-open device=%s error=\"%s\"", c->device,
             strerror(errno));
     return -1;
   }
   if (ncg_nl_open(&p->nl) != 0 || dp_configure_tap(p) != 0)
     return -1;
+  ncg_tap_gso_setup(&p->tap, &p->nl);
+  dp_update_offload(p);
   ncgt_adapter_settings s;
   ncgt_adapter_settings_default(&s, NCGT_ADAPTER_SERVER);
   s.mtu = (uint16_t)c->mtu;
@@ -133,10 +173,11 @@ int srv_dp_setup(srv_prog *p) {
   s.server_prefix_len = (uint8_t)c->plen;
   memcpy(s.stack_mac, p->tap.mac, 6);
   static const ncgt_adapter_callbacks cb = {
-    .version = NCGT_ADAPTER_CALLBACKS_VERSION,
+    .version = NCGT_ADAPTER_CALLBACKS_V2,
     .to_stack = dp_to_stack,
     .to_tunnel = dp_to_tunnel,
     .log = ncg_log_lib_plain,
+    .to_stack_gso = dp_to_stack_gso,
   };
   int rc = ncgt_adapter_new(&p->adapter, &s, &cb, p);
   if (rc != 0) {
@@ -147,8 +188,9 @@ int srv_dp_setup(srv_prog *p) {
                     p) != 0)
     return -1;
   char as[16];
-  ncg_info("event=adapter device=%s address=%s/%u mtu=%u", p->tap.name,
-           ncg_ip4_str(c->address, as), c->plen, c->mtu);
+  ncg_info("event=adapter device=%s address=%s/%u mtu=%u offload=%s",
+           p->tap.name, ncg_ip4_str(c->address, as), c->plen, c->mtu,
+           c->offload ? "yes" : "no");
   return 0;
 }
 
@@ -157,12 +199,19 @@ void srv_dp_teardown(srv_prog *p) {
     ncgt_adapter_stats st;
     ncgt_adapter_get_stats(p->adapter, &st, sizeof(st));
     ncg_info("event=adapter-stats to_tunnel=%llu to_stack=%llu "
-             "arp_replies=%llu drop_spoofed=%llu no_tunnel=%llu",
+             "arp_replies=%llu drop_spoofed=%llu no_tunnel=%llu "
+             "gso_to_tunnel=%llu gso_to_stack=%llu csum_completed=%llu "
+             "gso_refused=%llu drop_gso=%llu",
              (unsigned long long)st.to_tunnel,
              (unsigned long long)st.to_stack,
              (unsigned long long)st.arp_replies,
              (unsigned long long)st.drop_spoofed,
-             (unsigned long long)p->no_tunnel_drops);
+             (unsigned long long)p->no_tunnel_drops,
+             (unsigned long long)st.gso_to_tunnel,
+             (unsigned long long)st.gso_to_stack,
+             (unsigned long long)st.csum_completed,
+             (unsigned long long)p->gso_refused,
+             (unsigned long long)st.drop_gso_malformed);
   }
   ncg_watch_del(&p->loop, &p->tap_watch);
   ncgt_adapter_del(p->adapter);

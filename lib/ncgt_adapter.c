@@ -65,13 +65,18 @@ int ncgt_adapter_new(ncgt_adapter **pad, const ncgt_adapter_settings *s,
   NCGT_ENSURE_COND(pad && s && cb, NCGT_ERR_INVALID_ARGUMENT);
   *pad = NULL;
   NCGT_ENSURE_COND(settings_ok(s), NCGT_ERR_INVALID_ARGUMENT);
-  NCGT_ENSURE_COND(cb->version == NCGT_ADAPTER_CALLBACKS_VERSION &&
+  NCGT_ENSURE_COND((cb->version == NCGT_ADAPTER_CALLBACKS_VERSION ||
+                    cb->version == NCGT_ADAPTER_CALLBACKS_V2) &&
                        cb->to_stack && cb->to_tunnel,
                    NCGT_ERR_INVALID_ARGUMENT);
   ncgt_adapter *ad = calloc(1, sizeof *ad);
   NCGT_ENSURE_COND(ad, NCGT_ERR_NOMEM);
   ad->s = *s;
-  ad->cb = *cb;
+  /* A V1 struct ends before to_stack_gso. */
+  memcpy(&ad->cb, cb,
+         cb->version >= NCGT_ADAPTER_CALLBACKS_V2
+             ? sizeof(*cb)
+             : offsetof(ncgt_adapter_callbacks, to_stack_gso));
   ad->user_data = user_data;
   ad->peer_mac =
       s->role == NCGT_ADAPTER_CLIENT ? ad->s.server_mac : ad->s.client_mac;
@@ -233,13 +238,20 @@ static int is_not_unicast(const ncgt_adapter *ad, const ncgt_ip *ip) {
 }
 
 static int ip_from_stack(ncgt_adapter *ad, uint8_t *p, size_t len,
-                         uint16_t ethertype) {
+                         uint16_t ethertype, const ncgt_gso *g) {
   ncgt_ip ip;
   if (ncgt_ip_parse(&ip, p, len) < 0 ||
       ip.version != (ethertype == NCGT_ETHERTYPE_IPV4 ? 4 : 6)) {
     ad->st.drop_ip_malformed++;
     return 0;
   }
+  /* Offloads: a partial checksum is finished first (so DHCP, ICMP and
+   * MSS clamping see a normal packet); a super-segment goes whole. */
+  int seg = ncgt_adapter_gso_in(ad, g, &ip);
+  if (seg < 0)
+    return 0;
+  if (seg && !is_not_unicast(ad, &ip))
+    return ncgt_adapter_gso_to_tunnel(ad, g, &ip);
   if (is_dhcp_for_us(ad, &ip))
     return ncgt_dhcp_input(ad, &ip);
   if (is_not_unicast(ad, &ip)) {
@@ -254,6 +266,11 @@ static int ip_from_stack(ncgt_adapter *ad, uint8_t *p, size_t len,
 }
 
 int ncgt_adapter_from_stack(ncgt_adapter *ad, uint8_t *frame, size_t len) {
+  return ncgt_adapter_from_stack_gso(ad, NULL, frame, len);
+}
+
+int ncgt_adapter_from_stack_gso(ncgt_adapter *ad, const ncgt_gso *g,
+                                uint8_t *frame, size_t len) {
   ncgt_rd r;
   const uint8_t *dst = NULL, *src = NULL, *payload = NULL;
   uint16_t type = 0;
@@ -280,10 +297,14 @@ int ncgt_adapter_from_stack(ncgt_adapter *ad, uint8_t *frame, size_t len) {
   ncgt_rd_ptr(&r, &payload, plen);
   switch (type) {
   case NCGT_ETHERTYPE_ARP:
+    if (g && (g->type != NCGT_GSO_NONE || (g->flags & NCGT_GSO_F_NEEDS_CSUM))) {
+      ad->st.drop_gso_malformed++;
+      return 0;
+    }
     return ncgt_arp_input(ad, payload, plen);
   case NCGT_ETHERTYPE_IPV4:
   case NCGT_ETHERTYPE_IPV6:
-    return ip_from_stack(ad, frame + NCGT_ETH_HLEN, plen, type);
+    return ip_from_stack(ad, frame + NCGT_ETH_HLEN, plen, type, g);
   default:
     ad->st.drop_ethertype++;
     return 0;
@@ -302,10 +323,16 @@ static int spoofed(const ncgt_adapter *ad, const ncgt_ip *ip,
 
 int ncgt_adapter_from_tunnel(ncgt_adapter *ad, const uint8_t *dg, size_t len,
                              uint32_t tunnel_addr) {
-  ncgt_ip ip;
-  ncgt_wr w;
   NCGT_ENSURE_COND(ad && (dg || len == 0), NCGT_ERR_INVALID_ARGUMENT);
   ad->st.tunnel_dgrams++;
+  return ncgt_adapter_tunnel_in(ad, NULL, dg, len, tunnel_addr);
+}
+
+int ncgt_adapter_tunnel_in(ncgt_adapter *ad, const ncgt_gso *g,
+                           const uint8_t *dg, size_t len,
+                           uint32_t tunnel_addr) {
+  ncgt_ip ip;
+  ncgt_wr w;
   /* Copy first, after the room for the Ethernet header: the copy is
    * what MSS clamping edits and what the stack gets. */
   if (len > sizeof ad->frame - NCGT_ETH_HLEN) {
@@ -330,11 +357,16 @@ int ncgt_adapter_from_tunnel(ncgt_adapter *ad, const uint8_t *dg, size_t len,
       return 0;
     }
   }
-  if (ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->s.mtu))
+  int seg = ncgt_adapter_gso_in(ad, g, &ip);
+  if (seg < 0)
+    return 0;
+  if (!seg && ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->s.mtu))
     ad->st.mss_clamped++;
   /* Fig. 18 step 356: form an Ethernet packet around the datagram. */
   ncgt_wr_init(&w, ad->frame, NCGT_ETH_HLEN);
   ncgt_wr_eth(&w, ncgt_adapter_stack_mac(ad), ad->peer_mac,
               ip.version == 4 ? NCGT_ETHERTYPE_IPV4 : NCGT_ETHERTYPE_IPV6);
+  if (seg)
+    return ncgt_adapter_gso_to_stack(ad, g, ad->frame, NCGT_ETH_HLEN + ip.len);
   return ncgt_adapter_emit(ad, ad->frame, NCGT_ETH_HLEN + ip.len);
 }

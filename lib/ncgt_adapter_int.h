@@ -62,6 +62,20 @@ typedef struct ncgt_ip {
   const uint8_t *src, *dst; /* into p */
 } ncgt_ip;
 
+/* ncgt_adapter_gso.c. With g (may be NULL): completes a partial
+ * checksum (returns 0: a plain packet now), or checks a super-segment
+ * (returns 1), or counts a drop (returns -1). */
+int ncgt_adapter_gso_in(ncgt_adapter *ad, const ncgt_gso *g, ncgt_ip *ip);
+/* A checked super-segment to the tunnel / to the stack, counting. */
+int ncgt_adapter_gso_to_tunnel(ncgt_adapter *ad, const ncgt_gso *g,
+                               const ncgt_ip *ip);
+int ncgt_adapter_gso_to_stack(ncgt_adapter *ad, const ncgt_gso *g,
+                              const uint8_t *frame, size_t len);
+/* from_tunnel after the descriptor (g NULL: a plain datagram). */
+int ncgt_adapter_tunnel_in(ncgt_adapter *ad, const ncgt_gso *g,
+                           const uint8_t *dg, size_t len,
+                           uint32_t tunnel_addr);
+
 /* Parses the IP header of p[0..len); trims len to the header's total
  * length. Returns 0 or NCGT_ERR_TRUNCATED / NCGT_ERR_BAD_VERSION /
  * NCGT_ERR_BAD_LENGTH. */

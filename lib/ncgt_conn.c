@@ -360,6 +360,7 @@ int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
       proto != NCGT_DATA_PROTO_NONE && len > 0 && len <= NCGT_DATAGRAM_MAX &&
           len <= c->max_frame - NCGT_DATA_HDR_LEN - NCGT_DIGEST_LEN,
       NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE(ncgt_feat_check_dg(c, proto, dg, len));
   NCGT_ENSURE(conn_seal_send(c, proto, dg, len, ts));
   c->stats.datagrams_sent++;
   return 0;
@@ -407,6 +408,10 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
       return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_BAD_VALUE, 1, ts);
     c->stats.keepalives_recv++;
   } else {
+    /* GSO only when negotiated, and well-formed (doc/protocol.md). */
+    rv = ncgt_feat_check_dg(c, fd.proto, c->rbuf, fd.dglen);
+    if (rv < 0)
+      return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, rv, 1, ts);
     c->stats.datagrams_recv++;
     if (c->cb.recv_datagram(c, fd.proto, c->rbuf, fd.dglen, c->user_data))
       return NCGT_ERR_CALLBACK_FAILURE;
@@ -566,6 +571,10 @@ const char *ncgt_conn_user(const ncgt_conn *c) { return c ? c->user : ""; }
 
 unsigned ncgt_conn_transform(const ncgt_conn *c) {
   return c && c->state == NCGT_ST_AUTHORIZED ? c->transform : 0;
+}
+
+uint32_t ncgt_conn_features(const ncgt_conn *c) {
+  return c && c->state == NCGT_ST_AUTHORIZED ? c->features : 0;
 }
 
 void ncgt_conn_get_stats(const ncgt_conn *c, ncgt_conn_stats *st) {

@@ -37,6 +37,7 @@ typedef struct ncgt_ini {
   uint8_t psk[NCGT_KEY_LEN];
   int has_psk;
   uint16_t transforms;
+  uint32_t offer; /* NCGT_FEATURE_* offered in REQUEST */
   int auto_reconnect;
   /* Redirect target of the last CLOSE REDIRECT: the next open uses it. */
   char redirect[NCGT_CLOSE_INFO_MAX + 1];
@@ -65,6 +66,7 @@ struct ncgt_conn {
    * rx_next holds the new receive key after a rekey until the peer's
    * first frame with the flipped phase (TCP keeps frames in order). */
   unsigned transform;
+  uint32_t features; /* NCGT_FEATURE_* negotiated */
   int has_keys;
   int confirmed; /* responder: a frame under these keys was received */
   ncgt_dirkey tx, rx, rx_next;
@@ -166,6 +168,7 @@ typedef struct ncgt_srv_cfg {
   uint16_t transforms;
   uint32_t retry_after;
   size_t max_sessions;
+  uint32_t features; /* NCGT_FEATURE_* accepted */
 } ncgt_srv_cfg;
 const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest);
 const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s);
@@ -183,5 +186,13 @@ size_t ncgt_server_busy(const ncgt_server *s, const char *user);
  * with REPLACED. */
 void ncgt_server_session_up(ncgt_server *s, ncgt_conn *c, ncgt_tstamp ts);
 void ncgt_server_unlink(ncgt_server *s, ncgt_conn *c);
+
+/* ncgt_gso.c: feature negotiation (doc/protocol.md "GSO datagrams"). */
+uint16_t ncgt_feat_to_kx(uint32_t features);
+uint32_t ncgt_feat_from_kx(uint16_t kx_flags);
+/* A DATA protocol this conn may send or receive: 0, or
+ * NCGT_ERR_NOT_NEGOTIATED / NCGT_ERR_BAD_VALUE (descriptor). */
+NCGT_WUR int ncgt_feat_check_dg(const ncgt_conn *c, uint8_t proto,
+                                const uint8_t *dg, size_t len);
 
 #endif /* NCGT_CONN_INT_H */

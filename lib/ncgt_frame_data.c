@@ -18,6 +18,7 @@ static int data_check(const ncgt_frame_data *d) {
     break;
   case NCGT_DATA_PROTO_IPV4:
   case NCGT_DATA_PROTO_IPV6:
+  case NCGT_DATA_PROTO_GSO: /* negotiation is the conn's business */
     NCGT_ENSURE_COND(d->dglen != 0, NCGT_ERR_BAD_VALUE);
     break;
   default:

@@ -42,6 +42,8 @@ static int ini_copy(ncgt_ini *ini, const ncgt_client_settings *s) {
       s->transforms ? s->transforms & NCGT_TRANSFORMS_ALL : NCGT_TRANSFORMS_ALL;
   NCGT_ENSURE_COND(ini->transforms != 0, NCGT_ERR_INVALID_ARGUMENT);
   ini->auto_reconnect = s->auto_reconnect != 0;
+  if (s->version >= NCGT_CLIENT_SETTINGS_V2)
+    ini->offer = s->features & NCGT_FEATURE_GSO;
   return 0;
 }
 
@@ -116,7 +118,9 @@ static int ini_send_request(ncgt_conn *c, int rekey, ncgt_tstamp ts) {
   p.user = c->user;
   p.dest = ini->dest;
   p.transforms = ini->transforms;
-  p.flags = rekey ? NCGT_KX_FLAG_REKEY : 0;
+  /* A rekey repeats what was agreed; a first REQUEST offers. */
+  p.flags = (uint16_t)((rekey ? NCGT_KX_FLAG_REKEY : 0) |
+                       ncgt_feat_to_kx(rekey ? c->features : ini->offer));
   ncgt_tai64n(p.tai64n, now);
   p.e_priv = e;
   ssize_t n = ncgt_request_build(&c->hs, &p, c->sbuf, c->max_frame);
@@ -195,6 +199,12 @@ static int ini_on_response(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, ncgt_conn_decode_status(rv), rv, 1, ts);
   if (((r.flags & NCGT_KX_FLAG_REKEY) != 0) != (rekey != 0))
     return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_PROTO, 1, ts);
+  /* Features: a subset of the offer; a rekey changes none. */
+  uint32_t feat = ncgt_feat_from_kx(r.flags);
+  if ((feat & ~(rekey ? c->features : ini->offer)) ||
+      (rekey && feat != c->features))
+    return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_NOT_NEGOTIATED, 1,
+                          ts);
   ncgt_response_info info;
   rv = ncgt_response_open(&c->hs, &r, ini->has_psk ? ini->psk : NULL,
                           ini->transforms, &info);
@@ -209,6 +219,7 @@ static int ini_on_response(ncgt_conn *c, const uint8_t *f, size_t len,
     ncgt_conn_log(c, NCGT_LOG_INFO, "rekeyed transform=%s",
                   ncgt_transform_name(c->transform));
   } else {
+    c->features = feat;
     ncgt_conn_set_state(c, NCGT_ST_AUTHORIZED, ts);
     ini->attempts = 0;
     ini->retry_after = 0;

@@ -76,7 +76,10 @@ static int resp_send_response(ncgt_conn *c, const ncgt_request_info *info,
   ncgt_response_params p;
   memset(&p, 0, sizeof(p));
   p.transform = (uint16_t)tf;
-  p.flags = rekey ? NCGT_KX_FLAG_REKEY : 0;
+  /* Accept what was offered and allowed; a rekey keeps what was agreed */
+  uint32_t feat = rekey ? c->features
+                        : ncgt_feat_from_kx(info->flags) & cfg->features;
+  p.flags = (uint16_t)((rekey ? NCGT_KX_FLAG_REKEY : 0) | ncgt_feat_to_kx(feat));
   p.key_lifetime = c->key_lifetime_s;
   p.client_data = cdl ? c->rbuf : NULL;
   p.client_data_len = cdl;
@@ -95,6 +98,7 @@ static int resp_send_response(ncgt_conn *c, const ncgt_request_info *info,
   rv = ncgt_conn_install_keys(c, tf, c->key_lifetime_s, rekey, ts);
   if (rv < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, rv, 0, ts);
+  c->features = feat;
   return 0;
 }
 

@@ -70,6 +70,8 @@ int ncgt_server_new(ncgt_server **ps, const ncgt_server_settings *st,
   s->cfg.transforms = st->transforms ? st->transforms & NCGT_TRANSFORMS_ALL
                                      : NCGT_TRANSFORMS_ALL;
   s->cfg.max_sessions = st->max_sessions;
+  if (st->version >= NCGT_SERVER_SETTINGS_V2)
+    s->cfg.features = st->features & NCGT_FEATURE_GSO;
   s->cfg.retry_after = st->retry_after ? st->retry_after : 30;
   s->max_frame = st->max_frame;
   s->timers = st->timers;

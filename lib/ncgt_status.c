@@ -42,6 +42,7 @@ const char *ncgt_strerror(int status) {
   case NCGT_ERR_TIMEOUT: return "timed out";
   case NCGT_ERR_RELAY_REFUSED: return "relay refused the path";
   case NCGT_ERR_NO_ROUTE: return "no reachable next hop";
+  case NCGT_ERR_NOT_NEGOTIATED: return "feature not negotiated";
   case NCGT_ERR_FULL: return "queue or table full";
   }
   return "unknown status";

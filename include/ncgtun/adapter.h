@@ -31,6 +31,7 @@
 #ifndef NCGTUN_ADAPTER_H
 #define NCGTUN_ADAPTER_H
 
+#include <ncgtun/frame.h>
 #include <ncgtun/ncgtun.h>
 #include <sys/types.h>
 
@@ -168,6 +169,7 @@ NCGT_EXTERN void ncgt_adapter_settings_default(ncgt_adapter_settings *s,
                                                ncgt_adapter_role role);
 
 #define NCGT_ADAPTER_CALLBACKS_VERSION 1
+#define NCGT_ADAPTER_CALLBACKS_V2 2 /* adds to_stack_gso */
 typedef struct ncgt_adapter_callbacks {
   uint32_t version; /* NCGT_ADAPTER_CALLBACKS_VERSION */
   /* Required. An Ethernet frame for the local stack (write it to the
@@ -181,6 +183,11 @@ typedef struct ncgt_adapter_callbacks {
                    void *user_data);
   /* Optional. */
   ncgt_log_cb log;
+  /* V2, required for ncgt_adapter_from_tunnel_gso: a TCP super-segment
+   * for the stack, described by *g (offsets relative to the IP packet,
+   * i.e. frame + 14), for a TAP with IFF_VNET_HDR that segments it. */
+  int (*to_stack_gso)(const ncgt_gso *g, const uint8_t *frame, size_t len,
+                      void *user_data);
 } ncgt_adapter_callbacks;
 
 /* Counters. Every frame from the stack and every datagram from the tunnel
@@ -221,6 +228,11 @@ typedef struct ncgt_adapter_stats {
   uint64_t drop_ipv6_server;   /* server: IPv6 from a tunnel (no v6
                                 * addresses are assigned) */
   uint64_t drop_callback;      /* a callback returned non-zero */
+  /* GSO (appended; see ncgt_adapter_from_stack_gso) */
+  uint64_t gso_to_tunnel;      /* super-segments passed to to_tunnel */
+  uint64_t gso_to_stack;       /* super-segments passed to to_stack_gso */
+  uint64_t csum_completed;     /* partial checksums finished here */
+  uint64_t drop_gso_malformed; /* descriptor does not fit the packet */
 } ncgt_adapter_stats;
 
 /* Creates an adapter. `s` and `cb` are copied. Returns 0,
@@ -246,6 +258,32 @@ NCGT_EXTERN NCGT_WUR int ncgt_adapter_set_client_data(ncgt_adapter *ad,
  * when a callback failed (the adapter stays usable). */
 NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_stack(ncgt_adapter *ad,
                                                  uint8_t *frame, size_t len);
+
+/* A frame from a TAP with IFF_VNET_HDR and offloads: `g` is its
+ * virtio_net_hdr with offsets made relative to the IP packet (frame +
+ * 14); NULL is ncgt_adapter_from_stack. A partial checksum without
+ * segmentation (NCGT_GSO_NONE + NEEDS_CSUM) is completed here and the
+ * frame goes on as any other. A TCP super-segment (NCGT_GSO_TCPV4/V6)
+ * must be unicast TCP whose segments (headers + gso_size) fit the tunnel
+ * MTU; it is never MSS-clamped (SYNs are not segmented) and goes to
+ * to_tunnel as NCGT_DATA_PROTO_GSO: the descriptor is written over the
+ * end of the Ethernet header, in place, followed by the IP packet. Use it
+ * only when the tunnel negotiated NCGT_FEATURE_GSO. Returns as
+ * from_stack. */
+NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_stack_gso(ncgt_adapter *ad,
+                                                     const ncgt_gso *g,
+                                                     uint8_t *frame,
+                                                     size_t len);
+
+/* An NCGT_DATA_PROTO_GSO datagram out of the tunnel (descriptor, then
+ * the IP packet): checked as from_tunnel (anti-spoofing on the packet's
+ * header), the descriptor against the packet and the tunnel MTU (per
+ * segment); a super-segment goes to to_stack_gso (required), a packet
+ * with only a partial checksum has it completed and goes to to_stack. */
+NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_tunnel_gso(ncgt_adapter *ad,
+                                                      const uint8_t *dg,
+                                                      size_t len,
+                                                      uint32_t tunnel_addr);
 
 /* One IP datagram out of the tunnel (the DATA frame's datagram). In the
  * server role `tunnel_addr` is the IPv4 address that tunnel was given (0:

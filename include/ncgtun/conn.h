@@ -121,6 +121,7 @@ typedef struct ncgt_timers {
 } ncgt_timers;
 
 #define NCGT_CLIENT_SETTINGS_V1 1u
+#define NCGT_CLIENT_SETTINGS_V2 2u /* adds `features` */
 typedef struct ncgt_client_settings {
   uint32_t version;            /* NCGT_CLIENT_SETTINGS_V1 */
   const char *origin;          /* this node's name (RELAY field 106) */
@@ -137,6 +138,8 @@ typedef struct ncgt_client_settings {
   size_t max_frame;            /* 0 = NCGT_FRAME_MAX_DEFAULT */
   int auto_reconnect;          /* Dead -> Idle -> TCP Open by itself */
   ncgt_timers timers;
+  /* V2. NCGT_FEATURE_* offered in REQUEST (V1: none). */
+  uint32_t features;
 } ncgt_client_settings;
 
 /* Creates an initiator in IDLE. Copies everything it needs from `s`. */
@@ -162,7 +165,9 @@ NCGT_EXTERN int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts);
  * already sent CLOSE and moved to Dying/Dead. */
 NCGT_EXTERN int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
                                ncgt_tstamp ts);
-/* Seal and send one datagram (AUTHORIZED only). proto: NCGT_DATA_PROTO_* */
+/* Seal and send one datagram (AUTHORIZED only). proto: NCGT_DATA_PROTO_*;
+ * NCGT_DATA_PROTO_GSO (descriptor + packet, checked with ncgt_gso_decode)
+ * only when negotiated, else NCGT_ERR_NOT_NEGOTIATED. */
 NCGT_EXTERN NCGT_WUR int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto,
                                                  const uint8_t *dg,
                                                  size_t len, ncgt_tstamp ts);
@@ -179,6 +184,11 @@ NCGT_EXTERN ncgt_state ncgt_conn_state(const ncgt_conn *c);
 NCGT_EXTERN const char *ncgt_conn_user(const ncgt_conn *c);
 /* The transform in use, 0 before AUTHORIZED. */
 NCGT_EXTERN unsigned ncgt_conn_transform(const ncgt_conn *c);
+/* NCGT_FEATURE_* both ends agreed in the handshake; 0 before AUTHORIZED.
+ * Valid from the `authorized` callback on; a rekey keeps them. Only with
+ * NCGT_FEATURE_GSO may ncgt_conn_send_datagram take NCGT_DATA_PROTO_GSO
+ * and recv_datagram see it. */
+NCGT_EXTERN uint32_t ncgt_conn_features(const ncgt_conn *c);
 NCGT_EXTERN void ncgt_conn_get_stats(const ncgt_conn *c, ncgt_conn_stats *st);
 /* The close info of a conn in DYING/DEAD, else NULL. */
 NCGT_EXTERN const ncgt_close_info *ncgt_conn_close_info(const ncgt_conn *c);
@@ -219,6 +229,7 @@ typedef struct ncgt_server_callbacks {
 } ncgt_server_callbacks;
 
 #define NCGT_SERVER_SETTINGS_V1 1u
+#define NCGT_SERVER_SETTINGS_V2 2u /* adds `features` */
 typedef struct ncgt_server_settings {
   uint32_t version;     /* NCGT_SERVER_SETTINGS_V1 */
   uint16_t transforms;  /* acceptable, in preference AES-GCM first;
@@ -227,6 +238,8 @@ typedef struct ncgt_server_settings {
   size_t max_sessions;  /* beyond: CLOSE SERVER_FULL; 0 = unlimited */
   uint32_t retry_after; /* seconds suggested when full (default 30) */
   ncgt_timers timers;
+  /* V2. NCGT_FEATURE_* accepted when a REQUEST offers them (V1: none). */
+  uint32_t features;
 } ncgt_server_settings;
 
 NCGT_EXTERN NCGT_WUR int ncgt_server_new(ncgt_server **ps,

@@ -65,13 +65,51 @@ enum {
   NCGT_DATA_PROTO_NONE = 0, /* keepalive: no datagram */
   NCGT_DATA_PROTO_IPV4 = 4,
   NCGT_DATA_PROTO_IPV6 = 6,
+  /* A GSO super-segment: the datagram is an ncgt_gso descriptor
+   * (NCGT_GSO_DESC_LEN bytes) then an IPv4 or IPv6 packet the receiver's
+   * kernel segments. Only when both ends negotiated NCGT_KX_FLAG_GSO. */
+  NCGT_DATA_PROTO_GSO = 0x47,
 };
 
 /* REQUEST / RESPONSE flags (Fig. 7 field 134, Fig. 8 field 160). */
 enum {
   NCGT_KX_FLAG_REKEY = 1u << 0, /* handshake inside an authorised tunnel */
-  NCGT_KX_FLAGS_KNOWN = NCGT_KX_FLAG_REKEY,
+  /* REQUEST: the initiator can take NCGT_DATA_PROTO_GSO; RESPONSE: both
+   * ends may send it from now on. Bound by the handshake (the REQUEST's
+   * flags are in the Noise prologue, the RESPONSE's in its payload). */
+  NCGT_KX_FLAG_GSO = 1u << 1,
+  NCGT_KX_FLAGS_KNOWN = NCGT_KX_FLAG_REKEY | NCGT_KX_FLAG_GSO,
 };
+
+/* Negotiated features (ncgt_conn_features, settings `features`). */
+enum {
+  NCGT_FEATURE_GSO = 1u << 0, /* DATA may carry NCGT_DATA_PROTO_GSO */
+};
+
+/* GSO descriptor at the start of an NCGT_DATA_PROTO_GSO datagram: the
+ * segmentation metadata of Linux's virtio_net_hdr, offsets relative to
+ * the IP packet that follows. Layout (big-endian): u8 ip version (4/6),
+ * u8 gso type, u8 flags, u8 reserved (0), u16 hdr_len, u16 gso_size,
+ * u16 csum_start, u16 csum_offset. doc/protocol.md "GSO datagrams". */
+enum {
+  NCGT_GSO_DESC_LEN = 1 + 1 + 1 + 1 + 2 + 2 + 2 + 2,
+  NCGT_GSO_NONE = 0,  /* one packet, checksum left partial */
+  NCGT_GSO_TCPV4 = 1,
+  NCGT_GSO_TCPV6 = 2,
+  NCGT_GSO_F_NEEDS_CSUM = 1u << 0, /* checksum at csum_start+csum_offset
+                                      holds only the pseudo-header sum */
+  NCGT_GSO_FLAGS_KNOWN = NCGT_GSO_F_NEEDS_CSUM,
+};
+
+typedef struct ncgt_gso {
+  uint8_t ipver;        /* 4 or 6: the packet's IP version */
+  uint8_t type;         /* NCGT_GSO_* */
+  uint8_t flags;        /* NCGT_GSO_F_* */
+  uint16_t hdr_len;     /* IP + TCP header bytes (a hint, may be 0) */
+  uint16_t gso_size;    /* payload bytes per segment (the MSS) */
+  uint16_t csum_start;  /* offset of the L4 header in the IP packet */
+  uint16_t csum_offset; /* offset of its checksum field from csum_start */
+} ncgt_gso;
 
 /* CLOSE flags. */
 enum {
@@ -174,6 +212,22 @@ NCGT_EXTERN NCGT_WUR ssize_t ncgt_data_encode(uint8_t *dst, size_t cap,
  * in->digest, or left for the caller to fill (zeroed) when it is NULL. */
 NCGT_EXTERN NCGT_WUR ssize_t ncgt_close_encode(uint8_t *dst, size_t cap,
                                                const ncgt_frame_close *in);
+
+/* Decodes the descriptor at the start of a GSO datagram and checks it
+ * against the packet after it: known type and flags, reserved byte 0, IP
+ * version equal to the packet's and to the type's, a segmenting type has
+ * NEEDS_CSUM, a non-zero gso_size and a TCP checksum offset (16), the
+ * checksum field lies inside the packet. Sets *pkt / *pktlen to the IP
+ * packet. Returns 0 or NCGT_ERR_TRUNCATED / _BAD_FLAGS / _BAD_VALUE /
+ * _BAD_OFFSET. */
+NCGT_EXTERN NCGT_WUR int ncgt_gso_decode(ncgt_gso *g, const uint8_t *dg,
+                                         size_t len, const uint8_t **pkt,
+                                         size_t *pktlen);
+/* Writes the NCGT_GSO_DESC_LEN-byte descriptor. Returns its length or a
+ * negative status (NCGT_ERR_NOBUF, or NCGT_ERR_BAD_* for a descriptor
+ * ncgt_gso_decode would refuse without looking at the packet). */
+NCGT_EXTERN NCGT_WUR ssize_t ncgt_gso_encode(uint8_t *dst, size_t cap,
+                                             const ncgt_gso *g);
 
 /* ---------------------------------------------------------------------
  * Streaming decoder. Feed it TCP bytes in any split; it yields one whole

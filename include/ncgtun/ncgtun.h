@@ -107,6 +107,7 @@ typedef enum ncgt_status {
   NCGT_ERR_TIMEOUT = -302,
   NCGT_ERR_RELAY_REFUSED = -303,   /* relay: path not allowed / name absent */
   NCGT_ERR_NO_ROUTE = -304,        /* relay: no live next hop */
+  NCGT_ERR_NOT_NEGOTIATED = -305,  /* feature the handshake did not agree */
 
   /* Resources */
   NCGT_ERR_FULL = -400,            /* a bounded queue or table is full */
