@@ -516,7 +516,8 @@ int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
   }
   if (c->state == NCGT_ST_IDLE || ncgt_conn_is_over(c))
     return NCGT_ERR_INVALID_STATE;
-  ncgt_conn_fail(c, status, 0, 1, ts);
+  /* TRANSPORT is local only (ncgtun.h): end without telling the peer. */
+  ncgt_conn_fail(c, status, 0, status != NCGT_CLOSE_TRANSPORT, ts);
   return 0;
 }
 
