@@ -292,7 +292,13 @@ typedef struct ncgt_relay_settings {
   ncgt_tstamp relay_timeout;   /* wait for RELAY (default 10 s) */
   ncgt_tstamp connect_timeout; /* Forward Connect (default 10 s) */
   ncgt_tstamp fail_holdoff;    /* skip a failed pool member (30 s) */
+  /* Appended in V2 (read only when version >= NCGT_RELAY_SETTINGS_V2):
+   * Forward with no frame either way for this long ends the session, so
+   * a silently dead hop does not hold it forever (180 s; endpoints send
+   * keepalives every 15 s by default). */
+  ncgt_tstamp idle_timeout;
 } ncgt_relay_settings;
+#define NCGT_RELAY_SETTINGS_V2 2u
 
 NCGT_EXTERN NCGT_WUR int ncgt_relay_new(ncgt_relay **pr,
                                         const ncgt_relay_settings *s,
