@@ -345,20 +345,28 @@ static void relay_pool_least_loaded(void **st) {
   sim_del(s);
 }
 
+/* Relay R1 allowed to reach raw listener S; a raw client's RELAY [R1, S]
+ * sent; returns the client once S accepted (*srv). */
+static sim_raw *open_forward(sim *s, sim_relay *r, sim_raw **srv) {
+  assert_int_equal(ncgt_relay_allow(sim_relay_get(r), "S"), 0);
+  sim_raw_listen(s, "S", 1);
+  sim_raw *c = sim_raw_connect(s, "R1");
+  bytes b = {.n = 0};
+  relay_frame(&b, "C", 2, "R1", "S");
+  sim_raw_send(c, b.b, b.n);
+  *srv = first_accepted(s, "S");
+  assert_non_null(*srv);
+  return c;
+}
+
 /* In Forward: a malformed stream or a broken side ends both sides. */
 static void relay_forward_failures(void **st) {
   (void)st;
   for (int kind = 0; kind < 3; kind++) {
     sim *s = sim_new(13 + (uint64_t)kind, NULL);
     sim_relay *r = mk_relay(s, "R1");
-    assert_int_equal(ncgt_relay_allow(sim_relay_get(r), "S"), 0);
-    sim_raw_listen(s, "S", 1);
-    sim_raw *c = sim_raw_connect(s, "R1");
-    bytes b = {.n = 0};
-    relay_frame(&b, "C", 2, "R1", "S");
-    sim_raw_send(c, b.b, b.n);
-    sim_raw *srv = first_accepted(s, "S");
-    assert_non_null(srv);
+    sim_raw *srv = NULL;
+    sim_raw *c = open_forward(s, r, &srv);
     sim_run_for(s, 50 * NCGT_MILLISECONDS);
     uint8_t hdr[NCGT_FRAME_HDR_LEN] = {
         0x10, 0, 0, 0, NCGT_FRAME_DATA, NCGT_PROTO_VERSION};
@@ -394,14 +402,9 @@ static void relay_idle_in_forward(void **st) {
   rst.name = "R1";
   rst.idle_timeout = 40 * NCGT_SECONDS;
   sim_relay *r = sim_add_relay(s, "R1", &rst);
-  assert_int_equal(ncgt_relay_allow(sim_relay_get(r), "S"), 0);
-  sim_raw_listen(s, "S", 1);
-  sim_raw *c = sim_raw_connect(s, "R1");
+  sim_raw *srv = NULL;
+  sim_raw *c = open_forward(s, r, &srv);
   bytes b = {.n = 0};
-  relay_frame(&b, "C", 2, "R1", "S");
-  sim_raw_send(c, b.b, b.n);
-  sim_raw *srv = first_accepted(s, "S");
-  assert_non_null(srv);
   for (int i = 0; i < 5; i++) { /* a frame every 30 s: stays up */
     sim_run_for(s, 30 * NCGT_SECONDS);
     b.n = 0;
