@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# End-to-end throughput benchmark (issue 9): iperf3 TCP between two network
+# namespaces joined by a veth, through each tunnel, side by side in one run.
+#
+#   tests/bench/e2e.sh [-t SECONDS] [-c CASES] [-b BUILD_DIR] [-o FILE]
+#
+#   -t  iperf3 duration per measurement (default 10)
+#   -c  comma-separated cases (default: bare,openvpn,ncg,ncg-relay)
+#   -b  build directory holding cli/ncg-{server,client,relay} (default build)
+#   -o  also write the table to FILE
+#
+# Cases (each with 1 and 4 parallel TCP streams):
+#   bare       the veth itself: the ceiling
+#   openvpn    OpenVPN 2.6, TCP, TAP, AES-256-GCM, TLS with a throwaway
+#              self-signed key pair per side pinned by --peer-fingerprint
+#   ncg        ncg-client -> ncg-server over TCP (skipped while cli/ lacks them)
+#   ncg-relay  ncg-client -> ncg-relay -> ncg-server (third namespace)
+#
+# CPU s/GB is the user+system CPU time of the tunnel processes
+# (/proc/PID/stat utime+stime, both ends and the relay) per 10^9 payload
+# bytes iperf3 delivered; "iperf3 s/GB" is the same for the two iperf3
+# processes (kernel TCP work done in their context is included). Needs
+# root. Only addresses inside the namespaces it creates are used; every
+# namespace, process and file it creates is removed on exit.
+set -euo pipefail
+
+secs=10
+cases=bare,openvpn,ncg,ncg-relay
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=$here/build
+outfile=
+while getopts "t:c:b:o:h" opt; do
+  case $opt in
+    t) secs=$OPTARG ;;
+    c) cases=$OPTARG ;;
+    b) build=$(cd "$OPTARG" && pwd) ;;
+    o) outfile=$OPTARG ;;
+    *) sed -n '2,26p' "$0"; exit 2 ;;
+  esac
+done
+
+if [ "$(id -u)" != 0 ]; then
+  echo "e2e.sh: needs root (namespaces, TAP, package installation)" >&2
+  exit 77
+fi
+
+# --- what it needs --------------------------------------------------------
+need_pkgs=()
+command -v iperf3 >/dev/null || need_pkgs+=(iperf3)
+command -v ip >/dev/null || need_pkgs+=(iproute2)
+command -v openssl >/dev/null || need_pkgs+=(openssl)
+command -v jq >/dev/null || need_pkgs+=(jq)
+case ",$cases," in *,openvpn,*)
+  command -v openvpn >/dev/null || need_pkgs+=(openvpn) ;;
+esac
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "e2e.sh: installing ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+        "${need_pkgs[@]}" >/dev/null; }
+fi
+
+# --- names, cleanup ---------------------------------------------------------
+tag=nb$$                         # unique per run: other engineers run tests too
+nsA=${tag}a nsB=${tag}b nsR=${tag}r
+work=$(mktemp -d /tmp/ncg-e2e.XXXXXX)
+pids=()                          # every process we start, killed by pid
+
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.2
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for n in "$nsA" "$nsB" "$nsR"; do ip netns del "$n" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Plain underlay: A 10.201.0.1 -- veth -- B 10.201.0.2.  With a relay:
+# A 10.201.0.1 -- R 10.201.0.3 / 10.203.0.3 -- B 10.203.0.2.
+# Tunnel (private LAN) addresses: 10.202.0.1 (client), 10.202.0.2 (server).
+A_IP=10.201.0.1 B_IP=10.201.0.2
+TA_IP=10.202.0.1 TB_IP=10.202.0.2
+
+ns_up() { # name
+  ip netns add "$1"
+  ip -n "$1" link set lo up
+}
+veth() { # nsX ifX addrX nsY ifY addrY
+  ip link add "$2" netns "$1" type veth peer name "$5" netns "$4"
+  ip -n "$1" addr add "$3/24" dev "$2"; ip -n "$1" link set "$2" up
+  ip -n "$4" addr add "$6/24" dev "$5"; ip -n "$4" link set "$5" up
+}
+topo_reset() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  pids=()
+  for n in "$nsA" "$nsB" "$nsR"; do ip netns del "$n" 2>/dev/null || true; done
+  ns_up "$nsA"; ns_up "$nsB"
+  veth "$nsA" "${tag}x" "$A_IP" "$nsB" "${tag}y" "$B_IP"
+}
+topo_relay() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  pids=()
+  for n in "$nsA" "$nsB" "$nsR"; do ip netns del "$n" 2>/dev/null || true; done
+  ns_up "$nsA"; ns_up "$nsB"; ns_up "$nsR"
+  veth "$nsA" "${tag}x" "$A_IP" "$nsR" "${tag}p" 10.201.0.3
+  veth "$nsR" "${tag}q" 10.203.0.3 "$nsB" "${tag}y" 10.203.0.2
+  ip netns exec "$nsR" sysctl -qw net.ipv4.ip_forward=0
+}
+
+wait_for() { # seconds command...
+  local n=$(( $1 * 10 )); shift
+  while [ $n -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; n=$((n-1)); done
+  return 1
+}
+listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
+
+# utime+stime in seconds of a list of pids.
+cpu_of() {
+  local tck t=0 p f
+  tck=$(getconf CLK_TCK)
+  for p in "$@"; do
+    # fields after the ")" of comm: utime is 12th, stime 13th of the rest
+    f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+    t=$(( t + $(echo "$f" | awk '{print $12 + $13}') ))
+  done
+  awk -v t="$t" -v k="$tck" 'BEGIN{printf "%.3f", t / k}'
+}
+
+# --- one measurement ----------------------------------------------------------
+results=()   # "case|streams|Mbit/s|tunnel s/GB|iperf3 s/GB"
+
+# CPU seconds (user+sys) of the children a `bash -c '...; times'` waited
+# for: getrusage(RUSAGE_CHILDREN), exact even for processes that are gone.
+times_sum() { # file written by `times`
+  sed -n 2p "$1" | awk '{ t = 0; for (i = 1; i <= 2; i++) {
+    split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%.3f", t }'
+}
+
+# measure LABEL SERVER_ADDR STREAMS TUNNEL_PIDS...
+measure() {
+  local label=$1 dst=$2 streams=$3; shift 3
+  local tpids=("$@") port=5201 base="$work/iperf-$label-$streams"
+  ip netns exec "$nsB" bash -c \
+    "iperf3 -s -1 -B $dst -p $port >/dev/null 2>&1; times >$base.st" &
+  local spid=$!; pids+=("$spid")
+  wait_for 5 listening "$nsB" $port || { echo "iperf3 server did not start" >&2; return 1; }
+  local c0 c1
+  c0=$(cpu_of "${tpids[@]}")
+  ip netns exec "$nsA" bash -c "iperf3 -c $dst -p $port -t $secs \
+    -P $streams --json >$base.json 2>&1; rc=\$?; times >$base.ct; exit \$rc" ||
+    { echo "iperf3 client failed:" >&2; head -20 "$base.json" >&2; return 1; }
+  c1=$(cpu_of "${tpids[@]}")
+  wait "$spid" 2>/dev/null || true
+  local bytes bps ic
+  bytes=$(jq '.end.sum_received.bytes' "$base.json")
+  bps=$(jq '.end.sum_received.bits_per_second' "$base.json")
+  ic=$(awk -v a="$(times_sum "$base.st")" -v b="$(times_sum "$base.ct")" \
+    'BEGIN{print a + b}')
+  awk -v l="$label" -v s="$streams" -v b="$bytes" -v r="$bps" \
+      -v c0="$c0" -v c1="$c1" -v ic="$ic" -v nt="${#tpids[@]}" 'BEGIN{
+    gb = b / 1e9
+    printf "%s|%d|%.0f|%s|%.2f\n", l, s, r / 1e6,
+      nt ? sprintf("%.2f", (c1 - c0) / gb) : "-", ic / gb }'
+}
+
+run_pair() { # label dst tunnel_pids...
+  local label=$1 dst=$2; shift 2
+  local s line
+  for s in 1 4; do
+    if line=$(measure "$label" "$dst" "$s" "$@"); then
+      results+=("$line")
+      echo "  $label P$s: $(echo "$line" | cut -d'|' -f3) Mbit/s" >&2
+    else
+      results+=("$label|$s|failed|-|-")
+    fi
+  done
+}
+
+# --- cases ------------------------------------------------------------------
+case_bare() {
+  topo_reset
+  run_pair bare "$B_IP"
+}
+
+ovpn_pki() { # makes $work/{server,client}.{key,crt} and prints nothing
+  local who
+  for who in server client; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+      -nodes -days 1 -subj "/CN=ncg-bench-$who" \
+      -keyout "$work/$who.key" -out "$work/$who.crt" >/dev/null 2>&1
+  done
+}
+fpr() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//'; }
+
+case_openvpn() {
+  topo_reset
+  ovpn_pki
+  local common=(--dev tap0 --dev-type tap --disable-dco
+    --data-ciphers AES-256-GCM --cipher AES-256-GCM
+    --auth-nocache --verb 3 --ping 10 --ping-exit 60)
+  ip netns exec "$nsB" openvpn "${common[@]}" --proto tcp-server \
+    --local "$B_IP" --lport 1194 --tls-server --dh none \
+    --cert "$work/server.crt" --key "$work/server.key" \
+    --peer-fingerprint "$(fpr "$work/client.crt")" \
+    --ifconfig "$TB_IP" 255.255.255.0 \
+    --writepid "$work/ovpn-s.pid" --log "$work/ovpn-s.log" --daemon
+  wait_for 5 test -s "$work/ovpn-s.pid"; pids+=("$(cat "$work/ovpn-s.pid")")
+  wait_for 5 listening "$nsB" 1194
+  ip netns exec "$nsA" openvpn "${common[@]}" --proto tcp-client \
+    --remote "$B_IP" 1194 --tls-client \
+    --cert "$work/client.crt" --key "$work/client.key" \
+    --peer-fingerprint "$(fpr "$work/server.crt")" \
+    --ifconfig "$TA_IP" 255.255.255.0 \
+    --writepid "$work/ovpn-c.pid" --log "$work/ovpn-c.log" --daemon
+  wait_for 5 test -s "$work/ovpn-c.pid"; pids+=("$(cat "$work/ovpn-c.pid")")
+  if ! wait_for 20 ip netns exec "$nsA" ping -c1 -W1 "$TB_IP"; then
+    echo "openvpn tunnel did not come up; server log:" >&2
+    tail -20 "$work/ovpn-s.log" >&2; tail -20 "$work/ovpn-c.log" >&2
+    results+=("openvpn|1|failed|-|-" "openvpn|4|failed|-|-"); return
+  fi
+  grep -h "Data Channel: cipher" "$work"/ovpn-c.log | head -1 | sed 's/^/  /' >&2
+  run_pair openvpn "$TB_IP" "$(cat "$work/ovpn-s.pid")" "$(cat "$work/ovpn-c.pid")"
+}
+
+ncg_bins() {
+  for b in ncg-server ncg-client ncg-relay; do
+    [ -x "$build/cli/$b" ] || return 1
+  done
+}
+
+case_ncg() { # relay: 0 or 1
+  local label=ncg; [ "$1" = 1 ] && label=ncg-relay
+  if ! ncg_bins; then
+    echo "  $label: SKIPPED: $build/cli/ncg-{server,client,relay} not built yet" >&2
+    results+=("$label|1|skipped|-|-" "$label|4|skipped|-|-")
+    return
+  fi
+  ncg_case_run "$1" "$label"
+}
+
+# --- main -------------------------------------------------------------------
+echo "e2e.sh: $(date -u +%FT%TZ), ${secs}s per measurement, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+IFS=, read -r -a want <<<"$cases"
+for c in "${want[@]}"; do
+  case $c in
+    bare) case_bare ;;
+    openvpn) case_openvpn ;;
+    ncg) case_ncg 0 ;;
+    ncg-relay) case_ncg 1 ;;
+    *) echo "unknown case $c" >&2; exit 2 ;;
+  esac
+done
+
+table() {
+  printf '%-10s %7s %10s %10s %12s %12s\n' case streams Mbit/s "x OpenVPN" \
+    "tunnel s/GB" "iperf3 s/GB"
+  local r ref
+  for r in "${results[@]}"; do
+    IFS='|' read -r l s m t i <<<"$r"
+    ref=$(printf '%s\n' "${results[@]}" | awk -F'|' -v s="$s" \
+      '$1 == "openvpn" && $2 == s && $3 ~ /^[0-9]/ {print $3}')
+    local x=-
+    if [ -n "$ref" ] && [[ $m =~ ^[0-9] ]]; then
+      x=$(awk -v a="$m" -v b="$ref" 'BEGIN{printf "%.2f", a / b}')
+    fi
+    printf '%-10s %7s %10s %10s %12s %12s\n' "$l" "$s" "$m" "$x" "$t" "$i"
+  done
+}
+echo
+table
+[ -n "$outfile" ] && table >"$outfile"
+echo "(load after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs, $(uname -r))"
