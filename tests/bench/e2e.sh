@@ -15,6 +15,12 @@
 #              self-signed key pair per side pinned by --peer-fingerprint
 #   ncg        ncg-client -> ncg-server over TCP (skipped while cli/ lacks them)
 #   ncg-relay  ncg-client -> ncg-relay -> ncg-server (third namespace)
+#   proto-*    the data-path prototype tests/bench/ncg_fwd (libncgtun DATA
+#              frames, fixed keys, no control plane) to measure each
+#              technique: proto-naive (one read, one write per datagram),
+#              proto-batch (64 TAP reads per wakeup, one write, sealed in
+#              place), proto-gso (+ TAP offloads), proto-gso-relay, and
+#              proto-b1-gso / proto-b64 for the ablation
 #
 # CPU s/GB is the user+system CPU time of the tunnel processes
 # (/proc/PID/stat utime+stime, both ends and the relay) per 10^9 payload
@@ -35,7 +41,7 @@ while getopts "t:c:b:o:h" opt; do
     c) cases=$OPTARG ;;
     b) build=$(cd "$OPTARG" && pwd) ;;
     o) outfile=$OPTARG ;;
-    *) sed -n '2,26p' "$0"; exit 2 ;;
+    *) sed -n '2,32p' "$0"; exit 2 ;;
   esac
 done
 
@@ -227,6 +233,50 @@ case_openvpn() {
   run_pair openvpn "$TB_IP" "$(cat "$work/ovpn-s.pid")" "$(cat "$work/ovpn-c.pid")"
 }
 
+# The data-path prototype (tests/bench/ncg_fwd.c): libncgtun DATA frames
+# between a TAP and TCP, fixed keys, no control plane. $1: relay 0/1,
+# $2: label, rest: ncg_fwd options (-b N, -p, -g).
+case_proto() {
+  local relay=$1 label=$2; shift 2
+  local fwd=${NCG_FWD:-$build/tests/bench/ncg_fwd}
+  if [ ! -x "$fwd" ]; then
+    echo "  $label: SKIPPED: $fwd not built" >&2
+    results+=("$label|1|skipped|-|-" "$label|4|skipped|-|-"); return
+  fi
+  local tap=${tag}t srv=$B_IP:7000 tp=()
+  if [ "$relay" = 1 ]; then topo_relay; srv=10.203.0.2:7000; else topo_reset; fi
+  ip netns exec "$nsB" "$fwd" -s -i "$tap" -a 02:00:00:00:00:02 -l "$srv" "$@" \
+    2>>"$work/fwd-b.log" & pids+=($!); tp+=($!)
+  wait_for 5 listening "$nsB" 7000
+  local dst=$srv
+  if [ "$relay" = 1 ]; then
+    ip netns exec "$nsR" "$fwd" -r -l 10.201.0.3:7000 -c "$srv" \
+      2>>"$work/fwd-r.log" & pids+=($!); tp+=($!)
+    wait_for 5 listening "$nsR" 7000
+    dst=10.201.0.3:7000
+  fi
+  ip netns exec "$nsA" "$fwd" -i "$tap" -a 02:00:00:00:00:01 -c "$dst" "$@" \
+    2>>"$work/fwd-a.log" & pids+=($!); tp+=($!)
+  local n ip
+  for n in "$nsA:$TA_IP" "$nsB:$TB_IP"; do
+    ip=${n#*:}; n=${n%%:*}
+    wait_for 5 ip -n "$n" link show "$tap"
+    ip netns exec "$n" sysctl -qw "net.ipv6.conf.$tap.disable_ipv6=1" || true
+    ip -n "$n" link set "$tap" arp off mtu 1500
+    # GSO frames must fit one DATA frame (u16 datagram length, with the
+    # 10-byte virtio header in front of the IP packet)
+    ip -n "$n" link set "$tap" gso_max_size 65000 2>/dev/null || true
+    ip -n "$n" addr add "$ip/24" dev "$tap"
+    ip -n "$n" link set "$tap" up
+  done
+  if ! wait_for 10 ip netns exec "$nsA" ping -c1 -W1 "$TB_IP"; then
+    echo "  $label: prototype tunnel did not come up" >&2
+    cat "$work"/fwd-*.log >&2
+    results+=("$label|1|failed|-|-" "$label|4|failed|-|-"); return
+  fi
+  run_pair "$label" "$TB_IP" "${tp[@]}"
+}
+
 ncg_bins() {
   for b in ncg-server ncg-client ncg-relay; do
     [ -x "$build/cli/$b" ] || return 1
@@ -252,6 +302,12 @@ for c in "${want[@]}"; do
     openvpn) case_openvpn ;;
     ncg) case_ncg 0 ;;
     ncg-relay) case_ncg 1 ;;
+    proto-naive) case_proto 0 proto-naive -b 1 ;;
+    proto-batch) case_proto 0 proto-batch -b 64 -p ;;
+    proto-gso) case_proto 0 proto-gso -b 64 -p -g ;;
+    proto-gso-relay) case_proto 1 proto-gso-rl -b 64 -p -g ;;
+    proto-b64) case_proto 0 proto-b64 -b 64 ;;
+    proto-b1-gso) case_proto 0 proto-b1-gso -b 1 -g ;;
     *) echo "unknown case $c" >&2; exit 2 ;;
   esac
 done

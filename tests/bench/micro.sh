@@ -57,8 +57,8 @@ for tf in AES-256-GCM ChaCha20-Poly1305; do
         '$2 == o && $3 == c && $4 == s {print $5}' "$work/ossl.tsv")
       awk -v t=$tf -v op=$op -v s=$size -v n="${n:-0}" -v o="${o:-0}" -v m="$mhz" 'BEGIN{
         printf "%-18s %-5s %6d | %9.0f %7.2f | %9.0f %7.2f | %6.2f\n", t, op, s,
-          n / 1e6, n > 0 ? m * 1e6 / n : 0, o / 1e6, o > 0 ? m * 1e6 / o : 0,
-          o > 0 ? n / o : 0 }'
+          n / 1e6, (n > 0 ? m * 1e6 / n : 0), o / 1e6, (o > 0 ? m * 1e6 / o : 0),
+          (o > 0 ? n / o : 0) }'
     done
   done
 done
