@@ -17,6 +17,9 @@
  *   D  op transform bytes bytes_per_s cycles_per_byte ns_per_op
  *   H  name ops_per_s us_per_op
  *   M  mhz
+ *
+ *   bench_transform [-s SECONDS] [-r REPS] [-m MHZ] [-z SIZE]
+ *                   [-t aes-256-gcm|chacha20-poly1305] [-n 1 (no handshake)]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +39,9 @@ static const unsigned transforms[] = {NCGT_TRANSFORM_AES256GCM,
 static double opt_secs = 0.2;
 static int opt_reps = 3;
 static double opt_mhz;
+static long opt_size;          /* -z: only this datagram size */
+static const char *opt_tf;     /* -t: only this transform (its name) */
+static int opt_no_hs;          /* -n: skip the handshake */
 
 static double cpu_now(void) {
   struct timespec ts;
@@ -272,17 +278,28 @@ int main(int argc, char **argv) {
       opt_reps = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "-m") == 0)
       opt_mhz = atof(argv[i + 1]);
+    else if (strcmp(argv[i], "-z") == 0)
+      opt_size = atol(argv[i + 1]);
+    else if (strcmp(argv[i], "-t") == 0)
+      opt_tf = argv[i + 1];
+    else if (strcmp(argv[i], "-n") == 0)
+      opt_no_hs = atoi(argv[i + 1]);
   }
   if (opt_mhz <= 0)
     opt_mhz = cpuinfo_mhz();
   if (opt_secs <= 0 || opt_reps <= 0 || opt_mhz <= 0) {
-    fprintf(stderr, "usage: bench_transform [-s SECONDS] [-r REPS] [-m MHZ]\n");
+    fprintf(stderr, "usage: bench_transform [-s SECONDS] [-r REPS] [-m MHZ]"
+                    " [-z SIZE] [-t TRANSFORM] [-n 1]\n");
     return 2;
   }
   printf("M\t%.3f\n", opt_mhz);
   for (size_t t = 0; t < sizeof(transforms) / sizeof(transforms[0]); t++)
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
-      bench_data(transforms[t], sizes[s]);
-  bench_handshake();
+      if ((opt_size == 0 || (size_t)opt_size == sizes[s]) &&
+          (opt_tf == NULL ||
+           strcmp(opt_tf, ncgt_transform_name(transforms[t])) == 0))
+        bench_data(transforms[t], sizes[s]);
+  if (!opt_no_hs)
+    bench_handshake();
   return 0;
 }

@@ -8,6 +8,7 @@
 #   -c  comma-separated cases (default: bare,openvpn,ncg,ncg-relay)
 #   -b  build directory holding cli/ncg-{server,client,relay} (default build)
 #   -o  also write the table to FILE
+#   -p  DIR: perf record -a -g during each measurement into DIR/LABEL-PN.data
 #
 # Cases (each with 1 and 4 parallel TCP streams):
 #   bare       the veth itself: the ceiling
@@ -35,12 +36,14 @@ cases=bare,openvpn,ncg,ncg-relay
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=$here/build
 outfile=
-while getopts "t:c:b:o:h" opt; do
+perfdir=
+while getopts "t:c:b:o:p:h" opt; do
   case $opt in
     t) secs=$OPTARG ;;
     c) cases=$OPTARG ;;
     b) build=$(cd "$OPTARG" && pwd) ;;
     o) outfile=$OPTARG ;;
+    p) perfdir=$(mkdir -p "$OPTARG" && cd "$OPTARG" && pwd) ;;
     *) sed -n '2,32p' "$0"; exit 2 ;;
   esac
 done
@@ -157,10 +160,16 @@ measure() {
   wait_for 5 listening "$nsB" $port || { echo "iperf3 server did not start" >&2; return 1; }
   local c0 c1
   c0=$(cpu_of "${tpids[@]}")
+  local ppid=
+  if [ -n "$perfdir" ]; then
+    perf record -q -a -g -F 499 -o "$perfdir/$label-P$streams.data" \
+      -- sleep "$secs" >/dev/null 2>&1 & ppid=$!
+  fi
   ip netns exec "$nsA" bash -c "iperf3 -c $dst -p $port -t $secs \
     -P $streams --json >$base.json 2>&1; rc=\$?; times >$base.ct; exit \$rc" ||
     { echo "iperf3 client failed:" >&2; head -20 "$base.json" >&2; return 1; }
   c1=$(cpu_of "${tpids[@]}")
+  [ -n "$ppid" ] && wait "$ppid"
   wait "$spid" 2>/dev/null || true
   local bytes bps ic
   bytes=$(jq '.end.sum_received.bytes' "$base.json")
