@@ -1,0 +1,268 @@
+/*
+ * The pseudo network adapter (patent EP 0 838 930, Figs. 14-18, 23).
+ *
+ * The host program owns an Ethernet-like device for the local TCP/IP stack
+ * (a TAP device) and a tunnel. It hands every frame the stack sends to
+ * ncgt_adapter_from_stack() and every datagram that comes out of the
+ * tunnel to ncgt_adapter_from_tunnel(). The adapter
+ *
+ *  - strips the Ethernet header and gives IPv4/IPv6 datagrams to the
+ *    tunnel (callback to_tunnel), Fig. 17 steps 322, 334-338;
+ *  - answers ARP requests itself (ARP server emulator, Fig. 17 step 326)
+ *    with a reserved MAC, and DHCP requests (DHCP server emulator, step
+ *    332) from the client data the server sent (Fig. 23);
+ *  - answers a datagram larger than the tunnel MTU with an ICMP
+ *    "fragmentation needed" / ICMPv6 "packet too big" (seed 002 section
+ *    4), or fragments it (IPv4 without DF);
+ *  - rebuilds an Ethernet header around datagrams from the tunnel and
+ *    gives the frame to the stack (callback to_stack), Fig. 18 step 356;
+ *  - on the server, drops a datagram from a tunnel whose source address
+ *    is not the one that tunnel was given (seed 002 section 3.2).
+ *
+ * It never blocks, allocates only in _new, and keeps no timers: drive it
+ * straight from an epoll loop. Callbacks are called synchronously from
+ * inside from_stack / from_tunnel; bytes handed to a callback are valid
+ * only during the call; a callback must not call back into the same
+ * adapter. doc/adapter.md has the behaviour tables.
+ *
+ * IPv4 addresses in this API are uint32_t in host byte order
+ * (10.77.0.1 == 0x0A4D0001).
+ */
+#ifndef NCGTUN_ADAPTER_H
+#define NCGTUN_ADAPTER_H
+
+#include <ncgtun/ncgtun.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------
+ * Client data (Fig. 23): the DHCP options the server puts in RESPONSE.
+ * --------------------------------------------------------------------- */
+
+enum {
+  NCGT_CC_ROUTES_MAX = 16, /* classless routes (option 121) */
+  NCGT_CC_DNS_MAX = 4,     /* DNS servers (option 6) */
+  NCGT_CC_DOMAIN_MAX = 64, /* domain name bytes (option 15), no NUL */
+  NCGT_CC_MTU_MIN = 576,   /* option 26 accepted range */
+  /* Largest encoding of a full config; fits the handshake's 512-byte
+   * client data field. */
+  NCGT_CC_ENCODED_MAX = 6 * 4 /* 50, 1, 54, 3 */ + (2 + 4 * NCGT_CC_DNS_MAX) +
+                        (2 + NCGT_CC_DOMAIN_MAX) + 4 /* 26 */ +
+                        6 * 3 /* 51, 58, 59 */ +
+                        (2 + 9 * NCGT_CC_ROUTES_MAX) + 1 /* end */,
+};
+#define NCGT_LEASE_INFINITE 0xFFFFFFFFu
+
+/* One RFC 3442 classless route: dest/prefix_len via gateway
+ * (gateway 0 = directly on the tunnel link). */
+typedef struct ncgt_route4 {
+  uint32_t dest;
+  uint8_t prefix_len; /* 0..32; dest has no bits beyond it */
+  uint32_t gateway;
+} ncgt_route4;
+
+/* The decoded client data. Encoded as RFC 2132 options: 50 client_addr
+ * ("requested address"), 1 netmask, 54 and 3 server_addr, 6 dns, 15
+ * domain, 26 mtu, 51 lease, 58/59 T1/T2, 121 routes, END. */
+typedef struct ncgt_client_config {
+  uint32_t client_addr;  /* option 50: the client's tunnel address */
+  uint8_t prefix_len;    /* option 1 as a prefix, 1..30 */
+  uint32_t server_addr;  /* option 54: the server's tunnel address, in
+                          * the client's subnet */
+  int default_route;     /* non-zero: option 3 (router = server_addr) is
+                          * sent, i.e. the tunnel is the default route for
+                          * clients that ignore option 121 (RFC 3442 says a
+                          * client that takes 121 ignores 3; add 0.0.0.0/0
+                          * to routes as well if you mean it for them). */
+  uint16_t mtu;          /* option 26; 0 = absent */
+  uint32_t lease_s;      /* option 51; 0 when decoding = absent -> 3600 */
+  uint32_t t1_s, t2_s;   /* options 58/59; 0 = derive (RFC 2131 4.4.5:
+                          * 0.5 and 0.875 of the lease) */
+  size_t nroutes;
+  ncgt_route4 routes[NCGT_CC_ROUTES_MAX];
+  size_t ndns;
+  uint32_t dns[NCGT_CC_DNS_MAX];
+  size_t domain_len;
+  char domain[NCGT_CC_DOMAIN_MAX + 1]; /* NUL-terminated after decode */
+} ncgt_client_config;
+
+/* Default lease when option 51 is absent. */
+#define NCGT_CC_LEASE_DEFAULT 3600u
+
+/* Checks `cc` (addresses, prefix, routes, T1 < T2 < lease ...). Returns 0
+ * or NCGT_ERR_BAD_VALUE / NCGT_ERR_TOO_MANY / NCGT_ERR_BAD_NAME. */
+NCGT_EXTERN NCGT_WUR int ncgt_client_config_check(const ncgt_client_config *cc);
+
+/* Encodes `cc` as DHCP options into dst[0..cap). Returns the length
+ * (<= NCGT_CC_ENCODED_MAX) or a negative status (NCGT_ERR_NOBUF, or what
+ * ncgt_client_config_check returns). Used by the server. */
+NCGT_EXTERN NCGT_WUR ssize_t
+ncgt_client_config_encode(uint8_t *dst, size_t cap, const ncgt_client_config *cc);
+
+/* Decodes and validates DHCP options. Strict: every known option has its
+ * exact length, no option appears twice, 121 and 249 (accepted in place
+ * of 121) parse exactly, nothing but PAD follows END; unknown options are
+ * skipped. On failure *cc is zeroed and a specific negative status is
+ * returned. Used by the client's DHCP emulator and the client program. */
+NCGT_EXTERN NCGT_WUR int ncgt_client_config_decode(ncgt_client_config *cc,
+                                                   const uint8_t *buf,
+                                                   size_t len);
+
+/* ---------------------------------------------------------------------
+ * The adapter.
+ * --------------------------------------------------------------------- */
+
+typedef struct ncgt_adapter ncgt_adapter;
+
+typedef enum ncgt_adapter_role {
+  /* Client: the stack is the tunnel client's; DHCP and ARP for the server
+   * and everything across the tunnel are answered. */
+  NCGT_ADAPTER_CLIENT = 1,
+  /* Server: the stack is the tunnel server's own (its TAP holds the
+   * server's tunnel address); ARP for tunnel clients' addresses is
+   * answered; no DHCP; anti-spoofing on from_tunnel. */
+  NCGT_ADAPTER_SERVER = 2,
+} ncgt_adapter_role;
+
+enum {
+  NCGT_ADAPTER_MTU_DEFAULT = 1400,
+};
+
+/* Reserved MACs (patent Fig. 17 step 326: "a predetermined, reserved
+ * physical address"). Locally administered unicast (bit 0x02 of the first
+ * byte set, 0x01 clear); "NCG" in bytes 1-3. */
+#define NCGT_SERVER_MAC_DEFAULT {0x02, 0x4E, 0x43, 0x47, 0x00, 0x01}
+#define NCGT_CLIENT_MAC_DEFAULT {0x02, 0x4E, 0x43, 0x47, 0x00, 0x02}
+
+#define NCGT_ADAPTER_SETTINGS_VERSION 1
+typedef struct ncgt_adapter_settings {
+  uint32_t version; /* NCGT_ADAPTER_SETTINGS_VERSION */
+  ncgt_adapter_role role;
+  /* The MAC the client's stack sees for the server's tunnel address and
+   * everything across the tunnel (client role answers ARP with it and
+   * sends frames from it). */
+  uint8_t server_mac[6];
+  /* The MAC the server's stack sees for tunnel clients' addresses. */
+  uint8_t client_mac[6];
+  /* The local stack's own interface MAC (the TAP's). All zero: learnt from
+   * the source of frames the stack sends; until then frames to the stack
+   * go to the broadcast address. */
+  uint8_t stack_mac[6];
+  /* Tunnel MTU: largest IP datagram the tunnel carries, 576..65535. */
+  uint16_t mtu;
+  /* Non-zero: clamp the TCP MSS option of SYNs, both directions, to
+   * mtu - 40 (IPv4) / mtu - 60 (IPv6). */
+  int mss_clamp;
+  /* Server role: the server's tunnel address and prefix on its TAP. ARP
+   * is answered for the other addresses of that subnet. */
+  uint32_t server_addr;
+  uint8_t server_prefix_len; /* 1..30 */
+} ncgt_adapter_settings;
+
+/* Fills defaults: version, role, reserved MACs, stack_mac learnt, MTU
+ * 1400, MSS clamping on, no server address. */
+NCGT_EXTERN void ncgt_adapter_settings_default(ncgt_adapter_settings *s,
+                                               ncgt_adapter_role role);
+
+#define NCGT_ADAPTER_CALLBACKS_VERSION 1
+typedef struct ncgt_adapter_callbacks {
+  uint32_t version; /* NCGT_ADAPTER_CALLBACKS_VERSION */
+  /* Required. An Ethernet frame for the local stack (write it to the
+   * TAP). Return 0, or non-zero: the call returns
+   * NCGT_ERR_CALLBACK_FAILURE. */
+  int (*to_stack)(const uint8_t *frame, size_t len, void *user_data);
+  /* Required. An IP datagram for the tunnel; proto is 4 or 6
+   * (NCGT_DATA_PROTO_IPV4 / _IPV6, the DATA frame's protocol byte). In
+   * the server role the host picks the tunnel by destination address. */
+  int (*to_tunnel)(uint8_t proto, const uint8_t *datagram, size_t len,
+                   void *user_data);
+  /* Optional. */
+  ncgt_log_cb log;
+} ncgt_adapter_callbacks;
+
+/* Counters. Every frame from the stack and every datagram from the tunnel
+ * ends in exactly one of: a reply, to_tunnel, to_stack, or one drop_*. */
+typedef struct ncgt_adapter_stats {
+  uint64_t stack_frames;   /* frames given to from_stack */
+  uint64_t tunnel_dgrams;  /* datagrams given to from_tunnel */
+  uint64_t to_tunnel;      /* datagrams passed to to_tunnel (fragments
+                            * count one each) */
+  uint64_t to_stack;       /* frames passed to to_stack (incl. replies) */
+  uint64_t arp_replies;
+  uint64_t dhcp_offers, dhcp_acks, dhcp_naks, dhcp_inform_acks;
+  uint64_t dhcp_releases, dhcp_declines; /* received */
+  uint64_t icmp_frag_needed;  /* ICMP type 3 code 4 sent to the stack */
+  uint64_t icmp6_too_big;     /* ICMPv6 type 2 sent to the stack */
+  uint64_t fragmented;        /* IPv4 datagrams split (no DF) */
+  uint64_t mss_clamped;
+  /* drops, one reason each */
+  uint64_t drop_runt;          /* shorter than an Ethernet header */
+  uint64_t drop_not_for_us;    /* unicast Ethernet destination not ours */
+  uint64_t drop_ethertype;     /* not IPv4, IPv6 or ARP (incl. VLAN) */
+  uint64_t drop_arp_malformed; /* truncated, wrong sizes/types */
+  uint64_t drop_arp_not_request; /* replies, unknown ops */
+  uint64_t drop_arp_probe;     /* RFC 5227 probe/announcement, gratuitous */
+  uint64_t drop_arp_own;       /* request for the stack's own address */
+  uint64_t drop_arp_not_ours;  /* target we do not stand for */
+  uint64_t drop_no_config;     /* client role before set_client_data */
+  uint64_t drop_dhcp_malformed;
+  uint64_t drop_dhcp_not_for_us; /* BOOTREPLY, other server id, relayed,
+                                  * INFORM from another address */
+  uint64_t drop_dhcp_unsupported; /* BOOTP, non-Ethernet, unknown type */
+  uint64_t drop_ip_malformed;  /* bad version/lengths, from either side */
+  uint64_t drop_not_unicast;   /* broadcast/multicast/link-local into the
+                                * tunnel */
+  uint64_t drop_too_big;       /* too big and no ICMP allowed (error about
+                                * an error, non-first fragment, ...) */
+  uint64_t drop_spoofed;       /* server: source is not the tunnel's */
+  uint64_t drop_ipv6_server;   /* server: IPv6 from a tunnel (no v6
+                                * addresses are assigned) */
+  uint64_t drop_callback;      /* a callback returned non-zero */
+} ncgt_adapter_stats;
+
+/* Creates an adapter. `s` and `cb` are copied. Returns 0,
+ * NCGT_ERR_INVALID_ARGUMENT (bad version, role, MTU, missing callback,
+ * multicast reserved MAC, server role without server address) or
+ * NCGT_ERR_NOMEM. Allocates ~70 KB once; nothing per packet. */
+NCGT_EXTERN NCGT_WUR int
+ncgt_adapter_new(ncgt_adapter **pad, const ncgt_adapter_settings *s,
+                 const ncgt_adapter_callbacks *cb, void *user_data);
+NCGT_EXTERN void ncgt_adapter_del(ncgt_adapter *ad);
+
+/* Client role: installs the client data (DHCP options, Fig. 23 step 504)
+ * the DHCP emulator answers from; may be called again (a reconnect that
+ * gave a new address: old leases then get DHCPNAK). Returns 0 or the
+ * decoder's status (the previous data is then kept). */
+NCGT_EXTERN NCGT_WUR int ncgt_adapter_set_client_data(ncgt_adapter *ad,
+                                                      const uint8_t *opts,
+                                                      size_t len);
+
+/* One Ethernet frame from the local stack. The frame may be modified in
+ * place (MSS clamping). Returns 0 whether the frame was answered, sent to
+ * the tunnel or dropped (see the counters), or NCGT_ERR_CALLBACK_FAILURE
+ * when a callback failed (the adapter stays usable). */
+NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_stack(ncgt_adapter *ad,
+                                                 uint8_t *frame, size_t len);
+
+/* One IP datagram out of the tunnel (the DATA frame's datagram). In the
+ * server role `tunnel_addr` is the IPv4 address that tunnel was given (0:
+ * none yet, everything is dropped as spoofed); in the client role it is
+ * ignored. Returns as from_stack. */
+NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_tunnel(ncgt_adapter *ad,
+                                                  const uint8_t *dg,
+                                                  size_t len,
+                                                  uint32_t tunnel_addr);
+
+/* Copies min(size, sizeof(ncgt_adapter_stats)) bytes of the counters, so
+ * a caller built against an older, shorter struct keeps working. */
+NCGT_EXTERN void ncgt_adapter_get_stats(const ncgt_adapter *ad,
+                                        ncgt_adapter_stats *out, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NCGTUN_ADAPTER_H */

@@ -1,0 +1,338 @@
+/*
+ * The pseudo network adapter: Ethernet strip (patent Fig. 17 step 322)
+ * and dispatch to the ARP emulator (step 324), the DHCP emulator (step
+ * 330) or the tunnel (steps 334-338); Ethernet rebuild for datagrams out
+ * of the tunnel (Fig. 18 step 356); anti-spoofing on the server (seed 002
+ * section 3.2).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ncgt_adapter_int.h"
+#include "ncgt_inet.h"
+
+static const uint8_t eth_bcast[NCGT_ETH_ALEN] = {0xFF, 0xFF, 0xFF,
+                                                 0xFF, 0xFF, 0xFF};
+static const uint8_t server_mac_default[] = NCGT_SERVER_MAC_DEFAULT;
+static const uint8_t client_mac_default[] = NCGT_CLIENT_MAC_DEFAULT;
+
+void ncgt_adapter_settings_default(ncgt_adapter_settings *s,
+                                   ncgt_adapter_role role) {
+  memset(s, 0, sizeof *s);
+  s->version = NCGT_ADAPTER_SETTINGS_VERSION;
+  s->role = role;
+  memcpy(s->server_mac, server_mac_default, NCGT_ETH_ALEN);
+  memcpy(s->client_mac, client_mac_default, NCGT_ETH_ALEN);
+  s->mtu = NCGT_ADAPTER_MTU_DEFAULT;
+  s->mss_clamp = 1;
+}
+
+void ncgt_adapter_logf(ncgt_adapter *ad, ncgt_log_level level,
+                       const char *fmt, ...) {
+  char msg[200];
+  va_list ap;
+  if (!ad->cb.log)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  ad->cb.log(level, msg, ad->user_data);
+}
+
+/* A usable unicast MAC: not multicast/broadcast, not all zero. */
+static int mac_unicast(const uint8_t *m) {
+  static const uint8_t zero[NCGT_ETH_ALEN];
+  return !(m[0] & 1) && memcmp(m, zero, NCGT_ETH_ALEN) != 0;
+}
+
+static int settings_ok(const ncgt_adapter_settings *s) {
+  if (s->version != NCGT_ADAPTER_SETTINGS_VERSION ||
+      (s->role != NCGT_ADAPTER_CLIENT && s->role != NCGT_ADAPTER_SERVER) ||
+      s->mtu < NCGT_CC_MTU_MIN || !mac_unicast(s->server_mac) ||
+      !mac_unicast(s->client_mac) ||
+      memcmp(s->server_mac, s->client_mac, NCGT_ETH_ALEN) == 0)
+    return 0;
+  if (s->role == NCGT_ADAPTER_SERVER)
+    return s->server_prefix_len >= 1 && s->server_prefix_len <= 30 &&
+           !ncgt_ip4_is_special(s->server_addr);
+  return 1;
+}
+
+int ncgt_adapter_new(ncgt_adapter **pad, const ncgt_adapter_settings *s,
+                     const ncgt_adapter_callbacks *cb, void *user_data) {
+  NCGT_ENSURE_COND(pad && s && cb, NCGT_ERR_INVALID_ARGUMENT);
+  *pad = NULL;
+  NCGT_ENSURE_COND(settings_ok(s), NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(cb->version == NCGT_ADAPTER_CALLBACKS_VERSION &&
+                       cb->to_stack && cb->to_tunnel,
+                   NCGT_ERR_INVALID_ARGUMENT);
+  ncgt_adapter *ad = calloc(1, sizeof *ad);
+  NCGT_ENSURE_COND(ad, NCGT_ERR_NOMEM);
+  ad->s = *s;
+  ad->cb = *cb;
+  ad->user_data = user_data;
+  ad->peer_mac =
+      s->role == NCGT_ADAPTER_CLIENT ? ad->s.server_mac : ad->s.client_mac;
+  if (mac_unicast(s->stack_mac)) {
+    memcpy(ad->stack_mac, s->stack_mac, NCGT_ETH_ALEN);
+    ad->stack_mac_known = 1;
+  }
+  if (s->role == NCGT_ADAPTER_SERVER) {
+    ad->local_addr = s->server_addr;
+    ad->prefix_len = s->server_prefix_len;
+  }
+  *pad = ad;
+  return 0;
+}
+
+void ncgt_adapter_del(ncgt_adapter *ad) { free(ad); }
+
+int ncgt_adapter_set_client_data(ncgt_adapter *ad, const uint8_t *opts,
+                                 size_t len) {
+  ncgt_client_config cc;
+  NCGT_ENSURE_COND(ad && ad->s.role == NCGT_ADAPTER_CLIENT,
+                   NCGT_ERR_INVALID_STATE);
+  NCGT_ENSURE(ncgt_client_config_decode(&cc, opts, len));
+  if (ad->have_cc && cc.client_addr != ad->cc.client_addr)
+    ncgt_dhcp_set_state(ad, NCGT_DHCP_IDLE); /* old lease is stale now */
+  ad->cc = cc;
+  ad->have_cc = 1;
+  ad->local_addr = cc.client_addr;
+  ad->prefix_len = cc.prefix_len;
+  ncgt_adapter_logf(ad, NCGT_LOG_INFO,
+                    "adapter: client data: %u.%u.%u.%u/%u via %u.%u.%u.%u, "
+                    "%zu routes",
+                    cc.client_addr >> 24, (cc.client_addr >> 16) & 255,
+                    (cc.client_addr >> 8) & 255, cc.client_addr & 255,
+                    cc.prefix_len, cc.server_addr >> 24,
+                    (cc.server_addr >> 16) & 255, (cc.server_addr >> 8) & 255,
+                    cc.server_addr & 255, cc.nroutes);
+  return 0;
+}
+
+void ncgt_adapter_get_stats(const ncgt_adapter *ad, ncgt_adapter_stats *out,
+                            size_t size) {
+  if (!ad || !out)
+    return;
+  memcpy(out, &ad->st, size < sizeof ad->st ? size : sizeof ad->st);
+}
+
+const uint8_t *ncgt_adapter_stack_mac(const ncgt_adapter *ad) {
+  return ad->stack_mac_known ? ad->stack_mac : eth_bcast;
+}
+
+int ncgt_adapter_emit(ncgt_adapter *ad, const uint8_t *frame, size_t len) {
+  if (ad->cb.to_stack(frame, len, ad->user_data) != 0) {
+    ad->st.drop_callback++;
+    return NCGT_ERR_CALLBACK_FAILURE;
+  }
+  ad->st.to_stack++;
+  return 0;
+}
+
+int ncgt_adapter_to_tunnel(ncgt_adapter *ad, uint8_t proto, const uint8_t *dg,
+                           size_t len) {
+  if (ad->cb.to_tunnel(proto, dg, len, ad->user_data) != 0) {
+    ad->st.drop_callback++;
+    return NCGT_ERR_CALLBACK_FAILURE;
+  }
+  ad->st.to_tunnel++;
+  return 0;
+}
+
+/* ---- IP header parsing ----------------------------------------------- */
+
+static int parse_ipv4(ncgt_ip *ip, ncgt_rd *r) {
+  uint8_t vihl = 0, tos = 0, ttl = 0;
+  uint16_t tot = 0, id = 0, csum = 0;
+  NCGT_ENSURE(ncgt_rd_u8(r, &vihl));
+  ip->hlen = (size_t)(vihl & 0x0F) * 4;
+  ncgt_rd_u8(r, &tos);
+  ncgt_rd_u16(r, &tot);
+  ncgt_rd_u16(r, &id);
+  ncgt_rd_u16(r, &ip->frag);
+  ncgt_rd_u8(r, &ttl);
+  ncgt_rd_u8(r, &ip->proto);
+  ncgt_rd_u16(r, &csum);
+  ncgt_rd_ptr(r, &ip->src, NCGT_IPV4_ADDR_LEN);
+  ncgt_rd_ptr(r, &ip->dst, NCGT_IPV4_ADDR_LEN);
+  NCGT_ENSURE(r->err);
+  NCGT_ENSURE_COND(ip->hlen >= NCGT_IPV4_HLEN && tot >= ip->hlen &&
+                       tot <= r->len,
+                   NCGT_ERR_BAD_LENGTH);
+  ip->len = tot;
+  return 0;
+}
+
+static int parse_ipv6(ncgt_ip *ip, ncgt_rd *r) {
+  uint16_t plen = 0;
+  uint8_t hop = 0;
+  NCGT_ENSURE(ncgt_rd_skip(r, 4)); /* version, class, flow label */
+  ncgt_rd_u16(r, &plen);
+  ncgt_rd_u8(r, &ip->proto);
+  ncgt_rd_u8(r, &hop);
+  ncgt_rd_ptr(r, &ip->src, NCGT_IPV6_ADDR_LEN);
+  ncgt_rd_ptr(r, &ip->dst, NCGT_IPV6_ADDR_LEN);
+  NCGT_ENSURE(r->err);
+  /* plen 0 is a jumbogram (RFC 2675): not carried. */
+  NCGT_ENSURE_COND(plen > 0 && plen <= ncgt_rd_left(r), NCGT_ERR_BAD_LENGTH);
+  ip->hlen = NCGT_IPV6_HLEN;
+  ip->len = NCGT_IPV6_HLEN + (size_t)plen;
+  return 0;
+}
+
+int ncgt_ip_parse(ncgt_ip *ip, uint8_t *p, size_t len) {
+  ncgt_rd r;
+  memset(ip, 0, sizeof *ip);
+  ncgt_rd_init(&r, p, len);
+  NCGT_ENSURE_COND(len >= 1, NCGT_ERR_TRUNCATED);
+  ip->p = p;
+  ip->version = p[0] >> 4;
+  if (ip->version == 4)
+    return parse_ipv4(ip, &r);
+  if (ip->version == 6)
+    return parse_ipv6(ip, &r);
+  return NCGT_ERR_BAD_VERSION;
+}
+
+/* ---- from the stack (Fig. 17) ----------------------------------------- */
+
+/* Client role: a DHCP request to the emulator (broadcast, or unicast to
+ * the server's tunnel address while RENEWING). */
+static int is_dhcp_for_us(const ncgt_adapter *ad, const ncgt_ip *ip) {
+  ncgt_rd r;
+  uint16_t sport = 0, dport = 0;
+  if (ad->s.role != NCGT_ADAPTER_CLIENT || ip->version != 4 ||
+      ip->proto != NCGT_IPPROTO_UDP || (ip->frag & NCGT_IPV4_OFFSET_MASK))
+    return 0;
+  ncgt_rd_init(&r, ip->p, ip->len);
+  if (ncgt_rd_skip(&r, ip->hlen) || ncgt_rd_u16(&r, &sport) ||
+      ncgt_rd_u16(&r, &dport) || dport != NCGT_DHCP_SERVER_PORT)
+    return 0;
+  uint32_t dst = ncgt_ip4_get(ip->dst);
+  return dst == 0xFFFFFFFFu || (ad->have_cc && dst == ad->cc.server_addr);
+}
+
+/* Destinations that cannot be reached through the tunnel: broadcast and
+ * multicast (including the subnet's broadcast), IPv6 link-local scope. */
+static int is_not_unicast(const ncgt_adapter *ad, const ncgt_ip *ip) {
+  if (ip->version == 6)
+    return ip->dst[0] == 0xFF || (ip->dst[0] == 0xFE && (ip->dst[1] & 0xC0) == 0x80);
+  uint32_t dst = ncgt_ip4_get(ip->dst);
+  if (ncgt_ip4_is_special(dst))
+    return 1;
+  if (ad->local_addr) {
+    uint32_t m = ncgt_prefix_mask(ad->prefix_len);
+    return (dst & m) == (ad->local_addr & m) && (dst & ~m) == ~m;
+  }
+  return 0;
+}
+
+static int ip_from_stack(ncgt_adapter *ad, const uint8_t *eth_src,
+                         uint8_t *p, size_t len, uint16_t ethertype) {
+  ncgt_ip ip;
+  if (ncgt_ip_parse(&ip, p, len) < 0 ||
+      ip.version != (ethertype == NCGT_ETHERTYPE_IPV4 ? 4 : 6)) {
+    ad->st.drop_ip_malformed++;
+    return 0;
+  }
+  if (is_dhcp_for_us(ad, &ip))
+    return ncgt_dhcp_input(ad, eth_src, &ip);
+  if (is_not_unicast(ad, &ip)) {
+    ad->st.drop_not_unicast++;
+    return 0;
+  }
+  if (ip.len > ad->s.mtu)
+    return ncgt_ipmtu_too_big(ad, &ip);
+  if (ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->s.mtu))
+    ad->st.mss_clamped++;
+  return ncgt_adapter_to_tunnel(ad, ip.version, ip.p, ip.len);
+}
+
+int ncgt_adapter_from_stack(ncgt_adapter *ad, uint8_t *frame, size_t len) {
+  ncgt_rd r;
+  const uint8_t *dst = NULL, *src = NULL, *payload = NULL;
+  uint16_t type = 0;
+  NCGT_ENSURE_COND(ad && (frame || len == 0), NCGT_ERR_INVALID_ARGUMENT);
+  ad->st.stack_frames++;
+  ncgt_rd_init(&r, frame, len);
+  ncgt_rd_ptr(&r, &dst, NCGT_ETH_ALEN);
+  ncgt_rd_ptr(&r, &src, NCGT_ETH_ALEN);
+  if (ncgt_rd_u16(&r, &type) < 0) {
+    ad->st.drop_runt++;
+    return 0;
+  }
+  /* Ours: our reserved MAC, broadcast or multicast (Fig. 17 step 322). */
+  if (!(dst[0] & 1) && memcmp(dst, ad->peer_mac, NCGT_ETH_ALEN) != 0) {
+    ad->st.drop_not_for_us++;
+    return 0;
+  }
+  /* Learn the stack's MAC unless configured: frames to it go there. */
+  if (!mac_unicast(ad->s.stack_mac) && mac_unicast(src)) {
+    memcpy(ad->stack_mac, src, NCGT_ETH_ALEN);
+    ad->stack_mac_known = 1;
+  }
+  size_t plen = ncgt_rd_left(&r);
+  ncgt_rd_ptr(&r, &payload, plen);
+  switch (type) {
+  case NCGT_ETHERTYPE_ARP:
+    return ncgt_arp_input(ad, payload, plen);
+  case NCGT_ETHERTYPE_IPV4:
+  case NCGT_ETHERTYPE_IPV6:
+    return ip_from_stack(ad, src, frame + NCGT_ETH_HLEN, plen, type);
+  default:
+    ad->st.drop_ethertype++;
+    return 0;
+  }
+}
+
+/* ---- from the tunnel (Fig. 18) ---------------------------------------- */
+
+/* Seed 002 section 3.2: what comes out of a tunnel on the server must
+ * carry the address that tunnel was given, or a client could forge
+ * traffic "from" another client or from the private LAN. */
+static int spoofed(const ncgt_adapter *ad, const ncgt_ip *ip,
+                   uint32_t tunnel_addr) {
+  return tunnel_addr == 0 || ncgt_ip4_get(ip->src) != tunnel_addr;
+}
+
+int ncgt_adapter_from_tunnel(ncgt_adapter *ad, const uint8_t *dg, size_t len,
+                             uint32_t tunnel_addr) {
+  ncgt_ip ip;
+  ncgt_wr w;
+  NCGT_ENSURE_COND(ad && (dg || len == 0), NCGT_ERR_INVALID_ARGUMENT);
+  ad->st.tunnel_dgrams++;
+  /* Copy first, after the room for the Ethernet header: the copy is
+   * what MSS clamping edits and what the stack gets. */
+  if (len > sizeof ad->frame - NCGT_ETH_HLEN) {
+    ad->st.drop_ip_malformed++;
+    return 0;
+  }
+  memcpy(ad->frame + NCGT_ETH_HLEN, dg, len);
+  if (ncgt_ip_parse(&ip, ad->frame + NCGT_ETH_HLEN, len) < 0) {
+    ad->st.drop_ip_malformed++;
+    return 0;
+  }
+  if (ad->s.role == NCGT_ADAPTER_SERVER) {
+    if (ip.version == 6) {
+      ad->st.drop_ipv6_server++;
+      return 0;
+    }
+    if (spoofed(ad, &ip, tunnel_addr)) {
+      ad->st.drop_spoofed++;
+      ncgt_adapter_logf(ad, NCGT_LOG_DEBUG,
+                        "adapter: spoofed source from tunnel %08x",
+                        tunnel_addr);
+      return 0;
+    }
+  }
+  if (ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->s.mtu))
+    ad->st.mss_clamped++;
+  /* Fig. 18 step 356: form an Ethernet packet around the datagram. */
+  ncgt_wr_init(&w, ad->frame, NCGT_ETH_HLEN);
+  ncgt_wr_eth(&w, ncgt_adapter_stack_mac(ad), ad->peer_mac,
+              ip.version == 4 ? NCGT_ETHERTYPE_IPV4 : NCGT_ETHERTYPE_IPV6);
+  return ncgt_adapter_emit(ad, ad->frame, NCGT_ETH_HLEN + ip.len);
+}

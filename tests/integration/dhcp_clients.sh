@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Integration test of the pseudo network adapter's ARP and DHCP server
+# emulators against unmodified DHCP clients (udhcpc, dhclient, dhcpcd).
+#
+#   dhcp_clients.sh /path/to/tap_adapter
+#
+# For each client: a fresh network namespace with a TAP device driven by
+# tap_adapter (client role, client data 10.77.0.2/24, server 10.77.0.1,
+# routes 10.88.0.0/16 and 192.168.77.0/24 via the server, MTU 1400). The
+# client runs in a private mount namespace whose /etc, /run and
+# /var/lib/dhcp* are throw-away copies, so its scripts cannot touch the
+# host's resolv.conf or lease files. Checks: address and netmask, MTU,
+# classless routes, no DECLINE, the kernel's ARP entry for the server's
+# tunnel address is the reserved MAC, and tshark decodes every frame the
+# emulators sent with no malformed-packet or warning-level expert info.
+# Exits 77 (skip) when not root or a tool is missing.
+set -u
+prog=${1:?usage: dhcp_clients.sh /path/to/tap_adapter}
+here=$(cd "$(dirname "$0")" && pwd)
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+for t in ip udhcpc dhclient dhcpcd tshark ping timeout mount; do
+  command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t not installed"; exit 77; }
+done
+[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+
+SERVER_MAC=02:4e:43:47:00:01
+tmp=$(mktemp -d /tmp/ncgt-dhcp.XXXXXX)
+namespaces=()
+adapter_pid=
+cleanup() {
+  [ -n "$adapter_pid" ] && kill "$adapter_pid" 2>/dev/null
+  for ns in "${namespaces[@]}"; do
+    # kill whatever a client left running in the namespace, then remove it
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+failures=0
+fail() { echo "FAIL [$name]: $*"; failures=$((failures + 1)); }
+
+# Runs "$@" inside namespace $ns with private /etc (overlay), /run and
+# lease directories.
+in_sandbox() {
+  local d=$tmp/$name/ovl
+  mkdir -p "$d"
+  ip netns exec "$ns" unshare -m sh -c '
+    set -e
+    d=$1; shift
+    mount -t tmpfs tmpfs "$d"
+    mkdir -p "$d/up" "$d/work"
+    mount -t overlay overlay -o "lowerdir=/etc,upperdir=$d/up,workdir=$d/work" /etc
+    mount -t tmpfs tmpfs /run
+    for v in /var/lib/dhcp /var/lib/dhcpcd; do
+      [ -d "$v" ] && mount -t tmpfs tmpfs "$v"
+    done
+    exec "$@"' sh "$d" "$@"
+}
+
+check_config() {
+  local addr link routes neigh
+  addr=$(ip -n "$ns" -4 addr show dev ncgt0)
+  link=$(ip -n "$ns" link show dev ncgt0)
+  routes=$(ip -n "$ns" -4 route show dev ncgt0)
+  echo "$addr" | grep -q "inet 10.77.0.2/24" || fail "address/netmask: $addr"
+  # dhcpcd (>= 7) applies option 26 to its routes instead of the link.
+  if ! echo "$link" | grep -q "mtu 1400"; then
+    echo "$routes" | grep -qv "mtu 1400" && fail "mtu: link '$link', routes '$routes'"
+  fi
+  echo "$routes" | grep -q "^10.88.0.0/16 via 10.77.0.1" || fail "route 10.88/16: $routes"
+  echo "$routes" | grep -q "^192.168.77.0/24 via 10.77.0.1" || fail "route 192.168.77/24: $routes"
+  # ARP: the echo request goes to the (absent) tunnel, but resolving the
+  # server's tunnel address must give the reserved MAC.
+  ip netns exec "$ns" ping -c1 -W1 10.77.0.1 >/dev/null 2>&1
+  neigh=$(ip -n "$ns" neigh show 10.77.0.1 dev ncgt0)
+  echo "$neigh" | grep -qi "lladdr $SERVER_MAC" || fail "neighbour: '$neigh'"
+  echo "  $(echo "$addr" | grep inet)"
+  echo "  link $(echo "$link" | grep -o 'mtu [0-9]*')"
+  echo "$routes" | sed 's/^/  route: /'
+  echo "  neigh: $neigh"
+}
+
+check_capture() {
+  local pcap=$tmp/$name.pcap bad replies
+  # Everything the emulators sent comes from the reserved MAC.
+  bad=$(tshark -r "$pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+    -Y "eth.src == $SERVER_MAC && (_ws.malformed || _ws.expert.severity >= 6291456)" \
+    2>"$tmp/$name/tshark.err")
+  [ $? = 0 ] || fail "tshark: $(cat "$tmp/$name/tshark.err")"
+  [ -z "$bad" ] || fail "tshark flags frames: $bad"
+  replies=$(tshark -r "$pcap" -Y "eth.src == $SERVER_MAC && (dhcp || arp)" 2>/dev/null | wc -l)
+  [ "$replies" -ge 3 ] || fail "only $replies emulator replies in the capture"
+  echo "  tshark: $replies emulator replies, none malformed"
+  tshark -r "$pcap" -Y "dhcp" -T fields -e eth.src -e dhcp.option.dhcp 2>/dev/null |
+    sed 's/^/  dhcp: /'
+}
+
+check_stats() {
+  local stats=$tmp/$name.stats
+  grep -q '^dhcp_acks=[1-9]' "$stats" || fail "no DHCPACK: $(tr '\n' ' ' <"$stats")"
+  grep -q '^dhcp_declines=0$' "$stats" || fail "client sent DECLINE"
+  grep -q '^drop_dhcp_malformed=0$' "$stats" || fail "malformed DHCP from client"
+  echo "  adapter: $(grep -E '^(dhcp_|arp_|drop_arp_probe)' "$stats" | tr '\n' ' ')"
+}
+
+run_client() { # name, client command...
+  name=$1; shift
+  ns=ncgt-dhcp-$$-$name
+  namespaces+=("$ns")
+  mkdir -p "$tmp/$name"
+  echo "== $name =="
+  ip netns add "$ns" || { fail "netns"; return; }
+  ip -n "$ns" link set lo up
+  ip netns exec "$ns" "$prog" ncgt0 30 "$tmp/$name.pcap" \
+    >"$tmp/$name.stats" 2>"$tmp/$name.log" &
+  adapter_pid=$!
+  for _ in $(seq 50); do
+    ip -n "$ns" link show ncgt0 2>/dev/null | grep -q UP && break
+    sleep 0.1
+  done
+  if ! in_sandbox "$@" >"$tmp/$name/client.log" 2>&1; then
+    fail "client exited non-zero"; sed 's/^/  | /' "$tmp/$name/client.log" | tail -20
+  fi
+  check_config
+  kill -TERM "$adapter_pid"; wait "$adapter_pid"; adapter_pid=
+  check_stats
+  check_capture
+  for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
+}
+
+# udhcpc: -a validates the offered address with an ARP probe (a reply
+# would make it DECLINE); -q exits once bound.
+run_client udhcpc timeout 15 udhcpc -i ncgt0 -f -q -n -t 5 -T 1 -a \
+  -O staticroutes -O mtu -s "$here/udhcpc.script"
+# dhclient: -1 tries once and daemonises when bound; stopped by cleanup.
+run_client dhclient timeout 15 dhclient -4 -1 -v -pf /run/dhclient.pid \
+  -lf /run/dhclient.leases ncgt0
+# dhcpcd: RFC 5227 ARP probing on; -1 exits once configured, -p keeps the
+# configuration, -B stays in the foreground.
+run_client dhcpcd timeout 25 dhcpcd -4 -1 -p -B -t 20 ncgt0
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all DHCP clients configured the TAP from the emulators"
+exit 0
