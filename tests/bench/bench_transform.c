@@ -114,6 +114,19 @@ static void do_seal(void *p, long n) {
   }
 }
 
+/* The datagram already sits where the frame body goes (the host read it
+ * there): no copy besides the cipher's own pass. */
+static void do_seal_inplace(void *p, long n) {
+  data_ctx *c = p;
+  uint8_t *body = c->frame + NCGT_DATA_HDR_LEN + NCGT_DIGEST_LEN;
+  for (long i = 0; i < n; i++) {
+    ssize_t rv = ncgt_data_seal(&c->tx, 0, NCGT_DATA_PROTO_IPV4, body,
+                                c->dglen, 0, c->frame, c->cap);
+    if (rv < 0)
+      die("ncgt_data_seal in place", (long)rv);
+  }
+}
+
 /* What a receiver does per frame: decode the header, then verify and
  * decrypt. The one sealed frame is opened again and again by rewinding
  * the receive counter (a benchmark-only shortcut through the struct). */
@@ -129,6 +142,12 @@ static void do_open(void *p, long n) {
     if (rv < 0)
       die("ncgt_data_open", rv);
   }
+}
+
+static void report(const char *op, unsigned tf, size_t dglen, double t) {
+  printf("D\t%s\t%s\t%zu\t%.0f\t%.3f\t%.1f\n", op, ncgt_transform_name(tf),
+         dglen, (double)dglen / t, t * opt_mhz * 1e6 / (double)dglen, t * 1e9);
+  fflush(stdout);
 }
 
 static void bench_data(unsigned tf, size_t dglen) {
@@ -151,8 +170,9 @@ static void bench_data(unsigned tf, size_t dglen) {
     die("ncgt_dirkey_set", rv);
 
   double t = per_op(do_seal, &c);
-  printf("D\tseal\t%s\t%zu\t%.0f\t%.3f\t%.1f\n", ncgt_transform_name(tf),
-         dglen, (double)dglen / t, t * opt_mhz * 1e6 / (double)dglen, t * 1e9);
+  report("seal", tf, dglen, t);
+  t = per_op(do_seal_inplace, &c);
+  report("seal-inplace", tf, dglen, t);
 
   c.tx.counter = 0;
   ssize_t len = ncgt_data_seal(&c.tx, 0, NCGT_DATA_PROTO_IPV4, c.dg, dglen, 0,
@@ -164,9 +184,7 @@ static void bench_data(unsigned tf, size_t dglen) {
   if (memcmp(c.out, c.dg, dglen) != 0)
     die("open: datagram differs", 0);
   t = per_op(do_open, &c);
-  printf("D\topen\t%s\t%zu\t%.0f\t%.3f\t%.1f\n", ncgt_transform_name(tf),
-         dglen, (double)dglen / t, t * opt_mhz * 1e6 / (double)dglen, t * 1e9);
-  fflush(stdout);
+  report("open", tf, dglen, t);
 
   ncgt_dirkey_clear(&c.tx);
   ncgt_dirkey_clear(&c.rx);

@@ -244,9 +244,10 @@ case_openvpn() {
 
 # The data-path prototype (tests/bench/ncg_fwd.c): libncgtun DATA frames
 # between a TAP and TCP, fixed keys, no control plane. $1: relay 0/1,
-# $2: label, rest: ncg_fwd options (-b N, -p, -g).
+# $2: label, rest: ncg_fwd options (-b N, -p, -g). relay 2: splice relay.
 case_proto() {
   local relay=$1 label=$2; shift 2
+  local rflag=-r; [ "$relay" = 2 ] && { rflag=-S; relay=1; }
   local fwd=${NCG_FWD:-$build/tests/bench/ncg_fwd}
   if [ ! -x "$fwd" ]; then
     echo "  $label: SKIPPED: $fwd not built" >&2
@@ -259,7 +260,7 @@ case_proto() {
   wait_for 5 listening "$nsB" 7000
   local dst=$srv
   if [ "$relay" = 1 ]; then
-    ip netns exec "$nsR" "$fwd" -r -l 10.201.0.3:7000 -c "$srv" \
+    ip netns exec "$nsR" "$fwd" $rflag -l 10.201.0.3:7000 -c "$srv" \
       2>>"$work/fwd-r.log" & pids+=($!); tp+=($!)
     wait_for 5 listening "$nsR" 7000
     dst=10.201.0.3:7000
@@ -315,6 +316,7 @@ for c in "${want[@]}"; do
     proto-batch) case_proto 0 proto-batch -b 64 -p ;;
     proto-gso) case_proto 0 proto-gso -b 64 -p -g ;;
     proto-gso-relay) case_proto 1 proto-gso-rl -b 64 -p -g ;;
+    proto-gso-splice) case_proto 2 proto-gso-sp -b 64 -p -g ;;
     proto-b64) case_proto 0 proto-b64 -b 64 ;;
     proto-b1-gso) case_proto 0 proto-b1-gso -b 1 -g ;;
     *) echo "unknown case $c" >&2; exit 2 ;;

@@ -47,19 +47,20 @@ uname_=$(uname -r); model=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpu
 echo "DATA frames: libncgtun (ncgt_data_seal / ncgt_data_decode+ncgt_data_open)"
 echo "vs openssl speed -aead -evp (decrypt: -decrypt), same run; $model, $(nproc) CPUs, $mhz MHz nominal, $uname_"
 echo
-printf '%-18s %-5s %6s | %9s %7s | %9s %7s | %6s\n' transform op bytes \
+printf '%-18s %-12s %6s | %9s %7s | %9s %7s | %6s\n' transform op bytes \
   "ncg MB/s" "cyc/B" "ossl MB/s" "cyc/B" "ncg/os"
 for tf in AES-256-GCM ChaCha20-Poly1305; do
   ocipher=aes-256-gcm; [ $tf = ChaCha20-Poly1305 ] && ocipher=chacha20-poly1305
   for size in 64 576 1400 9000 65000; do
-    for op in seal open; do
+    for op in seal seal-inplace open; do
+      oop=$op; [ $op = seal-inplace ] && oop=seal
       n=$(awk -F'\t' -v o=$op -v t=$tf -v s=$size \
         'tolower($1) == "d" && $2 == o && tolower($3) == tolower(t) && $4 == s {print $5}' \
         "$work/ncg.tsv")
-      o=$(awk -F'\t' -v o=$op -v c=$ocipher -v s=$size \
+      o=$(awk -F'\t' -v o=$oop -v c=$ocipher -v s=$size \
         '$2 == o && $3 == c && $4 == s {print $5}' "$work/ossl.tsv")
       awk -v t=$tf -v op=$op -v s=$size -v n="${n:-0}" -v o="${o:-0}" -v m="$mhz" 'BEGIN{
-        printf "%-18s %-5s %6d | %9.0f %7.2f | %9.0f %7.2f | %6.2f\n", t, op, s,
+        printf "%-18s %-12s %6d | %9.0f %7.2f | %9.0f %7.2f | %6.2f\n", t, op, s,
           n / 1e6, (n > 0 ? m * 1e6 / n : 0), o / 1e6, (o > 0 ? m * 1e6 / o : 0),
           (o > 0 ? n / o : 0) }'
     done
@@ -68,3 +69,13 @@ done
 echo
 awk -F'\t' '$1 == "H" {printf "%s: %.0f /s (%.1f us each, one core)\n", $2, $3, $4}' \
   "$work/ncg.tsv"
+
+mem=$build/tests/bench/bench_conn_mem
+if [ -x "$mem" ]; then
+  echo
+  echo "Server memory per idle tunnel (all AUTHORIZED; mallinfo2 bytes charged to server-side calls)"
+  printf '%8s %14s %12s %12s %14s\n' tunnels "server bytes" "per tunnel" "client/tun" "RSS delta kB"
+  "$mem" ${MEM_COUNTS:-} | awk -F'\t' '$1 == "T" {printf "%8d %14d %12d %12d %14d\n", $2, $3, $4, $5, $6}'
+else
+  echo "(memory per tunnel: $mem not built: needs the conn module)"
+fi

@@ -24,6 +24,7 @@
  *   ncg_fwd -i TAP -a MAC (-l ADDR:PORT | -c ADDR:PORT) [-t aes|chacha]
  *           [-b N] [-g] [-p] [-s]      -s: this side is the "server"
  *   ncg_fwd -r -l ADDR:PORT -c ADDR:PORT     byte relay (Fig. 13 forward)
+ *   ncg_fwd -S -l ADDR:PORT -c ADDR:PORT     the same with splice(2)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -321,9 +322,29 @@ static void run_endpoint(fwd *f) {
           f->dgs_out, f->dgs_in, f->dropped);
 }
 
+/* Moves what `from` has to `to` through a pipe without copying it into
+ * user space (splice(2)). Returns 0 when `from` closed. */
+static int splice_once(int from, int to, const int pfd[2]) {
+  ssize_t n = splice(from, NULL, pfd[1], NULL, 1 << 20,
+                     SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+  if (n < 0 && errno == EAGAIN)
+    return 1;
+  if (n <= 0)
+    return 0;
+  while (n > 0) {
+    ssize_t k = splice(pfd[0], NULL, to, NULL, (size_t)n, SPLICE_F_MOVE);
+    if (k <= 0)
+      fail("splice");
+    n -= k;
+  }
+  return 1;
+}
+
 /* Relay (Fig. 13 Forward state): bytes both ways, unread. Blocking
- * writes are safe here because both endpoints always keep reading. */
-static void run_relay(const char *listen_addr, const char *next_hop) {
+ * writes are safe here because both endpoints always keep reading.
+ * use_splice: splice(2) through a pipe instead of read + write. */
+static void run_relay(const char *listen_addr, const char *next_hop,
+                      int use_splice) {
   int in = tcp_listen_accept(listen_addr), out = tcp_connect(next_hop);
   int one = 1;
   setsockopt(in, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -336,10 +357,20 @@ static void run_relay(const char *listen_addr, const char *next_hop) {
   ev.data.fd = out;
   if (epoll_ctl(ep, EPOLL_CTL_ADD, out, &ev) < 0)
     fail("epoll_ctl");
+  int pin[2], pout[2];
+  if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0)
+    fail("pipe2");
+  fcntl(pin[1], F_SETPIPE_SZ, 1 << 20);
+  fcntl(pout[1], F_SETPIPE_SZ, 1 << 20);
   while (!stop) {
     int n = epoll_wait(ep, evs, 2, -1);
     for (int i = 0; i < n; i++) {
       int from = evs[i].data.fd, to = from == in ? out : in;
+      if (use_splice) {
+        if (!splice_once(from, to, from == in ? pin : pout))
+          exit(0);
+        continue;
+      }
       ssize_t r = read(from, buf, RBUF_LEN);
       if (r <= 0)
         exit(0);
@@ -372,7 +403,7 @@ int main(int argc, char **argv) {
   fwd f;
   memset(&f, 0, sizeof(f));
   f.batch = 1;
-  while ((opt = getopt(argc, argv, "i:a:l:c:t:b:gpsr")) != -1) {
+  while ((opt = getopt(argc, argv, "i:a:l:c:t:b:gpsrS")) != -1) {
     switch (opt) {
     case 'i': tap = optarg; break;
     case 'a': mac = optarg; break;
@@ -386,6 +417,7 @@ int main(int argc, char **argv) {
     case 'p': f.inplace = 1; break;
     case 's': server = 1; break;
     case 'r': relay = 1; break;
+    case 'S': relay = 2; break;
     default: return usage();
     }
   }
@@ -395,7 +427,7 @@ int main(int argc, char **argv) {
   if (relay) {
     if (lis == NULL || con == NULL)
       return usage();
-    run_relay(lis, con);
+    run_relay(lis, con, relay == 2);
     return 0;
   }
   if (tap == NULL || (lis == NULL) == (con == NULL))
