@@ -9,10 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ncgtun/keys.h>
 #include <ncgtun/ncgtun.h>
 
 enum {
-  NCGT_KEY_LEN = 32,  /* X25519 keys, symmetric keys, PSK */
+  NCGT_KEY_LEN = NCGT_KEY_BYTES, /* X25519 keys, symmetric keys, PSK */
   NCGT_HASH_LEN = 32, /* SHA-256 */
   NCGT_TAG_LEN = 16,  /* AEAD tag */
 };

@@ -2,7 +2,7 @@
  * The key exchange / authentication handshake carried by REQUEST and
  * RESPONSE (patent Figs. 5, 7, 8): Noise_IKpsk2_25519_ChaChaPoly_SHA256
  * (Noise spec rev. 34, sections 5, 7.5, 9, 12). The exact byte layout,
- * prologue and payloads are in doc/protocol.md.
+ * prologue and payloads are in doc/handshake.md.
  *
  *   IKpsk2:
  *     <- s
@@ -46,6 +46,7 @@ typedef struct ncgt_hs {
   uint8_t e_priv[NCGT_KEY_LEN], e_pub[NCGT_KEY_LEN];
   uint8_t rs[NCGT_KEY_LEN]; /* remote static */
   uint8_t re[NCGT_KEY_LEN]; /* remote ephemeral */
+  int step; /* messages processed: 0, 1, or 2 = complete (lib/ncgt_noise.h) */
 } ncgt_hs;
 
 /* What the initiator puts in REQUEST. */
@@ -58,6 +59,10 @@ typedef struct ncgt_request_params {
   uint16_t flags;             /* NCGT_KX_FLAG_* */
   uint8_t tai64n[NCGT_TAI64N_LEN]; /* monotonic timestamp, anti-replay */
   const uint8_t *e_priv;      /* fresh ephemeral private key (random) */
+  /* Added: client data field 136 (Fig. 23 step 502: the server ignores
+   * it); may be NULL. <= NCGT_CLIENT_DATA_MAX. */
+  const uint8_t *client_data;
+  size_t client_data_len;
 } ncgt_request_params;
 
 /* What the responder learns from REQUEST (all authenticated). */
@@ -111,6 +116,22 @@ NCGT_WUR int ncgt_response_open(ncgt_hs *hs, const ncgt_frame_response *resp,
 NCGT_WUR int ncgt_hs_split(ncgt_hs *hs, uint8_t send_key[NCGT_KEY_LEN],
                            uint8_t recv_key[NCGT_KEY_LEN]);
 void ncgt_hs_wipe(ncgt_hs *hs);
+
+/* Prologue label (doc/handshake.md): the prologue is this label followed
+ * by REQUEST's clear fields: flags (u16), transforms (u16), destination
+ * name length (u8) and the name. */
+#define NCGT_PROLOGUE_LABEL "ncgtun/1"
+enum {
+  NCGT_PROLOGUE_LABEL_LEN = sizeof NCGT_PROLOGUE_LABEL - 1,
+  NCGT_PROLOGUE_MAX = NCGT_PROLOGUE_LABEL_LEN + 2 + 2 + 1 + NCGT_NAME_MAX,
+  /* Largest payloads (doc/handshake.md "payloads"). */
+  NCGT_REQ_PAYLOAD_MAX = NCGT_TAI64N_LEN + 1 + NCGT_NAME_MAX + 2 +
+                         NCGT_CLIENT_DATA_MAX,
+  NCGT_RESP_PAYLOAD_MAX = 2 + 2 + 4 + 2 + NCGT_CLIENT_DATA_MAX,
+};
+_Static_assert(NCGT_MSG1_OVERHEAD + NCGT_REQ_PAYLOAD_MAX <= NCGT_KX_MAX &&
+                   NCGT_MSG2_OVERHEAD + NCGT_RESP_PAYLOAD_MAX <= NCGT_KX_MAX,
+               "handshake messages fit the key exchange field");
 
 /* Encodes a TAI64N label (seconds since 1970 + 2^62, nanoseconds) from
  * wall-clock nanoseconds since the Unix epoch, supplied by the host. */

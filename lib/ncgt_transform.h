@@ -44,7 +44,10 @@ NCGT_WUR int ncgt_data_open(ncgt_dirkey *k, const uint8_t *frame,
                             size_t cap);
 
 /* Authenticated CLOSE: the digest is the AEAD tag over the frame bytes
- * before it, empty plaintext, next counter of this direction. */
+ * before it, empty plaintext, next counter of this direction. With k NULL
+ * or unset (no keys yet) it writes a CLOSE without digest. flags may carry
+ * NCGT_CLOSE_FLAG_KEY_PHASE; FLAG_AUTH is set here when a key is used.
+ * ncgt_close_open refuses (NCGT_ERR_DECRYPT) a CLOSE without digest. */
 NCGT_WUR ssize_t ncgt_close_seal(ncgt_dirkey *k, uint8_t flags,
                                  uint16_t status, uint32_t retry_after,
                                  const uint8_t *info, size_t infolen,
