@@ -5,7 +5,8 @@
 #   tests/bench/e2e.sh [-t SECONDS] [-c CASES] [-b BUILD_DIR] [-o FILE]
 #
 #   -t  iperf3 duration per measurement (default 10)
-#   -c  comma-separated cases (default: bare,openvpn,ncg,ncg-relay)
+#   -c  comma-separated cases (default: bare,openvpn,proto-naive,proto-gso,
+#       proto-gso-relay,ncg,ncg-relay)
 #   -b  build directory holding cli/ncg-{server,client,relay} (default build)
 #   -o  also write the table to FILE
 #   -p  DIR: perf record -a -g during each measurement into DIR/LABEL-PN.data
@@ -32,7 +33,7 @@
 set -euo pipefail
 
 secs=10
-cases=bare,openvpn,ncg,ncg-relay
+cases=bare,openvpn,proto-naive,proto-gso,proto-gso-relay,ncg,ncg-relay
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=$here/build
 outfile=
