@@ -230,8 +230,8 @@ static int is_not_unicast(const ncgt_adapter *ad, const ncgt_ip *ip) {
   return 0;
 }
 
-static int ip_from_stack(ncgt_adapter *ad, const uint8_t *eth_src,
-                         uint8_t *p, size_t len, uint16_t ethertype) {
+static int ip_from_stack(ncgt_adapter *ad, uint8_t *p, size_t len,
+                         uint16_t ethertype) {
   ncgt_ip ip;
   if (ncgt_ip_parse(&ip, p, len) < 0 ||
       ip.version != (ethertype == NCGT_ETHERTYPE_IPV4 ? 4 : 6)) {
@@ -239,7 +239,7 @@ static int ip_from_stack(ncgt_adapter *ad, const uint8_t *eth_src,
     return 0;
   }
   if (is_dhcp_for_us(ad, &ip))
-    return ncgt_dhcp_input(ad, eth_src, &ip);
+    return ncgt_dhcp_input(ad, &ip);
   if (is_not_unicast(ad, &ip)) {
     ad->st.drop_not_unicast++;
     return 0;
@@ -281,7 +281,7 @@ int ncgt_adapter_from_stack(ncgt_adapter *ad, uint8_t *frame, size_t len) {
     return ncgt_arp_input(ad, payload, plen);
   case NCGT_ETHERTYPE_IPV4:
   case NCGT_ETHERTYPE_IPV6:
-    return ip_from_stack(ad, src, frame + NCGT_ETH_HLEN, plen, type);
+    return ip_from_stack(ad, frame + NCGT_ETH_HLEN, plen, type);
   default:
     ad->st.drop_ethertype++;
     return 0;

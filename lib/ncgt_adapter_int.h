@@ -85,10 +85,8 @@ int ncgt_adapter_to_tunnel(ncgt_adapter *ad, uint8_t proto,
 /* ncgt_arp.c: one ARP packet (after the Ethernet header). */
 int ncgt_arp_input(ncgt_adapter *ad, const uint8_t *arp, size_t len);
 
-/* ncgt_dhcp.c: a UDP datagram to port 67 from the stack; `eth_src` is the
- * frame's source MAC. */
-int ncgt_dhcp_input(ncgt_adapter *ad, const uint8_t *eth_src,
-                    const ncgt_ip *ip);
+/* ncgt_dhcp.c: a UDP datagram to port 67 from the stack. */
+int ncgt_dhcp_input(ncgt_adapter *ad, const ncgt_ip *ip);
 void ncgt_dhcp_set_state(ncgt_adapter *ad, ncgt_dhcp_state st);
 
 /* ncgt_ipmtu.c: a datagram from the stack larger than the tunnel MTU:

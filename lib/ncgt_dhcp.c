@@ -347,12 +347,10 @@ static int dispatch(ncgt_adapter *ad, const dhcp_req *q) {
   }
 }
 
-int ncgt_dhcp_input(ncgt_adapter *ad, const uint8_t *eth_src,
-                    const ncgt_ip *ip) {
+int ncgt_dhcp_input(ncgt_adapter *ad, const ncgt_ip *ip) {
   ncgt_rd r;
   uint16_t sport = 0, dport = 0, ulen = 0, usum = 0;
   dhcp_req q;
-  (void)eth_src;
   ncgt_rd_init(&r, ip->p, ip->len);
   ncgt_rd_skip(&r, ip->hlen);
   ncgt_rd_u16(&r, &sport);

@@ -9,15 +9,13 @@
 #include <string.h>
 
 #include "frame_reencode.h"
+#include "ncgt_cursor.h"
 
 /* Frame = header (length computed, version 1) + body. */
 static inline size_t mkframe(uint8_t *dst, uint8_t type, const void *body,
                              size_t bodylen) {
   size_t n = NCGT_FRAME_HDR_LEN + bodylen;
-  dst[0] = (uint8_t)(n >> 24);
-  dst[1] = (uint8_t)(n >> 16);
-  dst[2] = (uint8_t)(n >> 8);
-  dst[3] = (uint8_t)n;
+  ncgt_put_u32(dst, (uint32_t)n);
   dst[4] = type;
   dst[5] = NCGT_PROTO_VERSION;
   if (bodylen)
@@ -43,8 +41,9 @@ static inline size_t mkframe_u16s(uint8_t *dst, uint8_t type,
 /* Asserts that f decodes and re-encodes to identical bytes. */
 static inline void assert_canonical(const uint8_t *f, size_t len) {
   static uint8_t out[NCGT_FRAME_MAX_DEFAULT];
-  uint8_t type = 0;
-  ssize_t n = ncgt_test_reencode(f, len, out, sizeof out, &type);
+  int dec_rv = 1;
+  ssize_t n = ncgt_test_reencode(f, len, out, sizeof out, &dec_rv);
+  assert_int_equal(dec_rv, 0);
   assert_int_equal(n, (ssize_t)len);
   assert_memory_equal(out, f, len);
 }

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -260,6 +261,54 @@ static void decoder_wants_exactly_one_frame_of_its_type(void **state) {
                    NCGT_ERR_FRAME_TOO_SMALL);
 }
 
+/* Found by fuzz_relay when an off-by-one was injected into the name scan
+ * (doc/fuzzing.md walks through it): the last index points at a name that
+ * runs to the end of the frame without a NUL. An exact-size array, so
+ * ASan flags any read past it. */
+static const uint8_t fuzz_relay_unterminated_tail[] = {
+  0x00, 0x00, 0x00, 0x33, 0x01, 0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x02,
+  0x00, 0x11, 0x00, 0x20, 0x61, 0x00, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x00,
+  0x72, 0x65, 0x6c, 0x61, 0x79, 0x32, 0x2e, 0x65, 0x78, 0xff, 0xff, 0xff,
+  0xff, 0x65, 0x00, 0x70, 0x6f, 0x6f, 0x6f, 0x6f, 0x00, 0x00, 0x2a, 0x2b,
+  0x3b, 0x6f, 0x6c,
+};
+
+static void fuzz_regression_relay_unterminated_tail(void **state) {
+  (void)state;
+  ncgt_frame_relay r;
+  assert_int_equal(ncgt_relay_decode(&r, fuzz_relay_unterminated_tail,
+                                     sizeof fuzz_relay_unterminated_tail),
+                   NCGT_ERR_UNTERMINATED);
+}
+
+/* The fuzz seeds are written by fuzz/gen-corpus, an independent encoder
+ * built from doc/protocol.md alone: each must decode and re-encode to the
+ * same bytes, so the document and this codec agree. */
+static void corpus_seeds_decode_canonically(void **state) {
+  (void)state;
+  static const char *const targets[] = {"relay", "request", "response",
+                                        "data", "close"};
+  static uint8_t f[NCGT_FRAME_MAX_DEFAULT];
+  size_t seen = 0;
+  for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+    for (int i = 0;; i++) {
+      char path[512];
+      snprintf(path, sizeof path, "%s/../fuzz/corpus/fuzz_%s/seed-%02d",
+               NCGT_TEST_SRCDIR, targets[t], i);
+      FILE *fp = fopen(path, "rb");
+      if (!fp)
+        break;
+      size_t n = fread(f, 1, sizeof f, fp);
+      fclose(fp);
+      assert_true(n > 0 && n < sizeof f);
+      assert_int_equal(f[4], t + 1); /* file names follow the type order */
+      assert_canonical(f, n);
+      seen++;
+    }
+  }
+  assert_true(seen >= 10);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(header_accepts_each_type_at_its_fixed_size),
@@ -271,6 +320,8 @@ int main(void) {
     cmocka_unit_test(relay_rejects_each_class),
     cmocka_unit_test(relay_name_length_limit),
     cmocka_unit_test(decoder_wants_exactly_one_frame_of_its_type),
+    cmocka_unit_test(corpus_seeds_decode_canonically),
+    cmocka_unit_test(fuzz_regression_relay_unterminated_tail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,7 +226,7 @@ typedef struct ncgt_adapter_stats {
 /* Creates an adapter. `s` and `cb` are copied. Returns 0,
  * NCGT_ERR_INVALID_ARGUMENT (bad version, role, MTU, missing callback,
  * multicast reserved MAC, server role without server address) or
- * NCGT_ERR_NOMEM. Allocates ~70 KB once; nothing per packet. */
+ * NCGT_ERR_NOMEM. Allocates ~67 KB once; nothing per packet. */
 NCGT_EXTERN NCGT_WUR int
 ncgt_adapter_new(ncgt_adapter **pad, const ncgt_adapter_settings *s,
                  const ncgt_adapter_callbacks *cb, void *user_data);

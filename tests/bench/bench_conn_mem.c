@@ -178,7 +178,7 @@ static size_t pump(ncgt_server *srv, tunnel *t, size_t n) {
 static void run(size_t n, const uint8_t spriv[32], const uint8_t spub[32],
                 const uint8_t cpriv[32]) {
   tunnel *t = calloc(n, sizeof(*t));
-  char(*users)[16] = calloc(n, sizeof(*users));
+  char(*users)[24] = calloc(n, sizeof(*users));
   if (t == NULL || users == NULL)
     die("calloc", NCGT_ERR_NOMEM);
   srv_bytes = cli_bytes = 0;

@@ -25,6 +25,7 @@ done
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
 
 SERVER_MAC=02:4e:43:47:00:01
+CLIENT_MAC=02:4e:43:47:00:02
 tmp=$(mktemp -d /tmp/ncgt-dhcp.XXXXXX)
 namespaces=()
 adapter_pid=
@@ -38,7 +39,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 
 failures=0
 fail() { echo "FAIL [$name]: $*"; failures=$((failures + 1)); }
@@ -84,19 +85,38 @@ check_config() {
   echo "  neigh: $neigh"
 }
 
+# Seed 002 section 4 with the real kernel: with the link MTU back at 1500,
+# a 1500-byte DF datagram gets the adapter's ICMP "fragmentation needed"
+# and the kernel's route cache learns the tunnel MTU.
+check_pmtu() {
+  local out cache
+  ip -n "$ns" link set dev ncgt0 mtu 1500
+  out=$(ip netns exec "$ns" ping -M do -s 1472 -c1 -W1 10.88.0.5 2>&1)
+  cache=$(ip -n "$ns" route get 10.88.0.5)
+  echo "$out" | grep -q "mtu = 1400" || fail "no frag-needed seen by ping: $out"
+  echo "$cache" | grep -q "mtu 1400" || fail "route cache: $cache"
+  echo "  pmtu: $(echo "$out" | grep -o 'Frag needed.*'); $(echo "$cache" | grep -o 'mtu [0-9]*') cached"
+}
+
 check_capture() {
   local pcap=$tmp/$name.pcap bad replies
-  # Everything the emulators sent comes from the reserved MAC.
-  bad=$(tshark -r "$pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
-    -Y "eth.src == $SERVER_MAC && (_ws.malformed || _ws.expert.severity >= 6291456)" \
-    2>"$tmp/$name/tshark.err")
-  [ $? = 0 ] || fail "tshark: $(cat "$tmp/$name/tshark.err")"
+  # One pass over everything the emulators sent (it all comes from the
+  # reserved MAC), checksums validated: expert severities, malformed mark,
+  # summary line.
+  tshark -n -r "$pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+    -Y "eth.src == $SERVER_MAC" -T fields -E occurrence=a -E aggregator=, \
+    -e _ws.expert.severity -e _ws.malformed -e _ws.col.Info \
+    >"$tmp/$name/frames" 2>"$tmp/$name/tshark.err" ||
+    fail "tshark: $(cat "$tmp/$name/tshark.err")"
+  # severity >= PI_WARN (0x00600000), or a malformed-packet mark
+  bad=$(awk -F'\t' '{ n = split($1, s, ","); w = 0
+      for (i = 1; i <= n; i++) if (s[i] + 0 >= 6291456) w = 1
+      if (w || $2 != "") print }' "$tmp/$name/frames")
   [ -z "$bad" ] || fail "tshark flags frames: $bad"
-  replies=$(tshark -r "$pcap" -Y "eth.src == $SERVER_MAC && (dhcp || arp)" 2>/dev/null | wc -l)
+  replies=$(wc -l <"$tmp/$name/frames")
   [ "$replies" -ge 3 ] || fail "only $replies emulator replies in the capture"
-  echo "  tshark: $replies emulator replies, none malformed"
-  tshark -r "$pcap" -Y "dhcp" -T fields -e eth.src -e dhcp.option.dhcp 2>/dev/null |
-    sed 's/^/  dhcp: /'
+  echo "  tshark: $replies frames from the emulators, none malformed or warned:"
+  cut -f3 "$tmp/$name/frames" | sed 's/^/    /'
 }
 
 check_stats() {
@@ -107,25 +127,36 @@ check_stats() {
   echo "  adapter: $(grep -E '^(dhcp_|arp_|drop_arp_probe)' "$stats" | tr '\n' ' ')"
 }
 
-run_client() { # name, client command...
+# A fresh namespace $ns for run $name with tap_adapter on ncgt0 (up).
+start_adapter() { # name, extra tap_adapter arguments...
   name=$1; shift
   ns=ncgt-dhcp-$$-$name
   namespaces+=("$ns")
   mkdir -p "$tmp/$name"
   echo "== $name =="
-  ip netns add "$ns" || { fail "netns"; return; }
+  ip netns add "$ns" || { fail "netns"; return 1; }
   ip -n "$ns" link set lo up
-  ip netns exec "$ns" "$prog" ncgt0 30 "$tmp/$name.pcap" \
+  ip netns exec "$ns" "$prog" ncgt0 30 "$tmp/$name.pcap" "$@" \
     >"$tmp/$name.stats" 2>"$tmp/$name.log" &
   adapter_pid=$!
   for _ in $(seq 50); do
-    ip -n "$ns" link show ncgt0 2>/dev/null | grep -q UP && break
+    ip -n "$ns" link show ncgt0 2>/dev/null | grep -q UP && return 0
     sleep 0.1
   done
+  fail "TAP did not come up: $(cat "$tmp/$name.log")"
+  return 1
+}
+
+run_client() { # name, client command...
+  start_adapter "$1" || return
+  shift
+  local t0=$SECONDS
   if ! in_sandbox "$@" >"$tmp/$name/client.log" 2>&1; then
     fail "client exited non-zero"; sed 's/^/  | /' "$tmp/$name/client.log" | tail -20
   fi
+  echo "  $name configured the link in $((SECONDS - t0)) s"
   check_config
+  [ "$name" = udhcpc ] && check_pmtu
   kill -TERM "$adapter_pid"; wait "$adapter_pid"; adapter_pid=
   check_stats
   check_capture
@@ -142,6 +173,30 @@ run_client dhclient timeout 15 dhclient -4 -1 -v -pf /run/dhclient.pid \
 # dhcpcd: RFC 5227 ARP probing on; -1 exits once configured, -p keeps the
 # configuration, -B stays in the foreground.
 run_client dhcpcd timeout 25 dhcpcd -4 -1 -p -B -t 20 ncgt0
+
+# Server role: the TAP is the server's own (10.77.0.1/24). tap_adapter
+# injects echo requests as if out of the tunnel given 10.77.0.2, plus a
+# spoofed one from 10.77.0.3: the kernel must resolve 10.77.0.2 to the
+# reserved client MAC and answer it, and never see the spoofed one.
+run_server() {
+  start_adapter server server || return
+  ip -n "$ns" addr add 10.77.0.1/24 dev ncgt0
+  local neigh=
+  for _ in $(seq 40); do
+    neigh=$(ip -n "$ns" neigh show 10.77.0.2 dev ncgt0)
+    echo "$neigh" | grep -qi "lladdr $CLIENT_MAC" && sleep 1.2 && break
+    sleep 0.1
+  done
+  kill -TERM "$adapter_pid"; wait "$adapter_pid"; adapter_pid=
+  echo "$neigh" | grep -qi "lladdr $CLIENT_MAC" || fail "neighbour 10.77.0.2: '$neigh'"
+  grep -q '^echo_replies_ok=[1-9]' "$tmp/$name.stats" || fail "no echo reply into the tunnel"
+  grep -q '^echo_replies_spoofed=0$' "$tmp/$name.stats" || fail "the kernel answered a spoofed source"
+  grep -q '^drop_spoofed=[1-9]' "$tmp/$name.stats" || fail "no spoofed datagram dropped"
+  echo "  neigh: $neigh"
+  echo "  adapter: $(grep -E '^(arp_replies|drop_spoofed|echo_)' "$tmp/$name.stats" | tr '\n' ' ')"
+  SERVER_MAC=$CLIENT_MAC check_capture
+}
+run_server
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"

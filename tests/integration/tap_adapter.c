@@ -5,7 +5,13 @@
  * network namespace to show that unmodified DHCP clients configure the
  * interface from the emulators' answers.
  *
- *   tap_adapter IFNAME SECONDS PCAP
+ *   tap_adapter IFNAME SECONDS PCAP [server]
+ *
+ * With "server", the adapter takes the server role instead (the TAP is the
+ * server's own, 10.77.0.1/24, assigned by the script): every 500 ms it
+ * injects, as if out of the tunnel given 10.77.0.2, an ICMP echo request
+ * from 10.77.0.2 and a spoofed one from 10.77.0.3, and counts the echo
+ * replies the kernel sends back into the tunnel.
  *
  * Creates IFNAME (TAP, no packet info), brings it up, answers for SECONDS
  * or until SIGTERM/SIGINT, records every frame in both directions in PCAP
@@ -35,6 +41,7 @@ typedef struct host {
   int fd;
   FILE *pcap;
   unsigned long tunnel_dgrams;
+  unsigned long echo_replies[2]; /* to 10.77.0.2, to 10.77.0.3 */
 } host;
 
 static volatile sig_atomic_t stop;
@@ -78,8 +85,12 @@ static int to_stack(const uint8_t *frame, size_t len, void *user_data) {
 static int to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
                      void *user_data) {
   host *h = user_data;
-  (void)proto, (void)dg, (void)len;
   h->tunnel_dgrams++; /* no tunnel in this test */
+  /* server role: an ICMP echo reply (type 0) to one of our two senders */
+  if (proto == 4 && len >= 28 && dg[9] == 1 && dg[20] == 0 &&
+      dg[16] == 10 && dg[17] == 77 && dg[18] == 0 &&
+      (dg[19] == 2 || dg[19] == 3))
+    h->echo_replies[dg[19] - 2]++;
   return 0;
 }
 
@@ -139,6 +150,35 @@ static void install_client_data(ncgt_adapter *ad) {
   }
 }
 
+static uint16_t csum(const uint8_t *p, size_t n) {
+  uint32_t s = 0;
+  for (size_t i = 0; i < n; i++)
+    s += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
+  while (s >> 16)
+    s = (s & 0xFFFF) + (s >> 16);
+  return (uint16_t)~s;
+}
+
+/* An ICMP echo request 10.77.0.<src> -> 10.77.0.1 out of the tunnel that
+ * was given 10.77.0.2. */
+static void inject_echo(ncgt_adapter *ad, uint8_t src, uint16_t seq) {
+  uint8_t dg[20 + 8 + 32] = {0x45, 0, 0, sizeof dg, 0, 0, 0x40, 0, 64, 1};
+  dg[12] = 10, dg[13] = 77, dg[14] = 0, dg[15] = src;
+  dg[16] = 10, dg[17] = 77, dg[18] = 0, dg[19] = 1;
+  uint16_t c = csum(dg, 20);
+  dg[10] = (uint8_t)(c >> 8), dg[11] = (uint8_t)c;
+  uint8_t *icmp = dg + 20;
+  icmp[0] = 8;
+  icmp[4] = 0x4E, icmp[5] = src;
+  icmp[6] = (uint8_t)(seq >> 8), icmp[7] = (uint8_t)seq;
+  for (size_t i = 8; i < 40; i++)
+    icmp[i] = (uint8_t)i;
+  c = csum(icmp, 40);
+  icmp[2] = (uint8_t)(c >> 8), icmp[3] = (uint8_t)c;
+  if (ncgt_adapter_from_tunnel(ad, dg, sizeof dg, IP4(10, 77, 0, 2)) != 0)
+    fprintf(stderr, "from_tunnel: callback failure\n");
+}
+
 #define STAT(f) printf(#f "=%llu\n", (unsigned long long)st.f)
 static void print_stats(const ncgt_adapter *ad, const host *h) {
   ncgt_adapter_stats st;
@@ -149,8 +189,10 @@ static void print_stats(const ncgt_adapter *ad, const host *h) {
   STAT(drop_arp_probe); STAT(drop_arp_own); STAT(drop_arp_malformed);
   STAT(drop_dhcp_malformed); STAT(drop_dhcp_not_for_us);
   STAT(drop_dhcp_unsupported); STAT(drop_not_unicast); STAT(drop_ethertype);
-  STAT(drop_ip_malformed); STAT(drop_callback);
+  STAT(drop_ip_malformed); STAT(drop_callback); STAT(drop_spoofed);
   printf("tunnel_dgrams=%lu\n", h->tunnel_dgrams);
+  printf("echo_replies_ok=%lu\necho_replies_spoofed=%lu\n", h->echo_replies[0],
+         h->echo_replies[1]);
 }
 
 int main(int argc, char **argv) {
@@ -160,8 +202,9 @@ int main(int argc, char **argv) {
   ncgt_adapter_callbacks cb = {NCGT_ADAPTER_CALLBACKS_VERSION, to_stack,
                                to_tunnel, log_cb};
   uint8_t frame[65536];
-  if (argc != 4) {
-    fprintf(stderr, "usage: %s IFNAME SECONDS PCAP\n", argv[0]);
+  int server = argc == 5 && strcmp(argv[4], "server") == 0;
+  if (argc != 4 && !server) {
+    fprintf(stderr, "usage: %s IFNAME SECONDS PCAP [server]\n", argv[0]);
     return 2;
   }
   signal(SIGTERM, on_signal);
@@ -172,14 +215,25 @@ int main(int argc, char **argv) {
     return 1;
   }
   pcap_open(&h, argv[3]);
-  ncgt_adapter_settings_default(&s, NCGT_ADAPTER_CLIENT);
+  ncgt_adapter_settings_default(
+      &s, server ? NCGT_ADAPTER_SERVER : NCGT_ADAPTER_CLIENT);
   s.mtu = 1400;
+  s.server_addr = IP4(10, 77, 0, 1);
+  s.server_prefix_len = 24;
   if (ncgt_adapter_new(&ad, &s, &cb, &h) != 0)
     return 1;
-  install_client_data(ad);
+  if (!server)
+    install_client_data(ad);
   time_t end = time(NULL) + atoi(argv[2]);
+  uint16_t seq = 0;
+  time_t next_inject = 0;
   while (!stop && time(NULL) < end) {
     struct pollfd p = {.fd = h.fd, .events = POLLIN};
+    if (server && time(NULL) >= next_inject) { /* about once a second */
+      inject_echo(ad, 2, seq);
+      inject_echo(ad, 3, seq++);
+      next_inject = time(NULL) + 1;
+    }
     if (poll(&p, 1, 200) <= 0)
       continue;
     ssize_t n = read(h.fd, frame, sizeof frame);

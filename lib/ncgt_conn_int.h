@@ -1,0 +1,188 @@
+/*
+ * Internals of the tunnel endpoint (include/ncgtun/conn.h), shared by
+ * ncgt_conn.c (object, state changes, DATA/CLOSE, timers), ncgt_initiator.c
+ * (Fig. 11), ncgt_responder.c (Fig. 12) and ncgt_server.c (session table).
+ */
+#ifndef NCGT_CONN_INT_H
+#define NCGT_CONN_INT_H
+
+#include <ncgtun/conn.h>
+
+#include "ncgt_cursor.h"
+#include "ncgt_handshake.h"
+#include "ncgt_transform.h"
+
+typedef enum ncgt_role {
+  NCGT_ROLE_INITIATOR = 0,
+  NCGT_ROLE_RESPONDER = 1,
+} ncgt_role;
+
+/* Defaults for ncgt_timers fields left zero (conn.h documents them). */
+#define NCGT_DEF_HANDSHAKE_TIMEOUT (10 * NCGT_SECONDS)
+#define NCGT_DEF_KEEPALIVE (15 * NCGT_SECONDS)
+#define NCGT_DEF_DEAD_PEER (60 * NCGT_SECONDS)
+#define NCGT_DEF_REKEY_AFTER (120 * NCGT_SECONDS)
+#define NCGT_DEF_REKEY_FRAMES ((uint64_t)1 << 32)
+#define NCGT_DEF_RECONNECT_MIN (1 * NCGT_SECONDS)
+#define NCGT_DEF_RECONNECT_MAX (60 * NCGT_SECONDS)
+
+/* Initiator configuration, copied from ncgt_client_settings. */
+typedef struct ncgt_ini {
+  char origin[NCGT_NAME_MAX + 1];
+  char path[NCGT_PATH_MAX][NCGT_NAME_MAX + 1];
+  size_t npath;
+  char dest[NCGT_NAME_MAX + 1];
+  uint8_t priv[NCGT_KEY_LEN];
+  uint8_t server_pub[NCGT_KEY_LEN];
+  uint8_t psk[NCGT_KEY_LEN];
+  int has_psk;
+  uint16_t transforms;
+  int auto_reconnect;
+  /* Redirect target of the last CLOSE REDIRECT: the next open uses it. */
+  char redirect[NCGT_CLOSE_INFO_MAX + 1];
+  unsigned attempts;        /* failed attempts since last AUTHORIZED */
+  uint32_t retry_after;     /* seconds, from CLOSE SERVER_FULL */
+  int no_reconnect;         /* this ending must not auto-reconnect */
+  uint64_t last_unix_ns;    /* TAI64N of the last REQUEST: keep it rising */
+  ncgt_tstamp rekey_sent;   /* rekey REQUEST sent at (rekey_pending) */
+} ncgt_ini;
+
+struct ncgt_conn {
+  ncgt_role role;
+  ncgt_state state;
+  ncgt_conn_callbacks cb;
+  void *user_data;
+  ncgt_timers t; /* defaults filled in */
+  size_t max_frame;
+  ncgt_fdec *dec;
+  uint8_t *sbuf; /* one sealed frame on its way out: max_frame bytes */
+  uint8_t *rbuf; /* one opened datagram + padding */
+  size_t rbuf_cap;
+  char user[NCGT_NAME_MAX + 1];
+  int transport; /* a transport is open (or being opened) */
+
+  /* Keys. The key phase bit (DATA/CLOSE flags) names the generation;
+   * rx_next holds the new receive key after a rekey until the peer's
+   * first frame with the flipped phase (TCP keeps frames in order). */
+  unsigned transform;
+  int has_keys;
+  int confirmed; /* responder: a frame under these keys was received */
+  ncgt_dirkey tx, rx, rx_next;
+  uint8_t tx_phase, rx_phase;
+  ncgt_hs hs;
+  int rekey_pending;
+  uint32_t key_lifetime_s;
+
+  /* Timers (NCGT_TSTAMP_MAX = not armed). */
+  ncgt_tstamp state_deadline; /* waiting states */
+  ncgt_tstamp last_recv, last_send;
+  ncgt_tstamp keys_at;
+  ncgt_tstamp reconnect_at;
+
+  ncgt_close_info ci;
+  int has_ci;
+  ncgt_conn_stats stats;
+
+  ncgt_ini *ini; /* initiator only */
+
+  /* Responder only. */
+  ncgt_server *srv;
+  ncgt_conn *srv_prev, *srv_next;
+  uint8_t client_pub[NCGT_KEY_LEN];
+  const uint8_t *id_priv; /* identity chosen by dest, owned by srv */
+  uint8_t psk[NCGT_KEY_LEN];
+  int has_psk;
+};
+
+/* Type byte of a whole frame from the stream decoder (0 if too short). */
+static inline uint8_t ncgt_frame_type_of(const uint8_t *f, size_t len) {
+  ncgt_rd r;
+  uint8_t t = 0;
+  ncgt_rd_init(&r, f, len);
+  if (ncgt_rd_skip(&r, 4) < 0 || ncgt_rd_u8(&r, &t) < 0)
+    return 0;
+  return t;
+}
+
+/* ncgt_conn.c */
+int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
+                    const ncgt_timers *t, const ncgt_conn_callbacks *cb,
+                    void *user_data);
+void ncgt_conn_set_state(ncgt_conn *c, ncgt_state to, ncgt_tstamp ts);
+/* Sends CLOSE `status` (authenticated once keys exist); errors ignored. */
+void ncgt_conn_send_close(ncgt_conn *c, uint16_t status, uint32_t retry_after,
+                          const char *info, ncgt_tstamp ts);
+/* Forgets keys and handshake state (wiped). */
+void ncgt_conn_drop_keys(ncgt_conn *c);
+/* A fresh stream decoder for a new transport. */
+NCGT_WUR int ncgt_conn_reset_decoder(ncgt_conn *c);
+void ncgt_conn_log(const ncgt_conn *c, ncgt_log_level lvl, const char *fmt,
+                   ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+NCGT_WUR int ncgt_conn_send_frame(ncgt_conn *c, size_t len, ncgt_tstamp ts);
+/* Ends the tunnel here: CLOSE `status` (authenticated once keys exist) if
+ * `send_close` and a transport is up, then Dying -> Dead. Returns `err`. */
+int ncgt_conn_fail(ncgt_conn *c, uint16_t status, int err, int send_close,
+                   ncgt_tstamp ts);
+/* Same, with retry_after / info (SERVER_FULL, REDIRECT). */
+int ncgt_conn_fail_ex(ncgt_conn *c, uint16_t status, int err, int send_close,
+                      uint32_t retry_after, const char *info, ncgt_tstamp ts);
+/* Dying -> Dead with the close info already set (else a network error) */
+void ncgt_conn_die(ncgt_conn *c, ncgt_tstamp ts);
+/* The transport went away or refused bytes (Network Error, Fig. 11 215):
+ * nothing can be sent; Dying -> Dead with status TRANSPORT. Returns err. */
+int ncgt_conn_net_error(ncgt_conn *c, int err, ncgt_tstamp ts);
+NCGT_WUR int ncgt_conn_install_keys(ncgt_conn *c, unsigned transform,
+                                    uint32_t lifetime_s, int rekey,
+                                    ncgt_tstamp ts);
+NCGT_WUR int ncgt_conn_send_keepalive(ncgt_conn *c, ncgt_tstamp ts);
+int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
+                      ncgt_tstamp ts);
+int ncgt_conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
+                       ncgt_tstamp ts);
+int ncgt_conn_is_over(const ncgt_conn *c);
+ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c);
+/* Maps a decode status onto a CLOSE status (VERSION or PROTOCOL). */
+uint16_t ncgt_conn_decode_status(int err);
+
+/* ncgt_initiator.c */
+int ncgt_ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f,
+                      size_t len, ncgt_tstamp ts);
+int ncgt_ini_expiry(ncgt_conn *c, ncgt_tstamp ts);
+ncgt_tstamp ncgt_ini_get_expiry(const ncgt_conn *c);
+void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts);
+void ncgt_ini_after_frames(ncgt_conn *c, ncgt_tstamp ts);
+
+/* ncgt_responder.c */
+int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f,
+                       size_t len, ncgt_tstamp ts);
+int ncgt_resp_expiry(ncgt_conn *c, ncgt_tstamp ts);
+ncgt_tstamp ncgt_resp_get_expiry(const ncgt_conn *c);
+
+/* ncgt_server.c: what the responder needs from its server. */
+typedef struct ncgt_srv_cfg {
+  uint16_t transforms;
+  uint32_t retry_after;
+  size_t max_sessions;
+} ncgt_srv_cfg;
+const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest);
+const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s);
+/* NCGT_ERR_REPLAY unless `tai` is newer than the last accepted of user */
+NCGT_WUR int ncgt_server_check_replay(const ncgt_server *s, const char *user,
+                                      const uint8_t tai[NCGT_TAI64N_LEN]);
+NCGT_WUR int ncgt_server_note_accepted(ncgt_server *s, const char *user,
+                                       const uint8_t tai[NCGT_TAI64N_LEN]);
+NCGT_WUR int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c,
+                                   const char *dest, const char *user,
+                                   const uint8_t pub[32], ncgt_authz *out);
+/* Counts authorised sessions, not counting `user`'s own (it is replaced). */
+size_t ncgt_server_busy(const ncgt_server *s, const char *user);
+/* `c` became authorised for its user: closes an older conn of that user
+ * with REPLACED. */
+void ncgt_server_session_up(ncgt_server *s, ncgt_conn *c, ncgt_tstamp ts);
+void ncgt_server_unlink(ncgt_server *s, ncgt_conn *c);
+
+#endif /* NCGT_CONN_INT_H */

@@ -1,0 +1,420 @@
+/*
+ * The tunnel relay (Fig. 13) over simnet, with scripted raw peers on both
+ * sides so every byte that passes can be checked: forwarding both ways in
+ * any split, refusals (own name absent, last in path, next hop not
+ * allowed), malformed first frames, timeouts in Receive Relay and Forward
+ * Connect, pools (least loaded, skipping a down member within the
+ * holdoff), chains of relays, CLOSE and transport errors in Forward.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "simnet.h"
+#include "ncgt_cursor.h"
+
+#define SEEDS 200
+
+typedef struct bytes {
+  uint8_t b[8192];
+  size_t n;
+} bytes;
+
+static void relay_frame(bytes *o, const char *origin, size_t np, ...) {
+  ncgt_frame_relay fr;
+  memset(&fr, 0, sizeof(fr));
+  fr.origin = origin;
+  fr.npath = np;
+  va_list ap;
+  va_start(ap, np);
+  for (size_t i = 0; i < np; i++)
+    fr.path[i] = va_arg(ap, const char *);
+  va_end(ap);
+  ssize_t n = ncgt_relay_encode(o->b + o->n, sizeof(o->b) - o->n, &fr);
+  assert_true(n > 0);
+  o->n += (size_t)n;
+}
+
+/* A DATA-shaped frame: the relay cannot and need not read it. */
+static void data_frame(bytes *o, uint8_t fill, size_t dglen) {
+  uint8_t dig[NCGT_DIGEST_LEN], body[1024];
+  memset(dig, fill ^ 0x5a, sizeof(dig));
+  memset(body, fill, sizeof(body));
+  ncgt_frame_data fd;
+  memset(&fd, 0, sizeof(fd));
+  fd.proto = NCGT_DATA_PROTO_IPV4;
+  fd.dglen = (uint16_t)dglen;
+  fd.digestlen = NCGT_DIGEST_LEN;
+  fd.digest = dig;
+  fd.body = body;
+  ssize_t n = ncgt_data_encode(o->b + o->n, sizeof(o->b) - o->n, &fd);
+  assert_true(n > 0);
+  o->n += (size_t)n;
+}
+
+static void close_frame(bytes *o, uint16_t status) {
+  ncgt_frame_close fc;
+  memset(&fc, 0, sizeof(fc));
+  fc.status = status;
+  ssize_t n = ncgt_close_encode(o->b + o->n, sizeof(o->b) - o->n, &fc);
+  assert_true(n > 0);
+  o->n += (size_t)n;
+}
+
+typedef struct want {
+  sim_raw *r;
+  size_t n;
+} want;
+
+static int got_bytes(sim *s, void *arg) {
+  want *w = arg;
+  size_t n = 0;
+  (void)s;
+  if (!w->r)
+    return 0;
+  (void)sim_raw_rx(w->r, &n);
+  return n >= w->n;
+}
+
+static int raw_closed(sim *s, void *arg) {
+  (void)s;
+  return sim_raw_closed(arg);
+}
+
+/* The raw peer's bytes are exactly one unauthenticated CLOSE `status`. */
+static void assert_close_rx(sim_raw *r, uint16_t status) {
+  size_t n = 0;
+  const uint8_t *p = sim_raw_rx(r, &n);
+  ncgt_frame_close fc;
+  assert_int_equal(n, NCGT_CLOSE_HDR_LEN);
+  assert_int_equal(ncgt_close_decode(&fc, p, n), 0);
+  assert_int_equal(fc.status, status);
+  assert_int_equal(fc.flags & NCGT_CLOSE_FLAG_AUTH, 0);
+}
+
+static sim_relay *mk_relay(sim *s, const char *name) {
+  ncgt_relay_settings st;
+  memset(&st, 0, sizeof(st));
+  st.version = NCGT_RELAY_SETTINGS_V1;
+  st.name = name;
+  st.relay_timeout = 5 * NCGT_SECONDS;
+  st.connect_timeout = 3 * NCGT_SECONDS;
+  st.fail_holdoff = 30 * NCGT_SECONDS;
+  return sim_add_relay(s, name, &st);
+}
+
+static sim_raw *first_accepted(sim *s, const char *name) {
+  for (int i = 0; i < 10000 && !sim_raw_accepted(s, name, 0); i++)
+    if (!sim_step(s))
+      break;
+  return sim_raw_accepted(s, name, 0);
+}
+
+/* One relay, raw peers: RELAY re-emitted, frames both ways byte-exact in
+ * any split, CLOSE passes and ends the session on both sides. */
+static void run_forward(uint64_t seed, int nrelays) {
+  sim_opts o;
+  memset(&o, 0, sizeof(o));
+  o.max_chunk = 1 + seed % 97;
+  sim *s = sim_new(seed, &o);
+  static const char *names[] = {"R1", "R2", "R3"};
+  sim_relay *r[3];
+  for (int i = 0; i < nrelays; i++) {
+    r[i] = mk_relay(s, names[i]);
+    assert_int_equal(ncgt_relay_allow(sim_relay_get(r[i]),
+                                      i + 1 < nrelays ? names[i + 1] : "S"),
+                     0);
+  }
+  sim_raw_listen(s, "S", 1);
+  sim_raw *c = sim_raw_connect(s, "R1");
+  bytes up = {.n = 0}, down = {.n = 0};
+  if (nrelays == 1)
+    relay_frame(&up, "C", 2, "R1", "S");
+  else
+    relay_frame(&up, "C", 4, "R1", "R2", "R3", "S");
+  data_frame(&up, 0x11, 300);
+  data_frame(&up, 0x22, 1);
+  sim_raw_send(c, up.b, up.n);
+  sim_raw *srv = first_accepted(s, "S");
+  assert_non_null(srv);
+  want w = {srv, up.n};
+  assert_true(sim_run(s, got_bytes, &w, 60 * NCGT_SECONDS));
+  size_t n = 0;
+  const uint8_t *p = sim_raw_rx(srv, &n);
+  assert_int_equal(n, up.n);
+  assert_memory_equal(p, up.b, up.n);
+  assert_int_equal(ncgt_relay_member_load(sim_relay_get(r[0]),
+                                          nrelays == 1 ? "S" : "R2"),
+                   1);
+  data_frame(&down, 0x33, 700);
+  sim_raw_send(srv, down.b, down.n);
+  w.r = c;
+  w.n = down.n;
+  assert_true(sim_run(s, got_bytes, &w, 60 * NCGT_SECONDS));
+  p = sim_raw_rx(c, &n);
+  assert_int_equal(n, down.n);
+  assert_memory_equal(p, down.b, down.n);
+  /* CLOSE from the client passes every relay, then all sessions end. */
+  bytes cl = {.n = 0};
+  close_frame(&cl, NCGT_CLOSE_END_SESSION);
+  sim_raw_send(c, cl.b, cl.n);
+  assert_true(sim_run(s, raw_closed, srv, 60 * NCGT_SECONDS));
+  p = sim_raw_rx(srv, &n);
+  assert_int_equal(n, up.n + cl.n);
+  assert_memory_equal(p + up.n, cl.b, cl.n);
+  sim_run_for(s, NCGT_SECONDS);
+  assert_true(sim_raw_closed(c));
+  for (int i = 0; i < nrelays; i++) {
+    assert_int_equal(sim_relay_sessions(r[i]), 0);
+    const ncgt_close_info *ci = sim_relay_last_close(r[i]);
+    assert_non_null(ci);
+    assert_int_equal(ci->status, NCGT_CLOSE_END_SESSION);
+    assert_int_equal(ci->remote, 1);
+  }
+  assert_int_equal(ncgt_relay_member_load(sim_relay_get(r[0]), "S"), 0);
+  sim_del(s);
+}
+
+static void relay_forwards_both_ways(void **st) {
+  (void)st;
+  for (uint64_t seed = 0; seed < SEEDS; seed++)
+    run_forward(seed, 1);
+}
+
+static void relay_chain_of_three(void **st) {
+  (void)st;
+  for (uint64_t seed = 0; seed < SEEDS; seed++)
+    run_forward(seed, 3);
+}
+
+/* Sends `first` to a relay allowed to reach S and expects one CLOSE with
+ * `status`, the session Dead, and no onward connection. */
+static void expect_refusal(const bytes *first, uint16_t status, uint64_t seed) {
+  sim *s = sim_new(seed, NULL);
+  sim_relay *r = mk_relay(s, "R1");
+  assert_int_equal(ncgt_relay_allow(sim_relay_get(r), "S"), 0);
+  sim_raw_listen(s, "S", 1);
+  sim_raw *c = sim_raw_connect(s, "R1");
+  sim_raw_send(c, first->b, first->n);
+  assert_true(sim_run(s, raw_closed, c, 20 * NCGT_SECONDS));
+  assert_close_rx(c, status);
+  assert_int_equal(sim_relay_sessions(r), 0);
+  assert_int_equal(sim_relay_last_close(r)->status, status);
+  assert_null(sim_raw_accepted(s, "S", 0));
+  sim_del(s);
+}
+
+static void relay_refuses_paths(void **st) {
+  (void)st;
+  for (uint64_t seed = 0; seed < SEEDS / 4; seed++) {
+    bytes b = {.n = 0};
+    relay_frame(&b, "C", 2, "R9", "S"); /* own name absent */
+    expect_refusal(&b, NCGT_CLOSE_RELAY_REFUSED, seed);
+    b.n = 0;
+    relay_frame(&b, "C", 2, "S", "R1"); /* relay is the last name */
+    expect_refusal(&b, NCGT_CLOSE_RELAY_REFUSED, seed);
+    b.n = 0;
+    relay_frame(&b, "C", 2, "R1", "evil"); /* not allowed: no open proxy */
+    expect_refusal(&b, NCGT_CLOSE_RELAY_REFUSED, seed);
+  }
+}
+
+static void relay_refuses_bad_first_frame(void **st) {
+  (void)st;
+  bytes b = {.n = 0};
+  data_frame(&b, 1, 10); /* not a RELAY */
+  expect_refusal(&b, NCGT_CLOSE_PROTOCOL, 1);
+  b.n = 0;
+  relay_frame(&b, "C", 2, "R1", "S");
+  b.b[5] = 9; /* version */
+  expect_refusal(&b, NCGT_CLOSE_VERSION, 2);
+  b.n = 0;
+  relay_frame(&b, "C", 2, "R1", "S");
+  ncgt_put_u32(b.b, 0x7fffffff); /* length beyond max_frame */
+  expect_refusal(&b, NCGT_CLOSE_PROTOCOL, 3);
+  b.n = 0;
+  relay_frame(&b, "C", 2, "R1", "S");
+  b.b[NCGT_FRAME_HDR_LEN] ^= 0x40; /* origin index out of range */
+  expect_refusal(&b, NCGT_CLOSE_PROTOCOL, 4);
+}
+
+/* Receive Relay timeout: a peer that opens TCP and says nothing. */
+static void relay_drops_silent_peer(void **st) {
+  (void)st;
+  bytes none = {.n = 0};
+  sim *s = sim_new(7, NULL);
+  sim_relay *r = mk_relay(s, "R1");
+  sim_raw *c = sim_raw_connect(s, "R1");
+  sim_raw_send(c, none.b, 0);
+  ncgt_tstamp t0 = sim_now(s);
+  assert_true(sim_run(s, raw_closed, c, 60 * NCGT_SECONDS));
+  assert_true(sim_now(s) - t0 >= 5 * NCGT_SECONDS);
+  assert_close_rx(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT);
+  assert_int_equal(sim_relay_last_close(r)->status,
+                   NCGT_CLOSE_HANDSHAKE_TIMEOUT);
+  sim_del(s);
+  /* Half a RELAY frame, then silence: the same. */
+  s = sim_new(8, NULL);
+  r = mk_relay(s, "R1");
+  c = sim_raw_connect(s, "R1");
+  bytes b = {.n = 0};
+  relay_frame(&b, "C", 2, "R1", "S");
+  sim_raw_send(c, b.b, b.n / 2);
+  assert_true(sim_run(s, raw_closed, c, 60 * NCGT_SECONDS));
+  assert_close_rx(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT);
+  sim_del(s);
+}
+
+/* Forward Connect: next hop refuses, or never answers (timeout). */
+static void relay_unreachable(void **st) {
+  (void)st;
+  for (int blackhole = 0; blackhole < 2; blackhole++) {
+    sim *s = sim_new(9, NULL);
+    sim_relay *r = mk_relay(s, "R1");
+    assert_int_equal(ncgt_relay_allow(sim_relay_get(r), "S"), 0);
+    if (blackhole)
+      sim_blackhole(s, "S", 1);
+    sim_raw *c = sim_raw_connect(s, "R1");
+    bytes b = {.n = 0};
+    relay_frame(&b, "C", 2, "R1", "S");
+    data_frame(&b, 3, 40);
+    sim_raw_send(c, b.b, b.n);
+    ncgt_tstamp t0 = sim_now(s);
+    assert_true(sim_run(s, raw_closed, c, 60 * NCGT_SECONDS));
+    assert_close_rx(c, NCGT_CLOSE_UNREACHABLE);
+    if (blackhole)
+      assert_true(sim_now(s) - t0 >= 3 * NCGT_SECONDS);
+    assert_int_equal(sim_relay_last_close(r)->status, NCGT_CLOSE_UNREACHABLE);
+    assert_int_equal(ncgt_relay_member_load(sim_relay_get(r), "S"), 0);
+    sim_del(s);
+  }
+}
+
+/* Opens a tunnel-shaped session through R1 to `pool`; returns the client
+ * raw peer once the far side accepted. */
+static sim_raw *open_via_pool(sim *s, const char *pool) {
+  sim_raw *c = sim_raw_connect(s, "R1");
+  bytes b = {.n = 0};
+  relay_frame(&b, "C", 2, "R1", pool);
+  sim_raw_send(c, b.b, b.n);
+  sim_run_for(s, 100 * NCGT_MILLISECONDS);
+  return c;
+}
+
+/* Step 239: least-loaded live member; a down member is tried once, then
+ * skipped for fail_holdoff; it is used again once it is back. */
+static void relay_pool_least_loaded(void **st) {
+  (void)st;
+  sim *s = sim_new(11, NULL);
+  sim_relay *r = mk_relay(s, "R1");
+  ncgt_relay *rl = sim_relay_get(r);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S1"), 0);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S2"), 0);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S3"), 0);
+  sim_raw_listen(s, "S1", 1);
+  sim_raw_listen(s, "S2", 0); /* down */
+  sim_raw_listen(s, "S3", 1);
+  for (int i = 0; i < 6; i++)
+    assert_false(sim_raw_closed(open_via_pool(s, "P")));
+  assert_int_equal(ncgt_relay_member_load(rl, "S1"), 3);
+  assert_int_equal(ncgt_relay_member_load(rl, "S2"), 0);
+  assert_int_equal(ncgt_relay_member_load(rl, "S3"), 3);
+  assert_int_equal(sim_relay_forwarded(r, "S2"), 1);
+  assert_int_equal(sim_relay_sessions(r), 6);
+  /* Back up after the holdoff: the idle member gets the next tunnels. */
+  sim_raw_listen(s, "S2", 1);
+  sim_run_for(s, 31 * NCGT_SECONDS);
+  assert_false(sim_raw_closed(open_via_pool(s, "P")));
+  assert_false(sim_raw_closed(open_via_pool(s, "P")));
+  assert_int_equal(ncgt_relay_member_load(rl, "S2"), 2);
+  /* Every member down: UNREACHABLE. */
+  sim_del(s);
+  s = sim_new(12, NULL);
+  r = mk_relay(s, "R1");
+  rl = sim_relay_get(r);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S1"), 0);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S2"), 0);
+  sim_raw *c = open_via_pool(s, "P");
+  assert_true(sim_run(s, raw_closed, c, 10 * NCGT_SECONDS));
+  assert_close_rx(c, NCGT_CLOSE_UNREACHABLE);
+  assert_int_equal(sim_relay_forwarded(r, "S1") + sim_relay_forwarded(r, "S2"),
+                   2);
+  sim_del(s);
+}
+
+/* In Forward: a malformed stream or a broken side ends both sides. */
+static void relay_forward_failures(void **st) {
+  (void)st;
+  for (int kind = 0; kind < 3; kind++) {
+    sim *s = sim_new(13 + (uint64_t)kind, NULL);
+    sim_relay *r = mk_relay(s, "R1");
+    assert_int_equal(ncgt_relay_allow(sim_relay_get(r), "S"), 0);
+    sim_raw_listen(s, "S", 1);
+    sim_raw *c = sim_raw_connect(s, "R1");
+    bytes b = {.n = 0};
+    relay_frame(&b, "C", 2, "R1", "S");
+    sim_raw_send(c, b.b, b.n);
+    sim_raw *srv = first_accepted(s, "S");
+    assert_non_null(srv);
+    sim_run_for(s, 50 * NCGT_MILLISECONDS);
+    uint8_t hdr[NCGT_FRAME_HDR_LEN] = {0x10, 0, 0, 0, NCGT_FRAME_DATA,
+                                       NCGT_PROTO_VERSION};
+    uint16_t want_status = NCGT_CLOSE_PROTOCOL;
+    if (kind == 0) {
+      sim_raw_send(c, hdr, sizeof(hdr)); /* oversize frame */
+    } else if (kind == 1) {
+      sim_raw_send(srv, hdr, sizeof(hdr)); /* oversize, other way */
+    } else {
+      sim_raw_close(srv); /* server side goes away */
+      want_status = NCGT_CLOSE_TRANSPORT;
+    }
+    assert_true(sim_run(s, raw_closed, c, 5 * NCGT_SECONDS));
+    sim_run_for(s, NCGT_SECONDS);
+    assert_true(kind == 2 || sim_raw_closed(srv));
+    assert_int_equal(sim_relay_sessions(r), 0);
+    assert_int_equal(sim_relay_last_close(r)->status, want_status);
+    size_t n = 0;
+    (void)sim_raw_rx(c, &n);
+    assert_int_equal(n, 0); /* the relay never forges a CLOSE in Forward */
+    sim_del(s);
+  }
+}
+
+/* More than a frame queued while Forward Connect waits: refused. */
+static void relay_bounds_queue(void **st) {
+  (void)st;
+  sim *s = sim_new(21, NULL);
+  sim_relay *r = mk_relay(s, "R1");
+  assert_int_equal(ncgt_relay_allow(sim_relay_get(r), "S"), 0);
+  sim_blackhole(s, "S", 1);
+  sim_raw *c = sim_raw_connect(s, "R1");
+  bytes b = {.n = 0};
+  relay_frame(&b, "C", 2, "R1", "S");
+  sim_raw_send(c, b.b, b.n);
+  for (int i = 0; i < 100; i++) {
+    b.n = 0;
+    data_frame(&b, (uint8_t)i, 1000);
+    sim_raw_send(c, b.b, b.n);
+  }
+  assert_true(sim_run(s, raw_closed, c, 5 * NCGT_SECONDS));
+  assert_close_rx(c, NCGT_CLOSE_PROTOCOL);
+  (void)r;
+  sim_del(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(relay_forwards_both_ways),
+      cmocka_unit_test(relay_chain_of_three),
+      cmocka_unit_test(relay_refuses_paths),
+      cmocka_unit_test(relay_refuses_bad_first_frame),
+      cmocka_unit_test(relay_drops_silent_peer),
+      cmocka_unit_test(relay_unreachable),
+      cmocka_unit_test(relay_pool_least_loaded),
+      cmocka_unit_test(relay_forward_failures),
+      cmocka_unit_test(relay_bounds_queue),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
