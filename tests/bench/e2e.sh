@@ -249,10 +249,12 @@ case_openvpn() {
 
 # The data-path prototype (tests/bench/ncg_fwd.c): libncgtun DATA frames
 # between a TAP and TCP, fixed keys, no control plane. $1: relay 0/1,
-# $2: label, rest: ncg_fwd options (-b N, -p, -g). relay 2: splice relay.
+# $2: label, rest: ncg_fwd options (-b N, -p, -g). relay 2: splice relay,
+# 3: relay writing frame by frame.
 case_proto() {
   local relay=$1 label=$2; shift 2
-  local rflag=-r; [ "$relay" = 2 ] && { rflag=-S; relay=1; }
+  local rflag=-r
+  case $relay in 2) rflag=-S; relay=1 ;; 3) rflag=-F; relay=1 ;; esac
   local fwd=${NCG_FWD:-$build/tests/bench/ncg_fwd}
   if [ ! -x "$fwd" ]; then
     echo "  $label: SKIPPED: $fwd not built" >&2
@@ -324,6 +326,9 @@ for c in "${want[@]}"; do
     proto-gso) case_proto 0 proto-gso -b 64 -p -g ;;
     proto-gso-relay) case_proto 1 proto-gso-rl -b 64 -p -g ;;
     proto-gso-splice) case_proto 2 proto-gso-sp -b 64 -p -g ;;
+    proto-gso-frame-relay) case_proto 3 proto-gso-fr -b 64 -p -g ;;
+    proto-batch-relay) case_proto 1 proto-bat-rl -b 64 -p ;;
+    proto-batch-frame-relay) case_proto 3 proto-bat-fr -b 64 -p ;;
     proto-b64) case_proto 0 proto-b64 -b 64 ;;
     proto-b1-gso) case_proto 0 proto-b1-gso -b 1 -g ;;
     *) echo "unknown case $c" >&2; exit 2 ;;

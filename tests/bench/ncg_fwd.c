@@ -25,6 +25,7 @@
  *           [-b N] [-g] [-p] [-s]      -s: this side is the "server"
  *   ncg_fwd -r -l ADDR:PORT -c ADDR:PORT     byte relay (Fig. 13 forward)
  *   ncg_fwd -S -l ADDR:PORT -c ADDR:PORT     the same with splice(2)
+ *   ncg_fwd -F -l ADDR:PORT -c ADDR:PORT     one write per frame
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -340,11 +341,44 @@ static int splice_once(int from, int to, const int pfd[2]) {
   return 1;
 }
 
+enum { RELAY_COPY = 1, RELAY_SPLICE = 2, RELAY_PER_FRAME = 3 };
+
+static void write_all(int fd, const uint8_t *p, size_t len) {
+  while (len > 0) {
+    ssize_t k = write(fd, p, len);
+    if (k <= 0)
+      fail("relay write");
+    p += k;
+    len -= (size_t)k;
+  }
+}
+
+/* What a relay that forwards frame by frame does (ncgt_rsess_recv calls
+ * its send callback once per frame): one write per frame. */
+static void write_frames(ncgt_fdec *dec, int to, const uint8_t *data,
+                         size_t len) {
+  while (len > 0) {
+    const uint8_t *frame;
+    size_t flen;
+    ssize_t used = ncgt_fdec_feed(dec, data, len, &frame, &flen);
+    check((int)(used < 0 ? used : 0), "ncgt_fdec_feed");
+    data += used;
+    len -= (size_t)used;
+    if (frame != NULL)
+      write_all(to, frame, flen);
+  }
+}
+
 /* Relay (Fig. 13 Forward state): bytes both ways, unread. Blocking
  * writes are safe here because both endpoints always keep reading.
- * use_splice: splice(2) through a pipe instead of read + write. */
+ * mode: RELAY_COPY read + write of whatever arrived; RELAY_SPLICE
+ * splice(2) through a pipe; RELAY_PER_FRAME one write per frame. */
 static void run_relay(const char *listen_addr, const char *next_hop,
-                      int use_splice) {
+                      int mode) {
+  int use_splice = mode == RELAY_SPLICE;
+  ncgt_fdec *dec[2];
+  check(ncgt_fdec_new(&dec[0], NCGT_FRAME_MAX_DEFAULT), "ncgt_fdec_new");
+  check(ncgt_fdec_new(&dec[1], NCGT_FRAME_MAX_DEFAULT), "ncgt_fdec_new");
   int in = tcp_listen_accept(listen_addr), out = tcp_connect(next_hop);
   int one = 1;
   setsockopt(in, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -374,15 +408,16 @@ static void run_relay(const char *listen_addr, const char *next_hop,
       ssize_t r = read(from, buf, RBUF_LEN);
       if (r <= 0)
         exit(0);
-      for (ssize_t w = 0; w < r;) {
-        ssize_t k = write(to, buf + w, (size_t)(r - w));
-        if (k <= 0)
-          fail("relay write");
-        w += k;
+      if (mode == RELAY_PER_FRAME) {
+        write_frames(dec[from == in], to, buf, (size_t)r);
+        continue;
       }
+      write_all(to, buf, (size_t)r);
     }
   }
   free(buf);
+  ncgt_fdec_del(dec[0]);
+  ncgt_fdec_del(dec[1]);
 }
 
 static void set_keys(fwd *f, unsigned tf, int server) {
@@ -403,7 +438,7 @@ int main(int argc, char **argv) {
   fwd f;
   memset(&f, 0, sizeof(f));
   f.batch = 1;
-  while ((opt = getopt(argc, argv, "i:a:l:c:t:b:gpsrS")) != -1) {
+  while ((opt = getopt(argc, argv, "i:a:l:c:t:b:gpsrSF")) != -1) {
     switch (opt) {
     case 'i': tap = optarg; break;
     case 'a': mac = optarg; break;
@@ -416,8 +451,9 @@ int main(int argc, char **argv) {
     case 'g': f.vnet = 1; break;
     case 'p': f.inplace = 1; break;
     case 's': server = 1; break;
-    case 'r': relay = 1; break;
-    case 'S': relay = 2; break;
+    case 'r': relay = RELAY_COPY; break;
+    case 'S': relay = RELAY_SPLICE; break;
+    case 'F': relay = RELAY_PER_FRAME; break;
     default: return usage();
     }
   }
@@ -427,7 +463,7 @@ int main(int argc, char **argv) {
   if (relay) {
     if (lis == NULL || con == NULL)
       return usage();
-    run_relay(lis, con, relay == 2);
+    run_relay(lis, con, relay);
     return 0;
   }
   if (tap == NULL || (lis == NULL) == (con == NULL))
