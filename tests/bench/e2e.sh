@@ -300,14 +300,79 @@ ncg_bins() {
   done
 }
 
+# The real programs (doc/configuration.md), builtin address configuration,
+# tunnel MTU 1500 like the OpenVPN case. $1: relay 0/1.
+ncg_confs() { # server_listen relay
+  local srv_listen=$1 relay=$2 c=$build/cli/ncg-client
+  (umask 077; "$c" genkey >"$work/server.key"; "$c" genkey >"$work/alice.key")
+  "$c" pubkey <"$work/alice.key" >"$work/alice.pub"
+  printf '[alice]\npublic_key = %s\n' "$(cat "$work/alice.pub")" >"$work/users"
+  cat >"$work/server.conf" <<EOC
+[server]
+name = office
+private_key_file = $work/server.key
+listen = $srv_listen
+users = $work/users
+forwarding = no
+log_level = warn
+[adapter]
+device = ${tag}s
+address = $TB_IP/24
+pool = 10.202.0.10-10.202.0.250
+mtu = 1500
+EOC
+  local path=office; [ "$relay" = 1 ] && path="relay1, office"
+  cat >"$work/client.conf" <<EOC
+[client]
+user = alice
+private_key_file = $work/alice.key
+server_public_key = $("$c" pubkey <"$work/server.key")
+path = $path
+origin = laptop
+log_level = warn
+[adapter]
+device = ${tag}c
+[hosts]
+office = $srv_listen
+relay1 = 10.201.0.3:4433
+EOC
+  cat >"$work/relay.conf" <<EOC
+[relay]
+name = relay1
+listen = 10.201.0.3:4433
+allow = office
+log_level = warn
+[hosts]
+office = $srv_listen
+EOC
+}
+
 case_ncg() { # relay: 0 or 1
-  local label=ncg; [ "$1" = 1 ] && label=ncg-relay
+  local relay=$1 label=ncg tp=() srv_listen=$B_IP:4433
+  [ "$relay" = 1 ] && label=ncg-relay
   if ! ncg_bins; then
     echo "  $label: SKIPPED: $build/cli/ncg-{server,client,relay} not built yet" >&2
     results+=("$label|1|skipped|-|-" "$label|4|skipped|-|-")
     return
   fi
-  ncg_case_run "$1" "$label"
+  if [ "$relay" = 1 ]; then topo_relay; srv_listen=10.203.0.2:4433; else topo_reset; fi
+  ncg_confs "$srv_listen" "$relay"
+  ip netns exec "$nsB" "$build/cli/ncg-server" -c "$work/server.conf" \
+    >>"$work/ncg-server.log" 2>&1 & pids+=($!); tp+=($!)
+  wait_for 5 listening "$nsB" 4433
+  if [ "$relay" = 1 ]; then
+    ip netns exec "$nsR" "$build/cli/ncg-relay" -c "$work/relay.conf" \
+      >>"$work/ncg-relay.log" 2>&1 & pids+=($!); tp+=($!)
+    wait_for 5 listening "$nsR" 4433
+  fi
+  ip netns exec "$nsA" "$build/cli/ncg-client" -c "$work/client.conf" \
+    >>"$work/ncg-client.log" 2>&1 & pids+=($!); tp+=($!)
+  if ! wait_for 20 ip netns exec "$nsA" ping -c1 -W1 "$TB_IP"; then
+    echo "  $label: tunnel did not come up" >&2
+    tail -5 "$work"/ncg-*.log >&2
+    results+=("$label|1|failed|-|-" "$label|4|failed|-|-"); return
+  fi
+  run_pair "$label" "$TB_IP" "${tp[@]}"
 }
 
 # --- main -------------------------------------------------------------------
@@ -329,6 +394,7 @@ for c in "${want[@]}"; do
     proto-gso-frame-relay) case_proto 3 proto-gso-fr -b 64 -p -g ;;
     proto-batch-relay) case_proto 1 proto-bat-rl -b 64 -p ;;
     proto-batch-frame-relay) case_proto 3 proto-bat-fr -b 64 -p ;;
+    proto-b64-wfr) case_proto 0 proto-b64-wfr -b 64 -p -w ;;
     proto-b64) case_proto 0 proto-b64 -b 64 ;;
     proto-b1-gso) case_proto 0 proto-b1-gso -b 1 -g ;;
     *) echo "unknown case $c" >&2; exit 2 ;;

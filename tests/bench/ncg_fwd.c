@@ -16,13 +16,14 @@
  *          ~64 KB; the 10-byte virtio header travels in front of the
  *          datagram (a prototype encoding, not the protocol)
  *   -p     seal in place (the datagram is read where the frame body goes)
+ *   -w     with -b: still one write per frame (isolates write coalescing)
  *
  * The Ethernet header is stripped on send and rebuilt on receive as the
  * adapter module does; the TAP runs with ARP off (the real adapter answers
  * ARP itself). Single-threaded epoll loop, like the real programs.
  *
  *   ncg_fwd -i TAP -a MAC (-l ADDR:PORT | -c ADDR:PORT) [-t aes|chacha]
- *           [-b N] [-g] [-p] [-s]      -s: this side is the "server"
+ *           [-b N] [-g] [-p] [-w] [-s]      -s: this side is the "server"
  *   ncg_fwd -r -l ADDR:PORT -c ADDR:PORT     byte relay (Fig. 13 forward)
  *   ncg_fwd -S -l ADDR:PORT -c ADDR:PORT     the same with splice(2)
  *   ncg_fwd -F -l ADDR:PORT -c ADDR:PORT     one write per frame
@@ -62,6 +63,7 @@ enum {
 typedef struct fwd {
   int tap, sock, ep;
   int vnet, inplace, batch;
+  int write_each; /* -w: one write per frame even when batching reads */
   uint8_t mac[6], peer_mac[6];
   ncgt_dirkey tx, rx;
   ncgt_fdec *dec;
@@ -234,6 +236,8 @@ static void on_tap(fwd *f) {
     if (SBUF_LEN - f->slen < FRAME_OVERHEAD + MAX_DG + 1)
       break;
     if (!tap_to_frame(f))
+      break;
+    if (f->write_each && !flush_sock(f))
       break;
   }
   pause_tap(f, !flush_sock(f));
@@ -438,7 +442,7 @@ int main(int argc, char **argv) {
   fwd f;
   memset(&f, 0, sizeof(f));
   f.batch = 1;
-  while ((opt = getopt(argc, argv, "i:a:l:c:t:b:gpsrSF")) != -1) {
+  while ((opt = getopt(argc, argv, "i:a:l:c:t:b:gpwsrSF")) != -1) {
     switch (opt) {
     case 'i': tap = optarg; break;
     case 'a': mac = optarg; break;
@@ -450,6 +454,7 @@ int main(int argc, char **argv) {
     case 'b': f.batch = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
     case 'g': f.vnet = 1; break;
     case 'p': f.inplace = 1; break;
+    case 'w': f.write_each = 1; break;
     case 's': server = 1; break;
     case 'r': relay = RELAY_COPY; break;
     case 'S': relay = RELAY_SPLICE; break;
