@@ -292,6 +292,11 @@ case_proto() {
     results+=("$label|1|failed|-|-" "$label|4|failed|-|-"); return
   fi
   run_pair "$label" "$TB_IP" "${tp[@]}"
+  # the prototype prints its counters on SIGTERM: drops must be 0
+  kill "${tp[@]}" 2>/dev/null || true
+  wait "${tp[@]}" 2>/dev/null || true
+  grep -h "datagrams out" "$work"/fwd-[ab].log | sed "s/^/  $label: /" >&2
+  rm -f "$work"/fwd-*.log
 }
 
 ncg_bins() {
