@@ -24,7 +24,9 @@
 #              technique: proto-naive (one read, one write per datagram),
 #              proto-batch (64 TAP reads per wakeup, one write, sealed in
 #              place), proto-gso (+ TAP offloads), proto-gso-relay, and
-#              proto-b1-gso / proto-b64 for the ablation
+#              proto-b1-gso / proto-b64 for the ablation; proto-conn,
+#              proto-conn-gso(-relay): the same through the ncgt_conn API
+#              with a real handshake (ncg_fwd -C)
 #
 # CPU s/GB is the user+system CPU time of the tunnel processes
 # (/proc/PID/stat utime+stime, both ends and the relay) per 10^9 payload
@@ -295,7 +297,8 @@ case_proto() {
   # the prototype prints its counters on SIGTERM: drops must be 0
   kill "${tp[@]}" 2>/dev/null || true
   wait "${tp[@]}" 2>/dev/null || true
-  grep -h "datagrams out" "$work"/fwd-[ab].log | sed "s/^/  $label: /" >&2
+  grep -h -E "datagrams out|datagrams sent" "$work"/fwd-[ab].log |
+    sed "s/^/  $label: /" >&2
   rm -f "$work"/fwd-*.log
 }
 
@@ -400,6 +403,9 @@ for c in "${want[@]}"; do
     proto-batch-relay) case_proto 1 proto-bat-rl -b 64 -p ;;
     proto-batch-frame-relay) case_proto 3 proto-bat-fr -b 64 -p ;;
     proto-b64-wfr) case_proto 0 proto-b64-wfr -b 64 -p -w ;;
+    proto-conn) case_proto 0 proto-conn -C -b 64 ;;
+    proto-conn-gso) case_proto 0 proto-conn-gso -C -b 64 -g ;;
+    proto-conn-gso-relay) case_proto 1 proto-cgso-rl -C -b 64 -g ;;
     proto-b64) case_proto 0 proto-b64 -b 64 ;;
     proto-b1-gso) case_proto 0 proto-b1-gso -b 1 -g ;;
     *) echo "unknown case $c" >&2; exit 2 ;;

@@ -16,6 +16,8 @@
  *          ~64 KB; the 10-byte virtio header travels in front of the
  *          datagram (a prototype encoding, not the protocol)
  *   -p     seal in place (the datagram is read where the frame body goes)
+ *   -C     drive the tunnel through ncgt_conn (a real handshake), see
+ *          ncg_fwd_conn.c
  *   -w     with -b: still one write per frame (isolates write coalescing)
  *
  * The Ethernet header is stripped on send and rebuilt on receive as the
@@ -51,37 +53,14 @@
 
 #include "ncgt_transform.h"
 
-enum {
-  ETH_HLEN_ = 14,
-  VNET_HLEN = 10, /* struct virtio_net_hdr */
-  FRAME_OVERHEAD = NCGT_DATA_HDR_LEN + NCGT_DIGEST_LEN,
-  MAX_DG = NCGT_DATAGRAM_MAX,
-  SBUF_LEN = 1 << 20,
-  RBUF_LEN = 1 << 18,
-};
+#include "ncg_fwd.h"
 
-typedef struct fwd {
-  int tap, sock, ep;
-  int vnet, inplace, batch;
-  int write_each; /* -w: one write per frame even when batching reads */
-  uint8_t mac[6], peer_mac[6];
-  ncgt_dirkey tx, rx;
-  ncgt_fdec *dec;
-  uint8_t *sbuf; /* sealed frames waiting for the socket */
-  size_t soff, slen;
-  uint8_t *rbuf;  /* bytes from the socket */
-  uint8_t *obuf;  /* one opened datagram, room for headers before it */
-  uint8_t *tbuf;  /* one TAP read when not in place */
-  int tap_paused;
-  unsigned long long dgs_out, dgs_in, dropped;
-} fwd;
-
-static void fail(const char *what) {
+void fail(const char *what) {
   perror(what);
   exit(1);
 }
 
-static void check(int rv, const char *what) {
+void check(int rv, const char *what) {
   if (rv < 0) {
     fprintf(stderr, "ncg_fwd: %s: %s\n", what, ncgt_strerror(rv));
     exit(1);
@@ -102,7 +81,7 @@ static void parse_addr(const char *s, struct sockaddr_in *sa) {
     fail("inet_pton");
 }
 
-static int tcp_listen_accept(const char *addr) {
+int tcp_listen_accept(const char *addr) {
   struct sockaddr_in sa;
   int one = 1, s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   parse_addr(addr, &sa);
@@ -116,7 +95,7 @@ static int tcp_listen_accept(const char *addr) {
   return c;
 }
 
-static int tcp_connect(const char *addr) {
+int tcp_connect(const char *addr) {
   struct sockaddr_in sa;
   parse_addr(addr, &sa);
   for (int tries = 0; tries < 100; tries++) {
@@ -165,14 +144,14 @@ static void parse_mac(const char *s, uint8_t mac[6]) {
     mac[i] = (uint8_t)v[i];
 }
 
-static void ep_set(fwd *f, int fd, uint32_t events, int op) {
+void ep_set(fwd *f, int fd, uint32_t events, int op) {
   struct epoll_event ev = {.events = events, .data.fd = fd};
   if (epoll_ctl(f->ep, op, fd, &ev) < 0)
     fail("epoll_ctl");
 }
 
 /* Writes what is queued; 1 when all of it went, 0 when the socket is full. */
-static int flush_sock(fwd *f) {
+int flush_sock(fwd *f) {
   while (f->soff < f->slen) {
     ssize_t n = write(f->sock, f->sbuf + f->soff, f->slen - f->soff);
     if (n < 0 && errno == EAGAIN)
@@ -191,13 +170,12 @@ static int proto_of(const uint8_t *eth) {
          : type == 0x86dd ? NCGT_DATA_PROTO_IPV6 : -1;
 }
 
-/* One TAP read sealed into the send buffer. The datagram is read so that
- * it lands where the frame body goes (-p: sealed in place, no copy), or
- * into a scratch buffer. With -g the virtio header is moved next to the
- * IP packet it describes. Returns 0 when the TAP had nothing, else 1. */
-static int tap_to_frame(fwd *f) {
-  uint8_t *frame = f->sbuf + f->slen;
-  uint8_t *base = f->inplace ? frame + FRAME_OVERHEAD : f->tbuf + ETH_HLEN_;
+/* One TAP read: the datagram lands at `base` (the Ethernet header before
+ * it is stripped; with -g the virtio header is moved next to the IP packet
+ * it describes, so the datagram is virtio header + IP packet). Returns the
+ * datagram length, 0 when the TAP had nothing, -1 when the frame was
+ * dropped (not IP, too large). */
+ssize_t tap_read_dg(fwd *f, uint8_t *base, uint8_t *proto) {
   uint8_t *rd = base - ETH_HLEN_;
   ssize_t n = read(f->tap, rd, ETH_HLEN_ + MAX_DG + 1);
   if (n < 0) {
@@ -206,15 +184,28 @@ static int tap_to_frame(fwd *f) {
     fail("read(tap)");
   }
   size_t hl = ETH_HLEN_ + (f->vnet ? VNET_HLEN : 0);
-  int proto = (size_t)n > hl ? proto_of(rd + (f->vnet ? VNET_HLEN : 0)) : -1;
-  if (proto < 0 || (size_t)n - ETH_HLEN_ > MAX_DG) {
+  int p = (size_t)n > hl ? proto_of(rd + (f->vnet ? VNET_HLEN : 0)) : -1;
+  if (p < 0 || (size_t)n - ETH_HLEN_ > MAX_DG) {
     f->dropped++;
-    return 1;
+    return -1;
   }
   if (f->vnet)
     memmove(base, rd, VNET_HLEN);
-  ssize_t len = ncgt_data_seal(&f->tx, 0, (uint8_t)proto, base,
-                               (size_t)n - ETH_HLEN_, 0, frame,
+  *proto = (uint8_t)p;
+  return n - ETH_HLEN_;
+}
+
+/* One TAP read sealed into the send buffer, read where the frame body
+ * goes (-p: sealed in place, no copy) or into a scratch buffer. Returns 0
+ * when the TAP had nothing, else 1. */
+static int tap_to_frame(fwd *f) {
+  uint8_t *frame = f->sbuf + f->slen;
+  uint8_t *base = f->inplace ? frame + FRAME_OVERHEAD : f->tbuf + ETH_HLEN_;
+  uint8_t proto;
+  ssize_t n = tap_read_dg(f, base, &proto);
+  if (n <= 0)
+    return n < 0;
+  ssize_t len = ncgt_data_seal(&f->tx, 0, proto, base, (size_t)n, 0, frame,
                                SBUF_LEN - f->slen);
   check((int)(len < 0 ? len : 0), "ncgt_data_seal");
   f->slen += (size_t)len;
@@ -222,7 +213,7 @@ static int tap_to_frame(fwd *f) {
   return 1;
 }
 
-static void pause_tap(fwd *f, int pause) {
+void pause_tap(fwd *f, int pause) {
   if (f->tap_paused == pause)
     return;
   f->tap_paused = pause;
@@ -243,33 +234,38 @@ static void on_tap(fwd *f) {
   pause_tap(f, !flush_sock(f));
 }
 
-static void deliver(fwd *f, const uint8_t *frame, size_t len) {
-  ncgt_frame_data fd;
-  uint8_t *dg = f->obuf;
-  check(ncgt_data_decode(&fd, frame, len), "ncgt_data_decode");
-  check(ncgt_data_open(&f->rx, frame, &fd, dg, MAX_DG + 256), "ncgt_data_open");
-  if (fd.dglen == 0)
-    return;
+/* Writes one datagram to the TAP behind a rebuilt Ethernet header (and,
+ * with -g, the virtio header that travels in front of it). */
+void tap_write_dg(fwd *f, uint8_t proto, const uint8_t *dg, size_t len) {
   uint8_t eth[ETH_HLEN_];
   memcpy(eth, f->mac, 6);
   memcpy(eth + 6, f->peer_mac, 6);
-  eth[12] = fd.proto == NCGT_DATA_PROTO_IPV6 ? 0x86 : 0x08;
-  eth[13] = fd.proto == NCGT_DATA_PROTO_IPV6 ? 0xdd : 0x00;
+  eth[12] = proto == NCGT_DATA_PROTO_IPV6 ? 0x86 : 0x08;
+  eth[13] = proto == NCGT_DATA_PROTO_IPV6 ? 0xdd : 0x00;
   struct iovec iov[3];
   int k = 0;
   size_t vh = f->vnet ? VNET_HLEN : 0;
-  if (fd.dglen < vh) {
+  if (len <= vh) {
     f->dropped++;
     return;
   }
   if (vh)
-    iov[k++] = (struct iovec){.iov_base = dg, .iov_len = vh};
+    iov[k++] = (struct iovec){.iov_base = (void *)dg, .iov_len = vh};
   iov[k++] = (struct iovec){.iov_base = eth, .iov_len = ETH_HLEN_};
-  iov[k++] = (struct iovec){.iov_base = dg + vh, .iov_len = fd.dglen - vh};
+  iov[k++] = (struct iovec){.iov_base = (void *)(dg + vh), .iov_len = len - vh};
   if (writev(f->tap, iov, k) < 0)
     f->dropped++;
   else
     f->dgs_in++;
+}
+
+static void deliver(fwd *f, const uint8_t *frame, size_t len) {
+  ncgt_frame_data fd;
+  check(ncgt_data_decode(&fd, frame, len), "ncgt_data_decode");
+  check(ncgt_data_open(&f->rx, frame, &fd, f->obuf, MAX_DG + 256),
+        "ncgt_data_open");
+  if (fd.dglen != 0)
+    tap_write_dg(f, fd.proto, f->obuf, fd.dglen);
 }
 
 static void on_sock(fwd *f) {
@@ -298,7 +294,7 @@ static int usage(void) {
   return 2;
 }
 
-static volatile sig_atomic_t stop;
+volatile sig_atomic_t stop;
 static void on_signal(int sig) { stop = sig; }
 
 static void run_endpoint(fwd *f) {
@@ -438,11 +434,11 @@ static void set_keys(fwd *f, unsigned tf, int server) {
 int main(int argc, char **argv) {
   const char *tap = NULL, *lis = NULL, *con = NULL, *mac = "02:00:00:00:00:01";
   unsigned tf = NCGT_TRANSFORM_AES256GCM;
-  int server = 0, relay = 0, opt;
+  int server = 0, relay = 0, use_conn = 0, opt;
   fwd f;
   memset(&f, 0, sizeof(f));
   f.batch = 1;
-  while ((opt = getopt(argc, argv, "i:a:l:c:t:b:gpwsrSF")) != -1) {
+  while ((opt = getopt(argc, argv, "i:a:l:c:t:b:gpwsrSFC")) != -1) {
     switch (opt) {
     case 'i': tap = optarg; break;
     case 'a': mac = optarg; break;
@@ -455,6 +451,7 @@ int main(int argc, char **argv) {
     case 'g': f.vnet = 1; break;
     case 'p': f.inplace = 1; break;
     case 'w': f.write_each = 1; break;
+    case 'C': use_conn = 1; break;
     case 's': server = 1; break;
     case 'r': relay = RELAY_COPY; break;
     case 'S': relay = RELAY_SPLICE; break;
@@ -485,12 +482,17 @@ int main(int argc, char **argv) {
   f.tbuf = malloc(ETH_HLEN_ + MAX_DG + 16);
   if (!f.sbuf || !f.rbuf || !f.obuf || !f.tbuf)
     fail("malloc");
+  if (use_conn) {
+    run_conn_endpoint(&f, lis, con, tf);
+    goto out;
+  }
   f.sock = lis ? tcp_listen_accept(lis) : tcp_connect(con);
   int one = 1;
   setsockopt(f.sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (fcntl(f.sock, F_SETFL, O_NONBLOCK) < 0)
     fail("fcntl");
   run_endpoint(&f);
+out:
   ncgt_fdec_del(f.dec);
   ncgt_dirkey_clear(&f.tx);
   ncgt_dirkey_clear(&f.rx);
