@@ -7,8 +7,8 @@
 #   -t  iperf3 duration per measurement (default 10)
 #   -r  rounds: run every case this many times, interleaved, and keep each
 #       case's best round (default 1; 2 with -t 5 resists a noisy machine)
-#   -c  comma-separated cases (default: bare,openvpn,proto-naive,proto-gso,
-#       proto-gso-relay,ncg,ncg-relay)
+#   -c  comma-separated cases (default: bare,openvpn,proto-conn-gso,
+#       proto-conn-gso-relay,ncg,ncg-relay)
 #   -b  build directory holding cli/ncg-{server,client,relay} (default build)
 #   -o  also write the table to FILE
 #   -p  DIR: perf record -a -g during each measurement into DIR/LABEL-PN.data
@@ -38,7 +38,7 @@ set -euo pipefail
 
 secs=10
 rounds=1
-cases=bare,openvpn,proto-naive,proto-gso,proto-gso-relay,ncg,ncg-relay
+cases=bare,openvpn,proto-conn-gso,proto-conn-gso-relay,ncg,ncg-relay
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=$here/build
 outfile=
