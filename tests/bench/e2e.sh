@@ -169,6 +169,11 @@ measure() {
   c0=$(cpu_of "${tpids[@]}")
   local ppid=
   if [ -n "$perfdir" ]; then
+    # the tunnel's pids, so a profile is read for them only (other
+    # engineers' test processes can have the same names)
+    local tp
+    for tp in "${tpids[@]}"; do echo "$tp $(cat "/proc/$tp/comm" 2>/dev/null)"; done \
+      >"$perfdir/$label-P$streams.pids"
     perf record -q -a -g -F 499 -o "$perfdir/$label-P$streams.data" \
       -- sleep "$secs" >/dev/null 2>&1 & ppid=$!
   fi
