@@ -23,7 +23,7 @@ enum { RELAY_POOL_MAX = 32 }; /* members per pool: a bit mask of tries */
 typedef struct relay_hop {
   struct relay_hop *next;
   char name[NCGT_NAME_MAX + 1];
-  size_t load;          /* sessions in Forward Connect / Forward */
+  size_t load; /* sessions in Forward Connect / Forward */
   int failed;
   ncgt_tstamp failed_at;
 } relay_hop;
@@ -233,8 +233,9 @@ static void rs_die(ncgt_rsess *rs, uint16_t status, int err, int remote,
     rs->has_ci = 1;
   }
   rs_log(rs, "closed next=%s status=%s remote=%d error=%s",
-         rs->next_hop[0] ? rs->next_hop : "-", ncgt_close_status_name(rs->ci.status),
-         rs->ci.remote, ncgt_strerror(rs->ci.error));
+         rs->next_hop[0] ? rs->next_hop : "-",
+         ncgt_close_status_name(rs->ci.status), rs->ci.remote,
+         ncgt_strerror(rs->ci.error));
   rs_set_state(rs, NCGT_ST_DYING, ts);
   for (int s = NCGT_SIDE_IN; s <= NCGT_SIDE_OUT; s++)
     if (rs->open[s]) {
@@ -247,8 +248,7 @@ static void rs_die(ncgt_rsess *rs, uint16_t status, int err, int remote,
 
 /* Refusal before forwarding: an unauthenticated CLOSE to the initiator
  * side (the relay holds no tunnel keys), then Dying. */
-static int rs_refuse(ncgt_rsess *rs, uint16_t status, int err,
-                     ncgt_tstamp ts) {
+static int rs_refuse(ncgt_rsess *rs, uint16_t status, int err, ncgt_tstamp ts) {
   if (rs_over(rs))
     return err;
   uint8_t buf[NCGT_CLOSE_HDR_LEN];
@@ -357,8 +357,8 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
   memcpy(rs->relay, f, len);
   rs->relay_len = len;
   rs->pool = relay_find_pool(rs->r, next);
-  relay_hop *h = rs->pool ? relay_pick_member(rs, ts)
-                          : relay_find_hop(rs->r, next);
+  relay_hop *h =
+      rs->pool ? relay_pick_member(rs, ts) : relay_find_hop(rs->r, next);
   if (!h && rs->pool)
     return rs_refuse(rs, NCGT_CLOSE_UNREACHABLE, NCGT_ERR_NO_ROUTE, ts);
   if (!h)
@@ -443,8 +443,8 @@ static int rs_receive_relay(ncgt_rsess *rs, const uint8_t *data, size_t len,
 
 int ncgt_rsess_recv(ncgt_rsess *rs, ncgt_side side, const uint8_t *data,
                     size_t len, ncgt_tstamp ts) {
-  NCGT_ENSURE_COND(rs && (data || !len) && (side == NCGT_SIDE_IN ||
-                                            side == NCGT_SIDE_OUT),
+  NCGT_ENSURE_COND(rs && (data || !len) &&
+                       (side == NCGT_SIDE_IN || side == NCGT_SIDE_OUT),
                    NCGT_ERR_INVALID_ARGUMENT);
   if (rs_over(rs))
     return NCGT_ERR_CLOSED;
@@ -494,8 +494,7 @@ int ncgt_rsess_connect_failed(ncgt_rsess *rs, ncgt_tstamp ts) {
   return rs_refuse(rs, NCGT_CLOSE_UNREACHABLE, NCGT_ERR_NO_ROUTE, ts);
 }
 
-int ncgt_rsess_transport_error(ncgt_rsess *rs, ncgt_side side,
-                               ncgt_tstamp ts) {
+int ncgt_rsess_transport_error(ncgt_rsess *rs, ncgt_side side, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(rs != NULL, NCGT_ERR_INVALID_ARGUMENT);
   if (rs_over(rs))
     return 0;

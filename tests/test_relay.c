@@ -6,14 +6,15 @@
  * Connect, pools (least loaded, skipping a down member within the
  * holdoff), chains of relays, CLOSE and transport errors in Forward.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <string.h>
 
-#include "simnet.h"
+#include <cmocka.h> /* after the headers it needs */
+
 #include "ncgt_cursor.h"
+#include "simnet.h"
 
 #define SEEDS 200
 
@@ -145,9 +146,9 @@ static void run_forward(uint64_t seed, int nrelays) {
   const uint8_t *p = sim_raw_rx(srv, &n);
   assert_int_equal(n, up.n);
   assert_memory_equal(p, up.b, up.n);
-  assert_int_equal(ncgt_relay_member_load(sim_relay_get(r[0]),
-                                          nrelays == 1 ? "S" : "R2"),
-                   1);
+  assert_int_equal(
+      ncgt_relay_member_load(sim_relay_get(r[0]), nrelays == 1 ? "S" : "R2"),
+      1);
   data_frame(&down, 0x33, 700);
   sim_raw_send(srv, down.b, down.n);
   w.r = c;
@@ -359,8 +360,8 @@ static void relay_forward_failures(void **st) {
     sim_raw *srv = first_accepted(s, "S");
     assert_non_null(srv);
     sim_run_for(s, 50 * NCGT_MILLISECONDS);
-    uint8_t hdr[NCGT_FRAME_HDR_LEN] = {0x10, 0, 0, 0, NCGT_FRAME_DATA,
-                                       NCGT_PROTO_VERSION};
+    uint8_t hdr[NCGT_FRAME_HDR_LEN] = {
+        0x10, 0, 0, 0, NCGT_FRAME_DATA, NCGT_PROTO_VERSION};
     uint16_t want_status = NCGT_CLOSE_PROTOCOL;
     if (kind == 0) {
       sim_raw_send(c, hdr, sizeof(hdr)); /* oversize frame */
