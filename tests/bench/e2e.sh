@@ -24,7 +24,10 @@
 #              technique: proto-naive (one read, one write per datagram),
 #              proto-batch (64 TAP reads per wakeup, one write, sealed in
 #              place), proto-gso (+ TAP offloads), proto-gso-relay, and
-#              proto-b1-gso / proto-b64 for the ablation; proto-conn,
+#              proto-b1-gso, proto-b64, proto-b64-wfr (one write per
+#              frame), proto-gso-splice, proto-gso-frame-relay,
+#              proto-batch-relay, proto-batch-frame-relay for the
+#              ablation (doc/performance.md); proto-conn,
 #              proto-conn-gso(-relay): the same through the ncgt_conn API
 #              with a real handshake (ncg_fwd -C)
 #
@@ -51,7 +54,7 @@ while getopts "t:r:c:b:o:p:h" opt; do
     b) build=$(cd "$OPTARG" && pwd) ;;
     o) outfile=$OPTARG ;;
     p) perfdir=$(mkdir -p "$OPTARG" && cd "$OPTARG" && pwd) ;;
-    *) sed -n '2,32p' "$0"; exit 2 ;;
+    *) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 2 ;;
   esac
 done
 
