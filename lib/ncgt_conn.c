@@ -284,6 +284,15 @@ ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c) {
   return (ncgt_tstamp)c->key_lifetime_s * NCGT_SECONDS;
 }
 
+/* The peer's first frame under the new key generation: the old receive
+ * key is never used again (frames arrive in order). */
+static void conn_promote_rx(ncgt_conn *c) {
+  ncgt_dirkey_clear(&c->rx);
+  c->rx = c->rx_next;
+  memset(&c->rx_next, 0, sizeof(c->rx_next));
+  c->rx_phase ^= 1;
+}
+
 /* New keys from the finished handshake in c->hs (Noise Split). First
  * handshake: both directions at phase 0. Rekey: this side seals with the
  * new key at once (the peer has, or will have before our next frame, the
@@ -295,13 +304,8 @@ int ncgt_conn_install_keys(ncgt_conn *c, unsigned transform,
   int rv = ncgt_hs_split(&c->hs, sk, rk);
   if (rv < 0)
     goto out;
-  if (rekey && c->rx_next.aead) {
-    /* The peer finished the previous rekey: it only seals with that key */
-    ncgt_dirkey_clear(&c->rx);
-    c->rx = c->rx_next;
-    memset(&c->rx_next, 0, sizeof(c->rx_next));
-    c->rx_phase ^= 1;
-  }
+  if (rekey && c->rx_next.aead) /* the peer finished the previous rekey: */
+    conn_promote_rx(c);          /* it only seals with that key now */
   ncgt_dirkey_clear(&c->tx);
   rv = ncgt_dirkey_set(&c->tx, transform, sk);
   if (rv < 0)
@@ -364,15 +368,6 @@ int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
   NCGT_ENSURE(conn_seal_send(c, proto, dg, len, ts));
   c->stats.datagrams_sent++;
   return 0;
-}
-
-/* The peer's first frame under the new key generation: the old receive
- * key is never used again (frames arrive in order). */
-static void conn_promote_rx(ncgt_conn *c) {
-  ncgt_dirkey_clear(&c->rx);
-  c->rx = c->rx_next;
-  memset(&c->rx_next, 0, sizeof(c->rx_next));
-  c->rx_phase ^= 1;
 }
 
 /* Picks the receive key named by a frame's key phase bit, or NULL. */
@@ -526,7 +521,8 @@ int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
   }
   if (c->state == NCGT_ST_IDLE || ncgt_conn_is_over(c))
     return NCGT_ERR_INVALID_STATE;
-  ncgt_conn_fail(c, status, 0, 1, ts);
+  /* TRANSPORT is local only (ncgtun.h): end without telling the peer. */
+  ncgt_conn_fail(c, status, 0, status != NCGT_CLOSE_TRANSPORT, ts);
   return 0;
 }
 

@@ -18,6 +18,7 @@ enum { RELAY_POOL_MAX = 32 }; /* members per pool: a bit mask of tries */
 
 #define RELAY_DEF_TIMEOUT (10 * NCGT_SECONDS)
 #define RELAY_DEF_HOLDOFF (30 * NCGT_SECONDS)
+#define RELAY_DEF_IDLE (180 * NCGT_SECONDS)
 
 /* A forwarding address: a plain allowed name or a pool member. */
 typedef struct relay_hop {
@@ -38,7 +39,7 @@ typedef struct relay_pool {
 struct ncgt_relay {
   char name[NCGT_NAME_MAX + 1];
   size_t max_frame;
-  ncgt_tstamp relay_timeout, connect_timeout, fail_holdoff;
+  ncgt_tstamp relay_timeout, connect_timeout, fail_holdoff, idle_timeout;
   ncgt_relay_callbacks cb;
   void *user_data;
   relay_hop *hops;
@@ -104,6 +105,9 @@ int ncgt_relay_new(ncgt_relay **pr, const ncgt_relay_settings *s,
   r->connect_timeout =
       s->connect_timeout ? s->connect_timeout : RELAY_DEF_TIMEOUT;
   r->fail_holdoff = s->fail_holdoff ? s->fail_holdoff : RELAY_DEF_HOLDOFF;
+  r->idle_timeout = s->version >= NCGT_RELAY_SETTINGS_V2 && s->idle_timeout
+                        ? s->idle_timeout
+                        : RELAY_DEF_IDLE;
   r->cb = *cb;
   r->user_data = user_data;
   *pr = r;
@@ -203,6 +207,8 @@ static void rs_set_state(ncgt_rsess *rs, ncgt_state to, ncgt_tstamp ts) {
     rs->deadline = ts + rs->r->relay_timeout;
   else if (to == NCGT_ST_FORWARD_CONNECT)
     rs->deadline = ts + rs->r->connect_timeout;
+  else if (to == NCGT_ST_FORWARD)
+    rs->deadline = ts + rs->r->idle_timeout;
   else
     rs->deadline = NCGT_TSTAMP_MAX;
   if (rs->r->cb.state_changed)
@@ -388,6 +394,7 @@ static int rs_forward(ncgt_rsess *rs, ncgt_side from, const uint8_t *data,
         break;
       continue;
     }
+    rs->deadline = ts + rs->r->idle_timeout;
     if (rs->r->cb.send(rs, to, f, flen, rs->ud) != 0) {
       rs_die(rs, NCGT_CLOSE_TRANSPORT, NCGT_ERR_CALLBACK_FAILURE, 0, ts);
       return NCGT_ERR_CALLBACK_FAILURE;
@@ -521,6 +528,8 @@ int ncgt_rsess_handle_expiry(ncgt_rsess *rs, ncgt_tstamp ts) {
     rs->r->cb.close(rs, NCGT_SIDE_OUT, rs->ud);
     return ncgt_rsess_connect_failed(rs, ts);
   }
+  if (rs->state == NCGT_ST_FORWARD) /* a hop died without telling */
+    rs_die(rs, NCGT_CLOSE_IDLE_TIMEOUT, NCGT_ERR_TIMEOUT, 0, ts);
   return 0;
 }
 
