@@ -117,7 +117,7 @@ static ncgt_adapter *make(harness *h, ncgt_adapter_role role) {
   ncgt_adapter *ad = NULL;
   ncgt_adapter_settings s;
   ncgt_adapter_callbacks cb = {NCGT_ADAPTER_CALLBACKS_VERSION, to_stack,
-                               to_tunnel, NULL};
+                               to_tunnel, NULL, NULL};
   ncgt_adapter_settings_default(&s, role);
   s.mtu = h->mtu;
   s.server_addr = 0x0A4D0001;

@@ -19,6 +19,7 @@
 #              self-signed key pair per side pinned by --peer-fingerprint
 #   ncg        ncg-client -> ncg-server over TCP (skipped while cli/ lacks them)
 #   ncg-relay  ncg-client -> ncg-relay -> ncg-server (third namespace)
+#   ncg-nooff(-relay)  the same with `offload = no` (plain TAP, no GSO)
 #   proto-*    the data-path prototype tests/bench/ncg_fwd (libncgtun DATA
 #              frames, fixed keys, no control plane) to measure each
 #              technique: proto-naive (one read, one write per datagram),
@@ -336,6 +337,7 @@ device = ${tag}s
 address = $TB_IP/24
 pool = 10.202.0.10-10.202.0.250
 mtu = 1500
+offload = $ncg_offload
 EOC
   local path=office; [ "$relay" = 1 ] && path="relay1, office"
   cat >"$work/client.conf" <<EOC
@@ -348,6 +350,7 @@ origin = laptop
 log_level = warn
 [adapter]
 device = ${tag}c
+offload = $ncg_offload
 [hosts]
 office = $srv_listen
 relay1 = 10.201.0.3:4433
@@ -363,9 +366,11 @@ office = $srv_listen
 EOC
 }
 
-case_ncg() { # relay: 0 or 1
+ncg_offload=yes
+case_ncg() { # relay: 0 or 1 [label]
   local relay=$1 label=ncg tp=() srv_listen=$B_IP:4433
   [ "$relay" = 1 ] && label=ncg-relay
+  label=${2:-$label}
   if ! ncg_bins; then
     echo "  $label: SKIPPED: $build/cli/ncg-{server,client,relay} not built yet" >&2
     results+=("$label|1|skipped|-|-" "$label|4|skipped|-|-")
@@ -402,6 +407,8 @@ for c in "${want[@]}"; do
     openvpn) case_openvpn ;;
     ncg) case_ncg 0 ;;
     ncg-relay) case_ncg 1 ;;
+    ncg-nooff) ncg_offload=no; case_ncg 0 ncg-nooff; ncg_offload=yes ;;
+    ncg-nooff-relay) ncg_offload=no; case_ncg 1 ncg-nooff-rl; ncg_offload=yes ;;
     proto-naive) case_proto 0 proto-naive -b 1 ;;
     proto-batch) case_proto 0 proto-batch -b 64 -p ;;
     proto-gso) case_proto 0 proto-gso -b 64 -p -g ;;
