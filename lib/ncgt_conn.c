@@ -131,14 +131,25 @@ int ncgt_conn_reset_decoder(ncgt_conn *c) {
   return 0;
 }
 
+void ncgt_log_name(char *out, size_t cap, const char *name) {
+  size_t i = 0;
+  for (; name[i] && i + 1 < cap; i++) {
+    unsigned char ch = (unsigned char)name[i];
+    out[i] = ch > 0x20 && ch < 0x7f ? (char)ch : '?';
+  }
+  out[i] = '\0';
+}
+
 void ncgt_conn_log(const ncgt_conn *c, ncgt_log_level lvl, const char *fmt,
                    ...) {
   if (!c->cb.log)
     return;
-  char msg[384];
+  char msg[384], user[NCGT_NAME_MAX + 1];
+  /* The user name may be a claim from an unauthenticated REQUEST. */
+  ncgt_log_name(user, sizeof(user), c->user[0] ? c->user : "-");
   int n = snprintf(msg, sizeof(msg), "%s user=%s ",
                    c->role == NCGT_ROLE_INITIATOR ? "initiator" : "server",
-                   c->user[0] ? c->user : "-");
+                   user);
   if (n < 0 || (size_t)n >= sizeof(msg))
     n = 0;
   va_list ap;
@@ -380,6 +391,23 @@ static ncgt_dirkey *conn_rx_key(ncgt_conn *c, unsigned phase) {
   return NULL;
 }
 
+/* Responder: a frame opened under the newest keys proves the initiator
+ * completed the handshake, PSK included. Only now does its timestamp
+ * count against replays and does it replace the user's older session. */
+static void conn_proven(ncgt_conn *c, ncgt_tstamp ts) {
+  if (c->rx_next.aead) /* opened with the previous generation */
+    return;
+  if (c->has_pending_tai) {
+    c->has_pending_tai = 0;
+    if (ncgt_server_note_accepted(c->srv, c->user, c->pending_tai) < 0)
+      ncgt_conn_log(c, NCGT_LOG_WARN, "replay table full");
+  }
+  if (!c->confirmed) {
+    c->confirmed = 1;
+    ncgt_server_session_up(c->srv, c, ts);
+  }
+}
+
 /* DATA in Authorized (Fig. 9): a bad digest is an integrity failure that
  * closes the tunnel (Fig. 11 205, Fig. 12 integrity failure). */
 int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
@@ -396,7 +424,8 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, rv, 1, ts);
   if (rv < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_INTEGRITY, rv, 1, ts);
-  c->confirmed = 1;
+  if (c->role == NCGT_ROLE_RESPONDER && c->srv)
+    conn_proven(c, ts);
   if (fd.proto == NCGT_DATA_PROTO_NONE) {
     if (fd.dglen != 0)
       return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_BAD_VALUE, 1, ts);
@@ -479,7 +508,8 @@ int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
   NCGT_ENSURE_COND(c->state != NCGT_ST_IDLE && c->state != NCGT_ST_TCP_OPEN,
                    NCGT_ERR_INVALID_STATE);
   c->stats.bytes_recv += len;
-  while (len > 0 && !ncgt_conn_is_over(c)) {
+  unsigned gen = c->tgen; /* a Reconnect inside the loop ends this stream */
+  while (len > 0 && !ncgt_conn_is_over(c) && c->tgen == gen) {
     const uint8_t *f = NULL;
     size_t flen = 0;
     ssize_t n = ncgt_fdec_feed(c->dec, data, len, &f, &flen);

@@ -92,6 +92,9 @@ struct ncgt_conn {
   const uint8_t *id_priv; /* identity chosen by dest, owned by srv */
   uint8_t psk[NCGT_KEY_LEN];
   int has_psk;
+  uint8_t pending_tai[NCGT_TAI64N_LEN]; /* REQUEST's, until proven */
+  int has_pending_tai;
+  unsigned tgen; /* transport generation: which stream recv belongs to */
 };
 
 /* Type byte of a whole frame from the stream decoder (0 if too short). */
@@ -105,6 +108,9 @@ static inline uint8_t ncgt_frame_type_of(const uint8_t *f, size_t len) {
 }
 
 /* ncgt_conn.c */
+/* Copies a name for a log line, every byte outside printable ASCII (and
+ * space) replaced by '?': names from the wire must not forge log lines. */
+void ncgt_log_name(char *out, size_t cap, const char *name);
 int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
                     const ncgt_timers *t, const ncgt_conn_callbacks *cb,
                     void *user_data);
@@ -179,8 +185,8 @@ NCGT_WUR int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c,
                                    const uint8_t pub[32], ncgt_authz *out);
 /* Counts authorised sessions, not counting `user`'s own (it is replaced). */
 size_t ncgt_server_busy(const ncgt_server *s, const char *user);
-/* `c` became authorised for its user: closes an older conn of that user
- * with REPLACED. */
+/* `c` is authorised and confirmed (the initiator proved the keys): every
+ * other authorised conn of that user is closed with REPLACED. */
 void ncgt_server_session_up(ncgt_server *s, ncgt_conn *c, ncgt_tstamp ts);
 void ncgt_server_unlink(ncgt_server *s, ncgt_conn *c);
 

@@ -346,6 +346,14 @@ static int rs_connect(ncgt_rsess *rs, relay_hop *h, ncgt_tstamp ts) {
   return 0;
 }
 
+static int relay_path_repeats(const ncgt_frame_relay *fr) {
+  for (size_t i = 0; i < fr->npath; i++)
+    for (size_t j = i + 1; j < fr->npath; j++)
+      if (strcmp(fr->path[i], fr->path[j]) == 0)
+        return 1;
+  return 0;
+}
+
 /* RELAY 238: find our own name in the path; the next name must be an
  * allowed forwarding address or one of our pools (step 239). */
 static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
@@ -359,6 +367,12 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
     i++;
   if (i + 1 >= fr.npath) /* absent, or we are the last name: no next hop */
     return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_RELAY_REFUSED, ts);
+  /* Every name once: then each hop forwards to a strictly later index
+   * and a frame crosses at most NCGT_PATH_MAX hops. A repeated name
+   * would bounce relays off each other for ever (a loop anyone could
+   * start: RELAY is not authenticated). */
+  if (relay_path_repeats(&fr))
+    return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_BAD_VALUE, ts);
   const char *next = fr.path[i + 1];
   memcpy(rs->relay, f, len);
   rs->relay_len = len;
@@ -369,7 +383,9 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
     return rs_refuse(rs, NCGT_CLOSE_UNREACHABLE, NCGT_ERR_NO_ROUTE, ts);
   if (!h)
     return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_RELAY_REFUSED, ts);
-  rs_log(rs, "path from %s accepted", fr.origin);
+  char origin[NCGT_NAME_MAX + 1]; /* unauthenticated: no control bytes */
+  ncgt_log_name(origin, sizeof(origin), fr.origin);
+  rs_log(rs, "path from %s accepted", origin);
   return rs_connect(rs, h, ts);
 }
 

@@ -195,6 +195,17 @@ static void wrong_psk(void **st) {
   c = sim_add_client(w.s, &cs);
   assert_int_equal(ncgt_conn_start(sim_ep_conn(c), sim_now(w.s)), 0);
   w_until_auth(&w, c);
+  sim_run_for(w.s, T_S(1));
+  /* The user's static key without the PSK cannot push the user out: the
+   * server replaces a session only when the new one is confirmed. */
+  memset(cs.psk, 0x44, 32);
+  sim_ep *thief = sim_add_client(w.s, &cs);
+  assert_int_equal(ncgt_conn_start(sim_ep_conn(thief), sim_now(w.s)), 0);
+  assert_int_equal(fail_once(&w, thief)->status, NCGT_CLOSE_AUTH_FAILED);
+  sim_run_for(w.s, T_S(30));
+  assert_int_equal(ncgt_conn_state(sim_ep_conn(c)), NCGT_ST_AUTHORIZED);
+  assert_int_equal(sim_ep_get_info(c)->closes, 0);
+  assert_int_equal(ncgt_server_session_count(sim_server_get(w.srv)), 1);
   w_done(&w);
 }
 
