@@ -122,7 +122,7 @@ static int ini_send_request(ncgt_conn *c, int rekey, ncgt_tstamp ts) {
   p.flags = rekey ? NCGT_KX_FLAG_REKEY : 0;
   ncgt_tai64n(p.tai64n, now);
   p.e_priv = e;
-  ssize_t n = ncgt_request_build(&c->hs, &p, c->sbuf, c->max_frame);
+  ssize_t n = ncgt_request_build(&c->hs, &p, c->sbuf, c->sbuf_cap);
   ncgt_wipe(e, sizeof(e));
   if (n < 0)
     return (int)n;

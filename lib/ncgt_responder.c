@@ -93,7 +93,7 @@ static int resp_send_response(ncgt_conn *c, const ncgt_request_info *info,
   p.client_data_len = cdl;
   p.psk = c->has_psk ? c->psk : NULL;
   p.e_priv = e;
-  ssize_t n = ncgt_response_build(&c->hs, &p, c->sbuf, c->max_frame);
+  ssize_t n = ncgt_response_build(&c->hs, &p, c->sbuf, c->sbuf_cap);
   ncgt_wipe(e, sizeof(e));
   if (n < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, (int)n, 1, ts);
@@ -158,8 +158,14 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     ncgt_conn_log(c, NCGT_LOG_INFO, "rekeyed transform=%s",
                   ncgt_transform_name(c->transform));
   } else {
+    /* Full-size buffers now (the decoder is empty: REQUEST was a whole
+     * frame and nothing after it has been fed yet). */
+    rv = ncgt_conn_grow(c);
+    if (rv < 0)
+      return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN, rv, 1, ts);
     ncgt_conn_set_state(c, NCGT_ST_AUTHORIZED, ts);
     c->confirmed = 0;
+    c->state_deadline = ts + c->t.handshake_timeout; /* until confirmed */
     c->last_recv = ts;
     ncgt_conn_log(c, NCGT_LOG_INFO, "authorized transform=%s",
                   ncgt_transform_name(c->transform));

@@ -167,8 +167,9 @@ int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c, const char *dest,
   return 0;
 }
 
+/* A session counts once its initiator proved the keys (confirmed). */
 static int srv_live(const ncgt_conn *c) {
-  return c->state == NCGT_ST_AUTHORIZED;
+  return c->state == NCGT_ST_AUTHORIZED && c->confirmed;
 }
 
 size_t ncgt_server_busy(const ncgt_server *s, const char *user) {
@@ -221,20 +222,13 @@ int ncgt_server_accept(ncgt_server *s, ncgt_conn **pc,
   return 0;
 }
 
-/* The confirmed session of `user` if there is one (a newer unconfirmed
- * one may exist for a moment while its handshake completes). */
 ncgt_conn *ncgt_server_find_user(ncgt_server *s, const char *user) {
-  ncgt_conn *found = NULL;
   if (!s || !user)
     return NULL;
   for (ncgt_conn *c = s->conns; c; c = c->srv_next)
-    if (srv_live(c) && strcmp(c->user, user) == 0) {
-      if (c->confirmed)
-        return c;
-      if (!found)
-        found = c;
-    }
-  return found;
+    if (srv_live(c) && strcmp(c->user, user) == 0)
+      return c;
+  return NULL;
 }
 
 int ncgt_server_close_user(ncgt_server *s, const char *user, uint16_t status,

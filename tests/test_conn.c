@@ -529,6 +529,23 @@ static void stall_in_each_waiting_state(void **st) {
   assert_int_equal(srv_ci(&w)->status, NCGT_CLOSE_HANDSHAKE_TIMEOUT);
   assert_int_equal(srv_ci(&w)->remote, 1);
   w_done(&w);
+  /* Authorized but unconfirmed (server): the initiator's first DATA is
+   * held back, so the server gives up after the handshake timeout and
+   * says so, signed; it never counted as a session. */
+  w_init(&w, 15, NULL);
+  sim_fault g = {SIM_F_STALL, "S", 0, SIM_UP, NCGT_FRAME_DATA, 0, 0, 0};
+  sim_add_fault(w.s, &g);
+  c = sim_add_client(w.s, &cs);
+  assert_int_equal(ncgt_conn_start(sim_ep_conn(c), sim_now(w.s)), 0);
+  w_until_auth(&w, c);
+  assert_int_equal(ncgt_server_session_count(sim_server_get(w.srv)), 0);
+  ci = fail_once(&w, c);
+  assert_int_equal(ci->status, NCGT_CLOSE_HANDSHAKE_TIMEOUT);
+  assert_int_equal(ci->remote, 1);
+  assert_int_equal(ci->authenticated, 1);
+  assert_int_equal(srv_ci(&w)->status, NCGT_CLOSE_HANDSHAKE_TIMEOUT);
+  assert_int_equal(srv_ci(&w)->remote, 0);
+  w_done(&w);
 }
 
 /* Dead -> Idle delays: exponential, jittered, capped. */
