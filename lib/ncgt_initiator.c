@@ -11,6 +11,8 @@
 #include "ncgt_conn_int.h"
 #include "ncgt_cursor.h"
 
+enum { NCGT_REDIRECTS_AT_ONCE = 3 };
+
 static int name_ok(const char *s) {
   if (!s)
     return 0;
@@ -310,7 +312,10 @@ void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
   if (ci->remote && (ci->status == NCGT_CLOSE_END_SESSION ||
                      ci->status == NCGT_CLOSE_REPLACED))
     return;
-  if (ini->redirect[0]) {
+  /* Follow a redirect at once, but not forever: servers redirecting to
+   * each other fall back to the normal backoff. */
+  if (ini->redirect[0] && ini->attempts < NCGT_REDIRECTS_AT_ONCE) {
+    ini->attempts++;
     c->reconnect_at = ts;
     return;
   }

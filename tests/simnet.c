@@ -171,11 +171,33 @@ static uint64_t rnd(sim *s, uint64_t n) { return n ? sim_rand(s) % n : 0; }
 
 ncgt_tstamp sim_now(const sim *s) { return s->now; }
 
-/* Byte i of the deterministic datagram stream. */
-static uint8_t stream_byte(uint64_t i) {
-  uint64_t x = i >> 3;
-  uint64_t v = splitmix(&x);
-  return (uint8_t)(v >> ((i & 7) * 8));
+/* Bytes [off, off + n) of the deterministic datagram stream: byte i is
+ * byte (i & 7) of splitmix(i >> 3), so one hash makes eight bytes. */
+static void stream_fill(uint8_t *p, uint64_t off, size_t n) {
+  uint64_t w = 0, wi = UINT64_MAX;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t k = off + i;
+    if (k >> 3 != wi) {
+      wi = k >> 3;
+      uint64_t x = wi;
+      w = splitmix(&x);
+    }
+    p[i] = (uint8_t)(w >> ((k & 7) * 8));
+  }
+}
+
+/* Number of bytes of p[0..n) that differ from the stream at `off`. */
+static uint64_t stream_diff(const uint8_t *p, uint64_t off, size_t n) {
+  uint8_t tmp[512];
+  uint64_t bad = 0;
+  for (size_t i = 0; i < n; i += sizeof(tmp)) {
+    size_t m = n - i < sizeof(tmp) ? n - i : sizeof(tmp);
+    stream_fill(tmp, off + i, m);
+    if (memcmp(tmp, p + i, m) != 0)
+      for (size_t j = 0; j < m; j++)
+        bad += tmp[j] != p[i + j];
+  }
+  return bad;
 }
 
 void sim_keypair(uint64_t tag, uint8_t priv[32], uint8_t pub[32]) {
@@ -196,6 +218,8 @@ static void record_state(int role, ncgt_state from, ncgt_state to) {
 /* -------------------------------------------------------------- queues */
 
 static void dir_push(sim_dir *d, const uint8_t *p, size_t n) {
+  if (n == 0)
+    return;
   if (d->head == d->len)
     d->head = d->len = 0;
   if (d->cap - d->len < n) {
@@ -347,7 +371,7 @@ static void link_arm(sim *s, sim_link *l, int nth) {
     d->slow = rnd(s, 1000) < s->o.slow_permille;
     if (rnd(s, 1000) >= s->o.fault_permille)
       continue;
-    uint64_t at = rnd(s, 3000);
+    uint64_t at = rnd(s, 1500);
     switch (rnd(s, 3)) {
     case 0:
       d->cor[0].at = at;
@@ -554,9 +578,7 @@ static int cb_dgram(ncgt_conn *c, uint8_t proto, const uint8_t *dg, size_t len,
     off = off << 8 | dg[i];
   if (ep->rx_sync && off != ep->rx_off)
     ep->info.rx_bad += len;
-  for (size_t i = 8; i < len; i++)
-    if (dg[i] != stream_byte(off + i))
-      ep->info.rx_bad++;
+  ep->info.rx_bad += stream_diff(dg + 8, off + 8, len - 8);
   ep->rx_sync = 1;
   ep->rx_off = off + len;
   return 0;
@@ -722,6 +744,11 @@ static listener *add_listener(sim *s, const char *name) {
     snprintf(l->name, sizeof(l->name), "%s", name);
   }
   return l;
+}
+
+void sim_set_faults(sim *s, unsigned fault_permille, unsigned slow_permille) {
+  s->o.fault_permille = fault_permille;
+  s->o.slow_permille = slow_permille;
 }
 
 void sim_blackhole(sim *s, const char *name, int on) {
@@ -1076,8 +1103,7 @@ int sim_ep_send_stream(sim_ep *ep, size_t len) {
     len = 8;
   for (int i = 0; i < 8; i++)
     buf[i] = (uint8_t)(ep->tx_off >> (8 * i));
-  for (size_t i = 8; i < len; i++)
-    buf[i] = stream_byte(ep->tx_off + i);
+  stream_fill(buf + 8, ep->tx_off + 8, len - 8);
   int rv = ncgt_conn_send_datagram(ep->c, NCGT_DATA_PROTO_IPV4, buf, len,
                                    ep->net->now);
   if (rv == 0) {

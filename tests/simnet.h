@@ -64,6 +64,9 @@ void sim_del(sim *s);
 ncgt_tstamp sim_now(const sim *s);
 uint64_t sim_rand(sim *s);
 void sim_add_fault(sim *s, const sim_fault *f);
+/* Random faults for links made from now on (first 1500 bytes of each
+ * direction; see sim_opts). */
+void sim_set_faults(sim *s, unsigned fault_permille, unsigned slow_permille);
 /* Connects to `name` never complete while on. */
 void sim_blackhole(sim *s, const char *name, int on);
 

@@ -12,6 +12,18 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+/* CPU time of each test, printed after it (the suite must stay fast). */
+static int lap(void **st) {
+  static clock_t last;
+  (void)st;
+  clock_t now = clock();
+  if (last)
+    print_message("  %.2f s CPU\n", (double)(now - last) / CLOCKS_PER_SEC);
+  last = now;
+  return 0;
+}
 
 static unsigned seeds(unsigned n) {
   const char *e = getenv("NCGT_SIM_SEEDS");
@@ -292,12 +304,12 @@ static void scen_shutdown(void **st) {
 }
 
 /* Random corruption, stalls, resets and slow links on every link from the
- * seed: nothing out of order ever reaches a host, and once the faults
- * stop (they only hit the first 3000 bytes of a link) the client is back
- * with exactly one session on the server. */
+ * seed: nothing damaged or out of order ever reaches a host, and once the
+ * faults stop the client is back with exactly one session on the
+ * server. */
 static void scen_random_faults(void **st) {
   (void)st;
-  for (unsigned seed = 0; seed < seeds(300); seed++) {
+  for (unsigned seed = 0; seed < seeds(200); seed++) {
     world w;
     sim_opts o;
     memset(&o, 0, sizeof(o));
@@ -317,12 +329,16 @@ static void scen_random_faults(void **st) {
       w.npath = 2;
     }
     sim_ep *c = w_client(&w, 0);
-    pump p = {c, NULL, 300, 1 << 20, 0};
+    pump p = {c, NULL, 300, 64 << 10, 0};
     sim_set_hook(w.s, pump_hook, &p);
     sim_run_for(w.s, T_S(400));
     sim_set_hook(w.s, NULL, NULL);
     assert_int_equal(sim_ep_get_info(c)->rx_bad, 0);
-    assert_int_equal(ncgt_conn_state(sim_ep_conn(c)), NCGT_ST_AUTHORIZED);
+    /* Faults stop for new links; old ones either die or pass the point
+     * (1500 bytes) where theirs would have struck. */
+    sim_set_faults(w.s, 0, 0);
+    sim_run_for(w.s, T_S(400));
+    assert_true(sim_run(w.s, is_authorized, c, T_S(300)));
     sim_run_for(w.s, T_S(60));
     assert_int_equal(ncgt_conn_state(sim_ep_conn(c)), NCGT_ST_AUTHORIZED);
     assert_int_equal(ncgt_server_session_count(sim_server_get(w.srv)), 1);
@@ -541,18 +557,18 @@ static void coverage_every_state_and_transition(void **st) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(scen_direct),
-      cmocka_unit_test(scen_one_relay),
-      cmocka_unit_test(scen_chain_of_three),
-      cmocka_unit_test(scen_pool_one_down),
-      cmocka_unit_test(scen_server_restart),
-      cmocka_unit_test(scen_transport_breaks),
-      cmocka_unit_test(scen_shutdown),
-      cmocka_unit_test(scen_random_faults),
-      cmocka_unit_test(scen_rekey_under_load),
-      cmocka_unit_test(scen_failure_tour),
+      cmocka_unit_test_teardown(scen_direct, lap),
+      cmocka_unit_test_teardown(scen_one_relay, lap),
+      cmocka_unit_test_teardown(scen_chain_of_three, lap),
+      cmocka_unit_test_teardown(scen_pool_one_down, lap),
+      cmocka_unit_test_teardown(scen_server_restart, lap),
+      cmocka_unit_test_teardown(scen_transport_breaks, lap),
+      cmocka_unit_test_teardown(scen_shutdown, lap),
+      cmocka_unit_test_teardown(scen_random_faults, lap),
+      cmocka_unit_test_teardown(scen_rekey_under_load, lap),
+      cmocka_unit_test_teardown(scen_failure_tour, lap),
       /* must stay last: it reads what the others visited */
-      cmocka_unit_test(coverage_every_state_and_transition),
+      cmocka_unit_test_teardown(coverage_every_state_and_transition, lap),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, lap, NULL);
 }
