@@ -15,11 +15,11 @@
  *
  * Checks (independent of lib/ncgt_inet.c):
  *  - to_stack: an Ethernet frame (a reply: at most 14 + 1500 bytes) from the
- *    reserved MAC of the role, to the stack's MAC or broadcast, carrying
- *    ARP, IPv4 or IPv6 whose lengths agree with the frame (padding only up
- *    to the 60-byte minimum). ARP: a reply (op 2) for Ethernet/IPv4 whose
- *    sender hardware address is the frame's source and whose target is
- *    the frame's destination. IPv4 the adapter made itself (every frame
+ *    reserved MAC of the role, carrying ARP, IPv4 or IPv6 whose lengths
+ *    agree with the frame (padding only up to the 60-byte minimum). ARP: a
+ *    unicast reply (op 2) for Ethernet/IPv4 whose sender hardware address
+ *    is the frame's source and whose target is the frame's destination
+ *    (the requester). IP: to the stack's MAC or broadcast. IPv4 the adapter made itself (every frame
  *    answering from_stack): valid header checksum; DHCP replies: UDP
  *    67 -> 68 with consistent length and valid checksum, BOOTREPLY,
  *    magic cookie, options that run to END within the packet, with a
@@ -214,19 +214,21 @@ static inline int fa_to_stack(const uint8_t *fr, size_t len, void *ud) {
    * at any size the tunnel carries (the TAP's MTU is the host's affair) */
   FUZZ_CHECK(len >= 14 && len <= 14 + (f->generated ? 1500u : 65535u));
   FUZZ_CHECK(memcmp(fr + 6, f->own_mac, 6) == 0);
-  FUZZ_CHECK(memcmp(fr, bcast, 6) == 0 ||
-             (f->stack_mac_set && memcmp(fr, f->stack_mac, 6) == 0) ||
-             (!f->stack_mac_set && !(fr[0] & 1)));
   uint16_t et = fa_u16(fr + 12);
   const uint8_t *pl = fr + 14;
   size_t plen = len - 14;
   if (et == 0x0806) {
+    /* RFC 826: the reply goes to the requester, whoever it is */
+    FUZZ_CHECK(!(fr[0] & 1));
     FUZZ_CHECK(plen >= 28 && len <= 60);
     FUZZ_CHECK(fa_u16(pl) == 1 && fa_u16(pl + 2) == 0x0800 && pl[4] == 6 &&
                pl[5] == 4 && fa_u16(pl + 6) == 2);
     FUZZ_CHECK(memcmp(pl + 8, fr + 6, 6) == 0);  /* sender = source */
     FUZZ_CHECK(memcmp(pl + 18, fr, 6) == 0);     /* target = dest */
   } else {
+    FUZZ_CHECK(memcmp(fr, bcast, 6) == 0 ||
+               (f->stack_mac_set && memcmp(fr, f->stack_mac, 6) == 0) ||
+               (!f->stack_mac_set && !(fr[0] & 1)));
     FUZZ_CHECK(et == 0x0800 || et == 0x86DD);
     FUZZ_CHECK((pl[0] >> 4) == (et == 0x0800 ? 4 : 6));
     size_t dl = fa_ip_len(pl, plen);
