@@ -19,7 +19,8 @@
  *    agree with the frame (padding only up to the 60-byte minimum). ARP: a
  *    unicast reply (op 2) for Ethernet/IPv4 whose sender hardware address
  *    is the frame's source and whose target is the frame's destination
- *    (the requester). IP: to the stack's MAC or broadcast. IPv4 the adapter made itself (every frame
+ *    (the requester). IP: to the stack's MAC or broadcast (a DHCP reply:
+ *    or unicast to the request's chaddr). IPv4 the adapter made itself (every frame
  *    answering from_stack): valid header checksum; DHCP replies: UDP
  *    67 -> 68 with consistent length and valid checksum, BOOTREPLY,
  *    magic cookie, options that run to END within the packet, with a
@@ -226,13 +227,18 @@ static inline int fa_to_stack(const uint8_t *fr, size_t len, void *ud) {
     FUZZ_CHECK(memcmp(pl + 8, fr + 6, 6) == 0);  /* sender = source */
     FUZZ_CHECK(memcmp(pl + 18, fr, 6) == 0);     /* target = dest */
   } else {
-    FUZZ_CHECK(memcmp(fr, bcast, 6) == 0 ||
-               (f->stack_mac_set && memcmp(fr, f->stack_mac, 6) == 0) ||
-               (!f->stack_mac_set && !(fr[0] & 1)));
     FUZZ_CHECK(et == 0x0800 || et == 0x86DD);
     FUZZ_CHECK((pl[0] >> 4) == (et == 0x0800 ? 4 : 6));
     size_t dl = fa_ip_len(pl, plen);
     FUZZ_CHECK(dl > 0 && (dl == plen || len == 60));
+    /* RFC 2131 4.1: a DHCP reply may go unicast to the request's chaddr */
+    size_t ihl = (size_t)(pl[0] & 15) * 4;
+    int to_chaddr = f->generated && et == 0x0800 && pl[9] == 17 &&
+                    dl >= ihl + 8 + 28 + 6 &&
+                    memcmp(fr, pl + ihl + 8 + 28, 6) == 0;
+    FUZZ_CHECK(memcmp(fr, bcast, 6) == 0 ||
+               (f->stack_mac_set && memcmp(fr, f->stack_mac, 6) == 0) ||
+               ((!f->stack_mac_set || to_chaddr) && !(fr[0] & 1)));
     fa_check_ip_to_stack(f, pl, dl);
   }
   return f->fail_stack;
