@@ -215,6 +215,9 @@ static inline int fa_to_stack(const uint8_t *fr, size_t len, void *ud) {
    * at any size the tunnel carries (the TAP's MTU is the host's affair) */
   FUZZ_CHECK(len >= 14 && len <= 14 + (f->generated ? 1500u : 65535u));
   FUZZ_CHECK(memcmp(fr + 6, f->own_mac, 6) == 0);
+  if (getenv("FUZZ_DEBUG"))
+    for (size_t i = 0; i < len; i++)
+      fprintf(stderr, "%02x%s", fr[i], i + 1 == len ? "\n" : "");
   uint16_t et = fa_u16(fr + 12);
   const uint8_t *pl = fr + 14;
   size_t plen = len - 14;

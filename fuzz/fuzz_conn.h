@@ -12,8 +12,9 @@
  *   op:    FC_RECV bytes from the transport (only while it is up),
  *          FC_CONNECTED / FC_TERROR transport events (only when they can
  *          happen), FC_SEND_DG a datagram (version from its first byte),
- *          FC_CLOSE with the status in the first byte, FC_START
- *          (initiator), FC_WAIT (time only).
+ *          FC_CLOSE with the status in the first byte (server: second
+ *          byte 1 = ncgt_server_close_user, 2 = ncgt_server_shutdown),
+ *          FC_START (initiator), FC_WAIT (time only).
  * The endpoint's random bytes come from a fixed generator and its wall
  * clock from the script's time, so a recorded session replays exactly.
  *
@@ -22,7 +23,8 @@
  * transport is not up (so nothing after DEAD) and what is sent is a
  * sequence of well-formed frames; datagrams delivered are IPv4/IPv6 of a
  * sane size; after handle_expiry the next expiry is in the future (no
- * busy loop); close info is NUL-terminated; ASan reports leaks.
+ * busy loop); close info is NUL-terminated; the server's session table
+ * holds at most this conn, and not once it is DEAD; ASan reports leaks.
  */
 #ifndef NCGT_FUZZ_CONN_H
 #define NCGT_FUZZ_CONN_H
@@ -279,8 +281,13 @@ static inline void fc_step(fc_ep *e, uint8_t op, uint16_t delay_ms,
                                                      : NCGT_DATA_PROTO_IPV4,
                                     b, n, e->now);
     break;
-  case FC_CLOSE:
-    (void)ncgt_conn_close(e->c, n ? b[0] : NCGT_CLOSE_END_SESSION, e->now);
+  case FC_CLOSE: /* server: the second byte may pick a server-wide close */
+    if (e->server && n >= 2 && b[1] == 1)
+      (void)ncgt_server_close_user(e->srv, FZ_USER, b[0], e->now);
+    else if (e->server && n >= 2 && b[1] == 2)
+      (void)ncgt_server_shutdown(e->srv, e->now);
+    else
+      (void)ncgt_conn_close(e->c, n ? b[0] : NCGT_CLOSE_END_SESSION, e->now);
     break;
   case FC_START:
     if (!e->server && ncgt_conn_state(e->c) == NCGT_ST_IDLE)
@@ -293,6 +300,13 @@ static inline void fc_step(fc_ep *e, uint8_t op, uint16_t delay_ms,
   e->fail = 0;
   FUZZ_CHECK(fc_legal(e->server, ncgt_conn_state(e->c)));
   FUZZ_CHECK(ncgt_conn_state(e->c) == e->last);
+  if (e->server) { /* the session table holds at most this conn */
+    ncgt_conn *u = ncgt_server_find_user(e->srv, FZ_USER);
+    FUZZ_CHECK(u == NULL || u == e->c);
+    FUZZ_CHECK(ncgt_server_session_count(e->srv) <= 1);
+    if (ncgt_conn_state(e->c) == NCGT_ST_DEAD)
+      FUZZ_CHECK(u == NULL);
+  }
   const ncgt_close_info *ci = ncgt_conn_close_info(e->c);
   FUZZ_CHECK(!ci || memchr(ci->info, 0, sizeof ci->info) != NULL);
 }
