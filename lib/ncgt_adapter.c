@@ -219,7 +219,9 @@ static int is_dhcp_for_us(const ncgt_adapter *ad, const ncgt_ip *ip) {
  * multicast (including the subnet's broadcast), IPv6 link-local scope. */
 static int is_not_unicast(const ncgt_adapter *ad, const ncgt_ip *ip) {
   if (ip->version == 6)
-    return ip->dst[0] == 0xFF || (ip->dst[0] == 0xFE && (ip->dst[1] & 0xC0) == 0x80);
+    return ip->dst[0] == NCGT_IPV6_MCAST_BYTE0 ||
+           (ip->dst[0] == NCGT_IPV6_LL_BYTE0 &&
+            (ip->dst[1] & NCGT_IPV6_LL_MASK1) == NCGT_IPV6_LL_BYTE1);
   uint32_t dst = ncgt_ip4_get(ip->dst);
   if (ncgt_ip4_is_special(dst))
     return 1;

@@ -30,11 +30,12 @@ static int may_send_error(const ncgt_ip *ip) {
       return 1;
     if (ncgt_rd_skip(&r, ip->hlen) || ncgt_rd_u8(&r, &type))
       return 0;
-    return type == 0 || type == 8 || type == 13 || type == 14 ||
-           type == 17 || type == 18; /* queries and replies only */
+    return type == NCGT_ICMP_ECHO_REPLY || type == NCGT_ICMP_ECHO ||
+           type == NCGT_ICMP_TIMESTAMP || type == NCGT_ICMP_TIMESTAMP_REPLY ||
+           type == NCGT_ICMP_MASK_REQUEST || type == NCGT_ICMP_MASK_REPLY;
   }
   static const uint8_t unspec[NCGT_IPV6_ADDR_LEN];
-  if (ip->src[0] == 0xFF || memcmp(ip->src, unspec, sizeof unspec) == 0)
+  if (ip->src[0] == NCGT_IPV6_MCAST_BYTE0 || memcmp(ip->src, unspec, sizeof unspec) == 0)
     return 0;
   if (ip->proto != NCGT_IPPROTO_ICMPV6)
     return 1;
@@ -203,7 +204,8 @@ int ncgt_mss_clamp(const ncgt_ip *ip, uint16_t mtu) {
   uint16_t clamp = (uint16_t)(mtu - ip->hlen - NCGT_TCP_HLEN);
   uint8_t *seg = ip->p + ip->hlen;
   ncgt_rd_init(&r, seg, ip->len - ip->hlen);
-  if (ncgt_rd_skip(&r, 12) || ncgt_rd_u8(&r, &doff) || ncgt_rd_u8(&r, &flags))
+  if (ncgt_rd_skip(&r, NCGT_TCP_DOFF_AT) || ncgt_rd_u8(&r, &doff) ||
+      ncgt_rd_u8(&r, &flags))
     return 0;
   size_t thl = (size_t)(doff >> 4) * 4;
   if (!(flags & NCGT_TCP_FLAG_SYN) || thl < NCGT_TCP_HLEN ||
@@ -225,7 +227,7 @@ int ncgt_mss_clamp(const ncgt_ip *ip, uint16_t mtu) {
     if (kind == NCGT_TCPOPT_MSS && olen == NCGT_TCPOPT_MSS_LEN) {
       if (ncgt_rd_u16(&r, &mss) || mss <= clamp)
         return 0;
-      patch_u16(seg, at, clamp, 16 /* TCP checksum field */);
+      patch_u16(seg, at, clamp, NCGT_TCP_CSUM_AT);
       return 1;
     }
     if (ncgt_rd_skip(&r, (size_t)olen - 2))

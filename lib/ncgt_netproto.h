@@ -54,6 +54,11 @@ enum {
   NCGT_IPV6_ADDR_LEN = 16,
   NCGT_IPV6_MIN_MTU = 1280,
   NCGT_IPV6_HOPLIMIT_DEFAULT = 64,
+  /* ff00::/8 multicast; fe80::/10 link-local (RFC 4291 2.4) */
+  NCGT_IPV6_MCAST_BYTE0 = 0xFF,
+  NCGT_IPV6_LL_BYTE0 = 0xFE,
+  NCGT_IPV6_LL_MASK1 = 0xC0,
+  NCGT_IPV6_LL_BYTE1 = 0x80,
 };
 
 /* IP protocol numbers. */
@@ -69,10 +74,13 @@ enum {
   NCGT_ICMP_HLEN = 8,
   NCGT_ICMP_DEST_UNREACH = 3,
   NCGT_ICMP_FRAG_NEEDED = 4, /* code; next-hop MTU in bytes 6-7, RFC 1191 */
-  NCGT_ICMP_REDIRECT = 5,
-  NCGT_ICMP_TIME_EXCEEDED = 11,
-  NCGT_ICMP_PARAM_PROBLEM = 12,
-  NCGT_ICMP_SOURCE_QUENCH = 4,
+  /* Query types (RFC 792, RFC 950): the only ICMP an error may be about */
+  NCGT_ICMP_ECHO_REPLY = 0,
+  NCGT_ICMP_ECHO = 8,
+  NCGT_ICMP_TIMESTAMP = 13,
+  NCGT_ICMP_TIMESTAMP_REPLY = 14,
+  NCGT_ICMP_MASK_REQUEST = 17,
+  NCGT_ICMP_MASK_REPLY = 18,
   NCGT_ICMPV6_PACKET_TOO_BIG = 2,
   NCGT_ICMPV6_INFO_MIN = 128, /* types below are error messages */
 };
@@ -81,6 +89,8 @@ enum {
 enum {
   NCGT_UDP_HLEN = 8,
   NCGT_TCP_HLEN = 20,
+  NCGT_TCP_DOFF_AT = 12, /* data offset (high nibble), then flags */
+  NCGT_TCP_CSUM_AT = 16,
   NCGT_TCP_FLAG_SYN = 0x02,
   NCGT_TCPOPT_EOL = 0,
   NCGT_TCPOPT_NOP = 1,

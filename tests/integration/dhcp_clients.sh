@@ -76,7 +76,7 @@ check_config() {
   echo "$routes" | grep -q "^192.168.77.0/24 via 10.77.0.1" || fail "route 192.168.77/24: $routes"
   # ARP: the echo request goes to the (absent) tunnel, but resolving the
   # server's tunnel address must give the reserved MAC.
-  ip netns exec "$ns" ping -c1 -W1 10.77.0.1 >/dev/null 2>&1
+  ip netns exec "$ns" ping -c1 -W0.3 10.77.0.1 >/dev/null 2>&1
   neigh=$(ip -n "$ns" neigh show 10.77.0.1 dev ncgt0)
   echo "$neigh" | grep -qi "lladdr $SERVER_MAC" || fail "neighbour: '$neigh'"
   echo "  $(echo "$addr" | grep inet)"
@@ -99,29 +99,36 @@ check_pmtu() {
 }
 
 check_capture() {
-  local pcap=$tmp/$name.pcap bad replies
-  # One pass over everything the emulators sent (it all comes from the
-  # reserved MAC), checksums validated: expert severities, malformed mark,
+  local bad replies mac
+  mac=$(echo "$SERVER_MAC" | tr A-F a-f)
+  # One pass: everything the emulators sent (it all comes from the
+  # reserved MAC) and the client's DHCP messages, checksums validated:
+  # source MAC, expert severities, malformed mark, IP destination, ciaddr,
   # summary line.
-  tshark -n -r "$pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
-    -Y "eth.src == $SERVER_MAC" -T fields -E occurrence=a -E aggregator=, \
-    -e _ws.expert.severity -e _ws.malformed -e _ws.col.Info \
-    >"$tmp/$name/frames" 2>"$tmp/$name/tshark.err" ||
+  tshark -n -r "$tmp/$name.pcap" -o ip.check_checksum:TRUE \
+    -o udp.check_checksum:TRUE -Y "eth.src == $SERVER_MAC || dhcp" \
+    -T fields -E occurrence=a -E aggregator=, -e eth.src \
+    -e _ws.expert.severity -e _ws.malformed -e ip.dst -e dhcp.ip.client \
+    -e _ws.col.Info >"$tmp/$name/frames" 2>"$tmp/$name/tshark.err" ||
     fail "tshark: $(cat "$tmp/$name/tshark.err")"
-  # severity >= PI_WARN (0x00600000), or a malformed-packet mark
-  bad=$(awk -F'\t' '{ n = split($1, s, ","); w = 0
+  # ours, with a severity >= PI_WARN (0x00600000) or a malformed mark
+  bad=$(awk -F'\t' -v mac="$mac" '$1 == mac { n = split($2, s, ","); w = 0
       for (i = 1; i <= n; i++) if (s[i] + 0 >= 6291456) w = 1
-      if (w || $2 != "") print }' "$tmp/$name/frames")
+      if (w || $3 != "") print }' "$tmp/$name/frames")
   [ -z "$bad" ] || fail "tshark flags frames: $bad"
-  replies=$(wc -l <"$tmp/$name/frames")
+  replies=$(awk -F'\t' -v mac="$mac" '$1 == mac' "$tmp/$name/frames" | wc -l)
   [ "$replies" -ge 3 ] || fail "only $replies emulator replies in the capture"
   echo "  tshark: $replies frames from the emulators, none malformed or warned:"
-  cut -f3 "$tmp/$name/frames" | sed 's/^/    /'
+  awk -F'\t' -v mac="$mac" '{ printf "    %s %-15s ciaddr %-9s %s\n",
+      ($1 == mac ? "<-" : "->"), $4, $5, $6 }' "$tmp/$name/frames"
 }
 
 check_stats() {
   local stats=$tmp/$name.stats
-  grep -q '^dhcp_acks=[1-9]' "$stats" || fail "no DHCPACK: $(tr '\n' ' ' <"$stats")"
+  local got
+  got=$(sed -n 's/^dhcp_acks=//p' "$stats")
+  [ "${got:-0}" -ge "$acks" ] || fail "$got DHCPACKs, expected $acks: $(tr '\n' ' ' <"$stats")"
+  grep -q '^dhcp_naks=0$' "$stats" || fail "a DHCPNAK was needed"
   grep -q '^dhcp_declines=0$' "$stats" || fail "client sent DECLINE"
   grep -q '^drop_dhcp_malformed=0$' "$stats" || fail "malformed DHCP from client"
   echo "  adapter: $(grep -E '^(dhcp_|arp_|drop_arp_probe)' "$stats" | tr '\n' ' ')"
@@ -164,15 +171,28 @@ run_client() { # name, client command...
 }
 
 # udhcpc: -a validates the offered address with an ARP probe (a reply
-# would make it DECLINE); -q exits once bound.
-run_client udhcpc timeout 15 udhcpc -i ncgt0 -f -q -n -t 5 -T 1 -a \
-  -O staticroutes -O mtu -s "$here/udhcpc.script"
+# would make it DECLINE). Once bound, SIGUSR1 makes it RENEW: a REQUEST
+# with ciaddr, unicast to the server's tunnel address (RFC 2131 4.4.5).
+acks=2
+run_client udhcpc timeout 15 sh -c '
+  udhcpc -i ncgt0 -f -n -t 5 -T 1 -a1000 -O staticroutes -O mtu -s "$1" &
+  p=$!
+  for i in $(seq 100); do
+    ip -4 addr show dev ncgt0 | grep -q "inet 10.77.0.2/" && break
+    sleep 0.1
+  done
+  sleep 0.3; kill -USR1 $p; sleep 1.5; kill $p; wait $p; exit 0' \
+  sh "$here/udhcpc.script"
 # dhclient: -1 tries once and daemonises when bound; stopped by cleanup.
+acks=1
 run_client dhclient timeout 15 dhclient -4 -1 -v -pf /run/dhclient.pid \
   -lf /run/dhclient.leases ncgt0
 # dhcpcd: RFC 5227 ARP probing on; -1 exits once configured, -p keeps the
-# configuration, -B stays in the foreground.
-run_client dhcpcd timeout 25 dhcpcd -4 -1 -p -B -t 20 ncgt0
+# configuration, -B stays in the foreground. Run twice: the second run
+# finds its saved lease and asks for it again (INIT-REBOOT).
+acks=2
+run_client dhcpcd timeout 30 sh -c '
+  dhcpcd -4 -1 -p -B -t 20 ncgt0 && dhcpcd -4 -1 -p -B -t 20 ncgt0'
 
 # Server role: the TAP is the server's own (10.77.0.1/24). tap_adapter
 # injects echo requests as if out of the tunnel given 10.77.0.2, plus a
