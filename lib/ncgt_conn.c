@@ -16,21 +16,21 @@
 
 const char *ncgt_state_name(ncgt_state st) {
   static const char *const names[NCGT_ST_COUNT_] = {
-    [NCGT_ST_IDLE] = "IDLE",
-    [NCGT_ST_TCP_OPEN] = "TCP_OPEN",
-    [NCGT_ST_SEND_RELAY] = "SEND_RELAY",
-    [NCGT_ST_CONNECT] = "CONNECT",
-    [NCGT_ST_RESPONSE_WAIT] = "RESPONSE_WAIT",
-    [NCGT_ST_AUTHORIZED] = "AUTHORIZED",
-    [NCGT_ST_RECONNECT] = "RECONNECT",
-    [NCGT_ST_CLOSE] = "CLOSE",
-    [NCGT_ST_DYING] = "DYING",
-    [NCGT_ST_DEAD] = "DEAD",
-    [NCGT_ST_ACCEPT_WAIT] = "ACCEPT_WAIT",
-    [NCGT_ST_RECEIVE_RELAY] = "RECEIVE_RELAY",
-    [NCGT_ST_CONNECT_WAIT] = "CONNECT_WAIT",
-    [NCGT_ST_FORWARD_CONNECT] = "FORWARD_CONNECT",
-    [NCGT_ST_FORWARD] = "FORWARD",
+      [NCGT_ST_IDLE] = "IDLE",
+      [NCGT_ST_TCP_OPEN] = "TCP_OPEN",
+      [NCGT_ST_SEND_RELAY] = "SEND_RELAY",
+      [NCGT_ST_CONNECT] = "CONNECT",
+      [NCGT_ST_RESPONSE_WAIT] = "RESPONSE_WAIT",
+      [NCGT_ST_AUTHORIZED] = "AUTHORIZED",
+      [NCGT_ST_RECONNECT] = "RECONNECT",
+      [NCGT_ST_CLOSE] = "CLOSE",
+      [NCGT_ST_DYING] = "DYING",
+      [NCGT_ST_DEAD] = "DEAD",
+      [NCGT_ST_ACCEPT_WAIT] = "ACCEPT_WAIT",
+      [NCGT_ST_RECEIVE_RELAY] = "RECEIVE_RELAY",
+      [NCGT_ST_CONNECT_WAIT] = "CONNECT_WAIT",
+      [NCGT_ST_FORWARD_CONNECT] = "FORWARD_CONNECT",
+      [NCGT_ST_FORWARD] = "FORWARD",
   };
   if ((unsigned)st < NCGT_ST_COUNT_ && names[st])
     return names[st];
@@ -169,9 +169,8 @@ void ncgt_conn_set_state(ncgt_conn *c, ncgt_state to, ncgt_tstamp ts) {
   if (from == to)
     return;
   c->state = to;
-  c->state_deadline = waiting_state(to)
-                          ? tadd(ts, c->t.handshake_timeout)
-                          : NCGT_TSTAMP_MAX;
+  c->state_deadline =
+      waiting_state(to) ? tadd(ts, c->t.handshake_timeout) : NCGT_TSTAMP_MAX;
   ncgt_conn_log(c, NCGT_LOG_DEBUG, "state %s -> %s", ncgt_state_name(from),
                 ncgt_state_name(to));
   if (c->cb.state_changed)
@@ -197,10 +196,10 @@ void ncgt_conn_send_close(ncgt_conn *c, uint16_t status, uint32_t retry_after,
   ssize_t n;
   if (c->has_keys) {
     /* Fig. 10 CLOSE, authenticated once keys exist (no forged endings) */
-    uint8_t fl = NCGT_CLOSE_FLAG_AUTH |
-                 (c->tx_phase ? NCGT_CLOSE_FLAG_KEY_PHASE : 0);
-    n = ncgt_close_seal(&c->tx, fl, status, retry_after,
-                        (const uint8_t *)info, infolen, c->sbuf, c->max_frame);
+    uint8_t fl =
+        NCGT_CLOSE_FLAG_AUTH | (c->tx_phase ? NCGT_CLOSE_FLAG_KEY_PHASE : 0);
+    n = ncgt_close_seal(&c->tx, fl, status, retry_after, (const uint8_t *)info,
+                        infolen, c->sbuf, c->max_frame);
   } else {
     ncgt_frame_close fc;
     memset(&fc, 0, sizeof(fc));
@@ -285,6 +284,15 @@ ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c) {
   return (ncgt_tstamp)c->key_lifetime_s * NCGT_SECONDS;
 }
 
+/* The peer's first frame under the new key generation: the old receive
+ * key is never used again (frames arrive in order). */
+static void conn_promote_rx(ncgt_conn *c) {
+  ncgt_dirkey_clear(&c->rx);
+  c->rx = c->rx_next;
+  memset(&c->rx_next, 0, sizeof(c->rx_next));
+  c->rx_phase ^= 1;
+}
+
 /* New keys from the finished handshake in c->hs (Noise Split). First
  * handshake: both directions at phase 0. Rekey: this side seals with the
  * new key at once (the peer has, or will have before our next frame, the
@@ -296,13 +304,8 @@ int ncgt_conn_install_keys(ncgt_conn *c, unsigned transform,
   int rv = ncgt_hs_split(&c->hs, sk, rk);
   if (rv < 0)
     goto out;
-  if (rekey && c->rx_next.aead) {
-    /* The peer finished the previous rekey: it only seals with that key */
-    ncgt_dirkey_clear(&c->rx);
-    c->rx = c->rx_next;
-    memset(&c->rx_next, 0, sizeof(c->rx_next));
-    c->rx_phase ^= 1;
-  }
+  if (rekey && c->rx_next.aead) /* the peer finished the previous rekey: */
+    conn_promote_rx(c);          /* it only seals with that key now */
   ncgt_dirkey_clear(&c->tx);
   rv = ncgt_dirkey_set(&c->tx, transform, sk);
   if (rv < 0)
@@ -333,8 +336,8 @@ out:
 static int conn_seal_send(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
                           size_t len, ncgt_tstamp ts) {
   uint8_t fl = c->tx_phase ? NCGT_DATA_FLAG_KEY_PHASE : 0;
-  ssize_t n = ncgt_data_seal(&c->tx, fl, proto, dg, len, 0, c->sbuf,
-                             c->max_frame);
+  ssize_t n =
+      ncgt_data_seal(&c->tx, fl, proto, dg, len, 0, c->sbuf, c->max_frame);
   if (n == NCGT_ERR_KEY_EXHAUSTED)
     return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, (int)n, 1, ts);
   if (n < 0)
@@ -357,23 +360,13 @@ int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
                             size_t len, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c && (dg || !len), NCGT_ERR_INVALID_ARGUMENT);
   NCGT_ENSURE_COND(c->state == NCGT_ST_AUTHORIZED, NCGT_ERR_INVALID_STATE);
-  NCGT_ENSURE_COND(proto != NCGT_DATA_PROTO_NONE && len > 0 &&
-                       len <= NCGT_DATAGRAM_MAX &&
-                       len <= c->max_frame - NCGT_DATA_HDR_LEN -
-                                  NCGT_DIGEST_LEN,
-                   NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(
+      proto != NCGT_DATA_PROTO_NONE && len > 0 && len <= NCGT_DATAGRAM_MAX &&
+          len <= c->max_frame - NCGT_DATA_HDR_LEN - NCGT_DIGEST_LEN,
+      NCGT_ERR_INVALID_ARGUMENT);
   NCGT_ENSURE(conn_seal_send(c, proto, dg, len, ts));
   c->stats.datagrams_sent++;
   return 0;
-}
-
-/* The peer's first frame under the new key generation: the old receive
- * key is never used again (frames arrive in order). */
-static void conn_promote_rx(ncgt_conn *c) {
-  ncgt_dirkey_clear(&c->rx);
-  c->rx = c->rx_next;
-  memset(&c->rx_next, 0, sizeof(c->rx_next));
-  c->rx_phase ^= 1;
 }
 
 /* Picks the receive key named by a frame's key phase bit, or NULL. */
@@ -432,8 +425,8 @@ static int conn_close_auth(ncgt_conn *c, const uint8_t *f,
       return 0;
     return NCGT_ERR_DECRYPT;
   }
-  ncgt_dirkey *k = conn_rx_key(c, (fc->flags & NCGT_CLOSE_FLAG_KEY_PHASE) ? 1
-                                                                          : 0);
+  ncgt_dirkey *k =
+      conn_rx_key(c, (fc->flags & NCGT_CLOSE_FLAG_KEY_PHASE) ? 1 : 0);
   if (!k)
     return NCGT_ERR_DECRYPT;
   NCGT_ENSURE(ncgt_close_open(k, f, fc));
@@ -491,8 +484,7 @@ int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
     size_t flen = 0;
     ssize_t n = ncgt_fdec_feed(c->dec, data, len, &f, &flen);
     if (n < 0)
-      return ncgt_conn_fail(c, ncgt_conn_decode_status((int)n), (int)n, 1,
-                            ts);
+      return ncgt_conn_fail(c, ncgt_conn_decode_status((int)n), (int)n, 1, ts);
     data += n;
     len -= (size_t)n;
     if (f) {
@@ -524,7 +516,8 @@ int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
   }
   if (c->state == NCGT_ST_IDLE || ncgt_conn_is_over(c))
     return NCGT_ERR_INVALID_STATE;
-  ncgt_conn_fail(c, status, 0, 1, ts);
+  /* TRANSPORT is local only (ncgtun.h): end without telling the peer. */
+  ncgt_conn_fail(c, status, 0, status != NCGT_CLOSE_TRANSPORT, ts);
   return 0;
 }
 

@@ -40,11 +40,11 @@ typedef struct ncgt_ini {
   int auto_reconnect;
   /* Redirect target of the last CLOSE REDIRECT: the next open uses it. */
   char redirect[NCGT_CLOSE_INFO_MAX + 1];
-  unsigned attempts;        /* failed attempts since last AUTHORIZED */
-  uint32_t retry_after;     /* seconds, from CLOSE SERVER_FULL */
-  int no_reconnect;         /* this ending must not auto-reconnect */
-  uint64_t last_unix_ns;    /* TAI64N of the last REQUEST: keep it rising */
-  ncgt_tstamp rekey_sent;   /* rekey REQUEST sent at (rekey_pending) */
+  unsigned attempts;      /* failed attempts since last AUTHORIZED */
+  uint32_t retry_after;   /* seconds, from CLOSE SERVER_FULL */
+  int no_reconnect;       /* this ending must not auto-reconnect */
+  uint64_t last_unix_ns;  /* TAI64N of the last REQUEST: keep it rising */
+  ncgt_tstamp rekey_sent; /* rekey REQUEST sent at (rekey_pending) */
 } ncgt_ini;
 
 struct ncgt_conn {
@@ -116,8 +116,7 @@ void ncgt_conn_send_close(ncgt_conn *c, uint16_t status, uint32_t retry_after,
 void ncgt_conn_drop_keys(ncgt_conn *c);
 /* A fresh stream decoder for a new transport. */
 NCGT_WUR int ncgt_conn_reset_decoder(ncgt_conn *c);
-void ncgt_conn_log(const ncgt_conn *c, ncgt_log_level lvl, const char *fmt,
-                   ...)
+void ncgt_conn_log(const ncgt_conn *c, ncgt_log_level lvl, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
@@ -149,16 +148,16 @@ ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c);
 uint16_t ncgt_conn_decode_status(int err);
 
 /* ncgt_initiator.c */
-int ncgt_ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f,
-                      size_t len, ncgt_tstamp ts);
+int ncgt_ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
+                      ncgt_tstamp ts);
 int ncgt_ini_expiry(ncgt_conn *c, ncgt_tstamp ts);
 ncgt_tstamp ncgt_ini_get_expiry(const ncgt_conn *c);
 void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts);
 void ncgt_ini_after_frames(ncgt_conn *c, ncgt_tstamp ts);
 
 /* ncgt_responder.c */
-int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f,
-                       size_t len, ncgt_tstamp ts);
+int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
+                       ncgt_tstamp ts);
 int ncgt_resp_expiry(ncgt_conn *c, ncgt_tstamp ts);
 ncgt_tstamp ncgt_resp_get_expiry(const ncgt_conn *c);
 

@@ -38,8 +38,8 @@ static int ini_copy(ncgt_ini *ini, const ncgt_client_settings *s) {
   ini->has_psk = s->has_psk != 0;
   if (ini->has_psk)
     memcpy(ini->psk, s->psk, NCGT_KEY_LEN);
-  ini->transforms = s->transforms ? s->transforms & NCGT_TRANSFORMS_ALL
-                                  : NCGT_TRANSFORMS_ALL;
+  ini->transforms =
+      s->transforms ? s->transforms & NCGT_TRANSFORMS_ALL : NCGT_TRANSFORMS_ALL;
   NCGT_ENSURE_COND(ini->transforms != 0, NCGT_ERR_INVALID_ARGUMENT);
   ini->auto_reconnect = s->auto_reconnect != 0;
   return 0;
@@ -52,8 +52,8 @@ int ncgt_conn_client_new(ncgt_conn **pc, const ncgt_client_settings *s,
                    NCGT_ERR_INVALID_ARGUMENT);
   *pc = NULL;
   ncgt_conn *c = NULL;
-  NCGT_ENSURE(ncgt_conn_alloc(&c, NCGT_ROLE_INITIATOR, s->max_frame,
-                              &s->timers, cb, user_data));
+  NCGT_ENSURE(ncgt_conn_alloc(&c, NCGT_ROLE_INITIATOR, s->max_frame, &s->timers,
+                              cb, user_data));
   c->ini = calloc(1, sizeof(*c->ini));
   int rv = c->ini ? ini_copy(c->ini, s) : NCGT_ERR_NOMEM;
   if (rv < 0) {
@@ -226,8 +226,8 @@ static int ini_on_response(ncgt_conn *c, const uint8_t *f, size_t len,
   return 0;
 }
 
-int ncgt_ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f,
-                      size_t len, ncgt_tstamp ts) {
+int ncgt_ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
+                      ncgt_tstamp ts) {
   if (c->state == NCGT_ST_RESPONSE_WAIT && type == NCGT_FRAME_RESPONSE)
     return ini_on_response(c, f, len, 0, ts);
   if (c->state == NCGT_ST_AUTHORIZED) {
@@ -261,9 +261,8 @@ ncgt_tstamp ncgt_ini_get_expiry(const ncgt_conn *c) {
   if (c->state != NCGT_ST_AUTHORIZED)
     return NCGT_TSTAMP_MAX;
   ncgt_tstamp x = ini_expire_at(c);
-  ncgt_tstamp r = c->rekey_pending
-                      ? c->ini->rekey_sent + c->t.handshake_timeout
-                      : ini_rekey_at(c);
+  ncgt_tstamp r = c->rekey_pending ? c->ini->rekey_sent + c->t.handshake_timeout
+                                   : ini_rekey_at(c);
   return r < x ? r : x;
 }
 

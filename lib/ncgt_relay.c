@@ -18,12 +18,13 @@ enum { RELAY_POOL_MAX = 32 }; /* members per pool: a bit mask of tries */
 
 #define RELAY_DEF_TIMEOUT (10 * NCGT_SECONDS)
 #define RELAY_DEF_HOLDOFF (30 * NCGT_SECONDS)
+#define RELAY_DEF_IDLE (180 * NCGT_SECONDS)
 
 /* A forwarding address: a plain allowed name or a pool member. */
 typedef struct relay_hop {
   struct relay_hop *next;
   char name[NCGT_NAME_MAX + 1];
-  size_t load;          /* sessions in Forward Connect / Forward */
+  size_t load; /* sessions in Forward Connect / Forward */
   int failed;
   ncgt_tstamp failed_at;
 } relay_hop;
@@ -38,7 +39,7 @@ typedef struct relay_pool {
 struct ncgt_relay {
   char name[NCGT_NAME_MAX + 1];
   size_t max_frame;
-  ncgt_tstamp relay_timeout, connect_timeout, fail_holdoff;
+  ncgt_tstamp relay_timeout, connect_timeout, fail_holdoff, idle_timeout;
   ncgt_relay_callbacks cb;
   void *user_data;
   relay_hop *hops;
@@ -104,6 +105,9 @@ int ncgt_relay_new(ncgt_relay **pr, const ncgt_relay_settings *s,
   r->connect_timeout =
       s->connect_timeout ? s->connect_timeout : RELAY_DEF_TIMEOUT;
   r->fail_holdoff = s->fail_holdoff ? s->fail_holdoff : RELAY_DEF_HOLDOFF;
+  r->idle_timeout = s->version >= NCGT_RELAY_SETTINGS_V2 && s->idle_timeout
+                        ? s->idle_timeout
+                        : RELAY_DEF_IDLE;
   r->cb = *cb;
   r->user_data = user_data;
   *pr = r;
@@ -203,6 +207,8 @@ static void rs_set_state(ncgt_rsess *rs, ncgt_state to, ncgt_tstamp ts) {
     rs->deadline = ts + rs->r->relay_timeout;
   else if (to == NCGT_ST_FORWARD_CONNECT)
     rs->deadline = ts + rs->r->connect_timeout;
+  else if (to == NCGT_ST_FORWARD)
+    rs->deadline = ts + rs->r->idle_timeout;
   else
     rs->deadline = NCGT_TSTAMP_MAX;
   if (rs->r->cb.state_changed)
@@ -233,8 +239,9 @@ static void rs_die(ncgt_rsess *rs, uint16_t status, int err, int remote,
     rs->has_ci = 1;
   }
   rs_log(rs, "closed next=%s status=%s remote=%d error=%s",
-         rs->next_hop[0] ? rs->next_hop : "-", ncgt_close_status_name(rs->ci.status),
-         rs->ci.remote, ncgt_strerror(rs->ci.error));
+         rs->next_hop[0] ? rs->next_hop : "-",
+         ncgt_close_status_name(rs->ci.status), rs->ci.remote,
+         ncgt_strerror(rs->ci.error));
   rs_set_state(rs, NCGT_ST_DYING, ts);
   for (int s = NCGT_SIDE_IN; s <= NCGT_SIDE_OUT; s++)
     if (rs->open[s]) {
@@ -247,8 +254,7 @@ static void rs_die(ncgt_rsess *rs, uint16_t status, int err, int remote,
 
 /* Refusal before forwarding: an unauthenticated CLOSE to the initiator
  * side (the relay holds no tunnel keys), then Dying. */
-static int rs_refuse(ncgt_rsess *rs, uint16_t status, int err,
-                     ncgt_tstamp ts) {
+static int rs_refuse(ncgt_rsess *rs, uint16_t status, int err, ncgt_tstamp ts) {
   if (rs_over(rs))
     return err;
   uint8_t buf[NCGT_CLOSE_HDR_LEN];
@@ -357,8 +363,8 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
   memcpy(rs->relay, f, len);
   rs->relay_len = len;
   rs->pool = relay_find_pool(rs->r, next);
-  relay_hop *h = rs->pool ? relay_pick_member(rs, ts)
-                          : relay_find_hop(rs->r, next);
+  relay_hop *h =
+      rs->pool ? relay_pick_member(rs, ts) : relay_find_hop(rs->r, next);
   if (!h && rs->pool)
     return rs_refuse(rs, NCGT_CLOSE_UNREACHABLE, NCGT_ERR_NO_ROUTE, ts);
   if (!h)
@@ -388,6 +394,7 @@ static int rs_forward(ncgt_rsess *rs, ncgt_side from, const uint8_t *data,
         break;
       continue;
     }
+    rs->deadline = ts + rs->r->idle_timeout;
     if (rs->r->cb.send(rs, to, f, flen, rs->ud) != 0) {
       rs_die(rs, NCGT_CLOSE_TRANSPORT, NCGT_ERR_CALLBACK_FAILURE, 0, ts);
       return NCGT_ERR_CALLBACK_FAILURE;
@@ -443,8 +450,8 @@ static int rs_receive_relay(ncgt_rsess *rs, const uint8_t *data, size_t len,
 
 int ncgt_rsess_recv(ncgt_rsess *rs, ncgt_side side, const uint8_t *data,
                     size_t len, ncgt_tstamp ts) {
-  NCGT_ENSURE_COND(rs && (data || !len) && (side == NCGT_SIDE_IN ||
-                                            side == NCGT_SIDE_OUT),
+  NCGT_ENSURE_COND(rs && (data || !len) &&
+                       (side == NCGT_SIDE_IN || side == NCGT_SIDE_OUT),
                    NCGT_ERR_INVALID_ARGUMENT);
   if (rs_over(rs))
     return NCGT_ERR_CLOSED;
@@ -494,8 +501,7 @@ int ncgt_rsess_connect_failed(ncgt_rsess *rs, ncgt_tstamp ts) {
   return rs_refuse(rs, NCGT_CLOSE_UNREACHABLE, NCGT_ERR_NO_ROUTE, ts);
 }
 
-int ncgt_rsess_transport_error(ncgt_rsess *rs, ncgt_side side,
-                               ncgt_tstamp ts) {
+int ncgt_rsess_transport_error(ncgt_rsess *rs, ncgt_side side, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(rs != NULL, NCGT_ERR_INVALID_ARGUMENT);
   if (rs_over(rs))
     return 0;
@@ -522,6 +528,8 @@ int ncgt_rsess_handle_expiry(ncgt_rsess *rs, ncgt_tstamp ts) {
     rs->r->cb.close(rs, NCGT_SIDE_OUT, rs->ud);
     return ncgt_rsess_connect_failed(rs, ts);
   }
+  if (rs->state == NCGT_ST_FORWARD) /* a hop died without telling */
+    rs_die(rs, NCGT_CLOSE_IDLE_TIMEOUT, NCGT_ERR_TIMEOUT, 0, ts);
   return 0;
 }
 

@@ -31,8 +31,8 @@ static int resp_authorize(ncgt_conn *c, const char *dest,
   const ncgt_srv_cfg *cfg = ncgt_server_cfg(c->srv);
   memcpy(c->user, info->user, sizeof(c->user));
   memcpy(c->client_pub, info->client_pub, NCGT_KEY_LEN);
-  if (cfg->max_sessions && ncgt_server_busy(c->srv, c->user) >=
-                               cfg->max_sessions)
+  if (cfg->max_sessions &&
+      ncgt_server_busy(c->srv, c->user) >= cfg->max_sessions)
     return ncgt_conn_fail_ex(c, NCGT_CLOSE_SERVER_FULL, NCGT_ERR_FULL, 1,
                              cfg->retry_after, NULL, ts);
   ncgt_authz az;
@@ -43,18 +43,15 @@ static int resp_authorize(ncgt_conn *c, const char *dest,
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, rv, 1, ts);
   if (!az.accept) {
     az.redirect[sizeof(az.redirect) - 1] = '\0';
-    return ncgt_conn_fail_ex(c, az.close_status, NCGT_ERR_AUTH, 1,
-                             az.retry_after,
-                             az.close_status == NCGT_CLOSE_REDIRECT
-                                 ? az.redirect
-                                 : NULL,
-                             ts);
+    return ncgt_conn_fail_ex(
+        c, az.close_status, NCGT_ERR_AUTH, 1, az.retry_after,
+        az.close_status == NCGT_CLOSE_REDIRECT ? az.redirect : NULL, ts);
   }
   c->has_psk = az.has_psk != 0;
   if (c->has_psk)
     memcpy(c->psk, az.psk, NCGT_KEY_LEN);
-  c->key_lifetime_s = az.key_lifetime ? az.key_lifetime
-                                      : resp_default_lifetime(c);
+  c->key_lifetime_s =
+      az.key_lifetime ? az.key_lifetime : resp_default_lifetime(c);
   size_t cdl = az.client_data_len;
   if (cdl > sizeof(az.client_data) || cdl > NCGT_CLIENT_DATA_MAX ||
       cdl > c->rbuf_cap)
@@ -74,8 +71,8 @@ static int resp_send_response(ncgt_conn *c, const ncgt_request_info *info,
                           ts);
   uint8_t e[NCGT_KEY_LEN];
   if (c->cb.rand(e, sizeof(e), c->user_data) != 0)
-    return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED,
-                          NCGT_ERR_CALLBACK_FAILURE, 1, ts);
+    return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_CALLBACK_FAILURE,
+                          1, ts);
   ncgt_response_params p;
   memset(&p, 0, sizeof(p));
   p.transform = (uint16_t)tf;
@@ -115,17 +112,17 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN, NCGT_ERR_CLOSED, 1, ts);
   /* The destination name (field 128) picks the server identity. Any
    * failure says AUTH_FAILED on the wire, never which part failed. */
-  const uint8_t *id = rekey ? c->id_priv : ncgt_server_identity(c->srv,
-                                                                req.dest);
+  const uint8_t *id =
+      rekey ? c->id_priv : ncgt_server_identity(c->srv, req.dest);
   if (!id)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_AUTH, 1, ts);
   ncgt_request_info info;
   rv = ncgt_request_open(&c->hs, &req, id, &info);
   if (rv < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, rv, 1, ts);
-  if (rekey && (strcmp(info.user, c->user) != 0 ||
-                ncgt_memcmp_ct(info.client_pub, c->client_pub,
-                               NCGT_KEY_LEN) != 0))
+  if (rekey &&
+      (strcmp(info.user, c->user) != 0 ||
+       ncgt_memcmp_ct(info.client_pub, c->client_pub, NCGT_KEY_LEN) != 0))
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_AUTH, 1, ts);
   if (ncgt_server_check_replay(c->srv, info.user, info.tai64n) < 0) {
     if (!rekey)
@@ -160,8 +157,8 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
   return 0;
 }
 
-int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f,
-                       size_t len, ncgt_tstamp ts) {
+int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
+                       ncgt_tstamp ts) {
   switch (c->state) {
   case NCGT_ST_RECEIVE_RELAY:
     if (type == NCGT_FRAME_RELAY) { /* 220 */

@@ -44,8 +44,9 @@ static void srv_log(const ncgt_server *s, const char *what, const char *user,
     return;
   char msg[NCGT_NAME_MAX + 96];
   size_t n = 0;
-  const char *parts[] = {"server user=", user, " ", what, " status=",
-                         ncgt_close_status_name(status)};
+  const char *parts[] = {
+      "server user=", user,       " ",
+      what,           " status=", ncgt_close_status_name(status)};
   for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
     size_t l = strnlen(parts[i], sizeof(msg) - 1 - n);
     memcpy(msg + n, parts[i], l);
@@ -60,8 +61,7 @@ int ncgt_server_new(ncgt_server **ps, const ncgt_server_settings *st,
   NCGT_ENSURE_COND(ps != NULL, NCGT_ERR_INVALID_ARGUMENT);
   *ps = NULL;
   NCGT_ENSURE_COND(st && st->version >= NCGT_SERVER_SETTINGS_V1 && cb &&
-                       cb->version >= NCGT_SERVER_CALLBACKS_V1 &&
-                       cb->authorize,
+                       cb->version >= NCGT_SERVER_CALLBACKS_V1 && cb->authorize,
                    NCGT_ERR_INVALID_ARGUMENT);
   NCGT_ENSURE_COND(st->max_frame <= NCGT_FRAME_MAX_LIMIT,
                    NCGT_ERR_INVALID_ARGUMENT);
@@ -207,8 +207,8 @@ int ncgt_server_accept(ncgt_server *s, ncgt_conn **pc,
                        ncgt_tstamp ts) {
   NCGT_ENSURE_COND(s && pc, NCGT_ERR_INVALID_ARGUMENT);
   ncgt_conn *c = NULL;
-  NCGT_ENSURE(ncgt_conn_alloc(&c, NCGT_ROLE_RESPONDER, s->max_frame,
-                              &s->timers, cb, user_data));
+  NCGT_ENSURE(ncgt_conn_alloc(&c, NCGT_ROLE_RESPONDER, s->max_frame, &s->timers,
+                              cb, user_data));
   c->srv = s;
   c->srv_next = s->conns;
   if (s->conns)

@@ -52,11 +52,13 @@ typedef struct sim_fault {
 } sim_fault;
 
 typedef struct sim_opts {
-  size_t max_chunk;       /* largest piece delivered at once (0: 1 MiB) */
-  unsigned fault_permille; /* random fault per link direction, per mille */
-  unsigned slow_permille;  /* link direction delivering <= 7 bytes a step */
-  ncgt_tstamp tick;        /* time per busy step (0: 1 ms) */
-  int verbose;             /* print library log lines */
+  size_t max_chunk;         /* largest piece delivered at once (0: 1 MiB) */
+  unsigned fault_permille;  /* random fault per link direction, per mille */
+  unsigned slow_permille;   /* link direction delivering <= 7 bytes a step */
+  ncgt_tstamp tick;         /* time per busy step (0: 1 ms) */
+  unsigned cbfail_permille; /* host callbacks (send, open, connect, rand,
+                               recv_datagram) fail at random */
+  int verbose;              /* print library log lines */
 } sim_opts;
 
 sim *sim_new(uint64_t seed, const sim_opts *o);
@@ -67,6 +69,7 @@ void sim_add_fault(sim *s, const sim_fault *f);
 /* Random faults for links made from now on (first 1500 bytes of each
  * direction; see sim_opts). */
 void sim_set_faults(sim *s, unsigned fault_permille, unsigned slow_permille);
+void sim_set_cbfail(sim *s, unsigned permille);
 /* Connects to `name` never complete while on. */
 void sim_blackhole(sim *s, const char *name, int on);
 

@@ -2,11 +2,12 @@
 #ifndef NCGT_SIMTEST_H
 #define NCGT_SIMTEST_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <string.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include "simnet.h"
 
@@ -22,9 +23,8 @@ typedef struct world {
   ncgt_timers t;
 } world;
 
-static const char *const w_users[W_USERS] = {"alice", "bob",  "carol",
-                                             "dave",  "erin", "frank",
-                                             "grace", "heidi"};
+static const char *const w_users[W_USERS] = {
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"};
 
 /* A server "S" whose identity "S" knows every user of w_users. */
 static inline void w_init_srv(world *w, uint64_t seed, const sim_opts *o,
@@ -82,7 +82,7 @@ static inline int is_dead(sim *s, void *arg) {
   return st_is(s, arg, NCGT_ST_DEAD);
 }
 
-#define T_S(x) ((ncgt_tstamp)(x) * NCGT_SECONDS)
+#define T_S(x) ((ncgt_tstamp)(x)*NCGT_SECONDS)
 
 /* Runs until the ep is authorised; asserts it got there. */
 static inline void w_until_auth(world *w, sim_ep *ep) {

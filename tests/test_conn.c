@@ -58,8 +58,7 @@ static void direct_handshake_and_data(void **st) {
     exchange(&w, c, se, 5, 1500);
     exchange(&w, se, c, 5, 1500);
     /* End Session 204: CLOSE 207 (authenticated) -> Dying -> Dead. */
-    assert_int_equal(ncgt_conn_close(cc, NCGT_CLOSE_END_SESSION,
-                                     sim_now(w.s)),
+    assert_int_equal(ncgt_conn_close(cc, NCGT_CLOSE_END_SESSION, sim_now(w.s)),
                      0);
     assert_int_equal(ncgt_conn_state(cc), NCGT_ST_DEAD);
     sim_run_for(w.s, T_S(5));
@@ -264,9 +263,8 @@ static void server_full_retry_after(void **st) {
   assert_true(sim_run(w.s, opened_twice, b, T_S(60)));
   assert_true(sim_now(w.s) - t_dead + 10 * NCGT_MILLISECONDS >= T_S(7));
   /* Room again: the retry gets in. */
-  assert_int_equal(ncgt_conn_close(sim_ep_conn(a), NCGT_CLOSE_END_SESSION,
-                                   sim_now(w.s)),
-                   0);
+  assert_int_equal(
+      ncgt_conn_close(sim_ep_conn(a), NCGT_CLOSE_END_SESSION, sim_now(w.s)), 0);
   w_until_auth(&w, b);
   /* The same user replacing its own session is not "full". */
   sim_ep *b2 = w_client(&w, 1);
@@ -585,15 +583,15 @@ static void run_corrupt(const corrupt_case *k, uint64_t seed) {
   sim_ep *c = sim_add_client(w.s, &cs);
   assert_int_equal(ncgt_conn_start(sim_ep_conn(c), sim_now(w.s)), 0);
   /* Offsets are frame-relative; SIM_OFF_LAST is the frame's last byte. */
-  sim_fault f = {SIM_F_CORRUPT, "S", 0, k->dir, k->type, k->nth,
-                 k->offset, 0x01};
+  sim_fault f = {SIM_F_CORRUPT, "S",    0,         k->dir,
+                 k->type,       k->nth, k->offset, 0x01};
   sim_add_fault(w.s, &f);
   if (k->type == NCGT_FRAME_CLOSE) {
     w_until_auth(&w, c);
     sim_run_for(w.s, T_S(1));
-    assert_int_equal(ncgt_conn_close(sim_ep_conn(c), NCGT_CLOSE_END_SESSION,
-                                     sim_now(w.s)),
-                     0);
+    assert_int_equal(
+        ncgt_conn_close(sim_ep_conn(c), NCGT_CLOSE_END_SESSION, sim_now(w.s)),
+        0);
   } else if (k->type == NCGT_FRAME_DATA) {
     w_until_auth(&w, c);
     sim_run_for(w.s, T_S(1));
@@ -631,8 +629,8 @@ static void corrupt_byte_in_each_frame(void **st) {
        NCGT_CLOSE_VERSION, 0, NCGT_CLOSE_VERSION, 1},
       {"DATA up version", SIM_UP, NCGT_FRAME_DATA, 0, 5, NCGT_CLOSE_VERSION, 1,
        NCGT_CLOSE_VERSION, 0},
-      {"DATA down proto", SIM_DOWN, NCGT_FRAME_DATA, 1, 6,
-       NCGT_CLOSE_PROTOCOL, 0, NCGT_CLOSE_PROTOCOL, 1},
+      {"DATA down proto", SIM_DOWN, NCGT_FRAME_DATA, 1, 6, NCGT_CLOSE_PROTOCOL,
+       0, NCGT_CLOSE_PROTOCOL, 1},
       {"DATA down key phase", SIM_DOWN, NCGT_FRAME_DATA, 2, 7,
        NCGT_CLOSE_INTEGRITY, 0, NCGT_CLOSE_INTEGRITY, 1},
       {"DATA up flags", SIM_UP, NCGT_FRAME_DATA, 2, 7, NCGT_CLOSE_INTEGRITY, 1,
@@ -653,14 +651,14 @@ static void corrupt_tags(void **st) {
   /* The last byte: the kx tag (REQUEST/RESPONSE), the ciphertext end
    * (DATA), the digest (CLOSE). */
   static const corrupt_case cases[] = {
-      {"REQUEST tag", SIM_UP, NCGT_FRAME_REQUEST, 0, SIM_OFF_LAST, NCGT_CLOSE_AUTH_FAILED,
-       1, NCGT_CLOSE_AUTH_FAILED, 0},
+      {"REQUEST tag", SIM_UP, NCGT_FRAME_REQUEST, 0, SIM_OFF_LAST,
+       NCGT_CLOSE_AUTH_FAILED, 1, NCGT_CLOSE_AUTH_FAILED, 0},
       {"RESPONSE tag", SIM_DOWN, NCGT_FRAME_RESPONSE, 0, -1,
        NCGT_CLOSE_AUTH_FAILED, 0, NCGT_CLOSE_AUTH_FAILED, 1},
-      {"DATA body", SIM_UP, NCGT_FRAME_DATA, 1, SIM_OFF_LAST, NCGT_CLOSE_INTEGRITY, 1,
-       NCGT_CLOSE_INTEGRITY, 0},
-      {"CLOSE digest", SIM_UP, NCGT_FRAME_CLOSE, 0, SIM_OFF_LAST, NCGT_CLOSE_END_SESSION,
-       0, NCGT_CLOSE_INTEGRITY, 0},
+      {"DATA body", SIM_UP, NCGT_FRAME_DATA, 1, SIM_OFF_LAST,
+       NCGT_CLOSE_INTEGRITY, 1, NCGT_CLOSE_INTEGRITY, 0},
+      {"CLOSE digest", SIM_UP, NCGT_FRAME_CLOSE, 0, SIM_OFF_LAST,
+       NCGT_CLOSE_END_SESSION, 0, NCGT_CLOSE_INTEGRITY, 0},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     print_message("case %s\n", cases[i].what);
@@ -708,9 +706,9 @@ static void run_random_corrupt(const rnd_case *k, uint64_t seed) {
     }
     sim_run_for(w.s, T_S(1));
     if (k->type == NCGT_FRAME_CLOSE)
-      assert_int_equal(ncgt_conn_close(sim_ep_conn(c), NCGT_CLOSE_END_SESSION,
-                                       sim_now(w.s)),
-                       0);
+      assert_int_equal(
+          ncgt_conn_close(sim_ep_conn(c), NCGT_CLOSE_END_SESSION, sim_now(w.s)),
+          0);
   }
   sim_run_for(w.s, T_S(200));
   assert_int_equal(sim_ep_get_info(c)->rx_bad, 0);
@@ -739,27 +737,45 @@ static void corrupt_random_byte_each_frame(void **st) {
   (void)st;
   enum { X = 0xffff };
   static const rnd_case cases[] = {
-      {"RELAY", SIM_UP, NCGT_FRAME_RELAY, 0,
+      {"RELAY",
+       SIM_UP,
+       NCGT_FRAME_RELAY,
+       0,
        {NCGT_CLOSE_PROTOCOL, NCGT_CLOSE_VERSION, NCGT_CLOSE_HANDSHAKE_TIMEOUT,
         NCGT_CLOSE_TRANSPORT, X},
        1},
-      {"REQUEST", SIM_UP, NCGT_FRAME_REQUEST, 0,
+      {"REQUEST",
+       SIM_UP,
+       NCGT_FRAME_REQUEST,
+       0,
        {NCGT_CLOSE_AUTH_FAILED, NCGT_CLOSE_PROTOCOL, NCGT_CLOSE_VERSION,
         NCGT_CLOSE_HANDSHAKE_TIMEOUT, NCGT_CLOSE_TRANSPORT},
        0},
-      {"RESPONSE", SIM_DOWN, NCGT_FRAME_RESPONSE, 0,
+      {"RESPONSE",
+       SIM_DOWN,
+       NCGT_FRAME_RESPONSE,
+       0,
        {NCGT_CLOSE_AUTH_FAILED, NCGT_CLOSE_PROTOCOL, NCGT_CLOSE_VERSION,
         NCGT_CLOSE_HANDSHAKE_TIMEOUT, NCGT_CLOSE_TRANSPORT},
        0},
-      {"DATA up", SIM_UP, NCGT_FRAME_DATA, 2,
+      {"DATA up",
+       SIM_UP,
+       NCGT_FRAME_DATA,
+       2,
        {NCGT_CLOSE_INTEGRITY, NCGT_CLOSE_PROTOCOL, NCGT_CLOSE_VERSION,
         NCGT_CLOSE_IDLE_TIMEOUT, NCGT_CLOSE_TRANSPORT},
        0},
-      {"DATA down", SIM_DOWN, NCGT_FRAME_DATA, 2,
+      {"DATA down",
+       SIM_DOWN,
+       NCGT_FRAME_DATA,
+       2,
        {NCGT_CLOSE_INTEGRITY, NCGT_CLOSE_PROTOCOL, NCGT_CLOSE_VERSION,
         NCGT_CLOSE_IDLE_TIMEOUT, NCGT_CLOSE_TRANSPORT},
        0},
-      {"CLOSE", SIM_UP, NCGT_FRAME_CLOSE, 0,
+      {"CLOSE",
+       SIM_UP,
+       NCGT_FRAME_CLOSE,
+       0,
        {NCGT_CLOSE_INTEGRITY, NCGT_CLOSE_PROTOCOL, NCGT_CLOSE_VERSION,
         NCGT_CLOSE_TRANSPORT, X},
        0},

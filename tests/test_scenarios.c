@@ -60,8 +60,8 @@ typedef struct pump {
 
 static void pump_one(sim_ep *e, size_t size, uint64_t limit) {
   uint64_t sent = sim_ep_get_info(e)->tx_bytes;
-  if (ncgt_conn_state(sim_ep_conn(e)) != NCGT_ST_AUTHORIZED ||
-      sent >= limit || sim_ep_backlog(e) >= 8 * size)
+  if (ncgt_conn_state(sim_ep_conn(e)) != NCGT_ST_AUTHORIZED || sent >= limit ||
+      sim_ep_backlog(e) >= 8 * size)
     return;
   if (limit - sent < size)
     size = (size_t)(limit - sent);
@@ -77,6 +77,16 @@ static void pump_hook(sim *s, void *arg) {
     pump_one(p->a, p->size, p->limit_a);
   if (p->b)
     pump_one(p->b, p->size, p->limit_b);
+}
+
+/* Like pump_hook, but a send may fail: the host callback failed. */
+static void pump_hook_lenient(sim *s, void *arg) {
+  pump *p = arg;
+  (void)s;
+  if (ncgt_conn_state(sim_ep_conn(p->a)) == NCGT_ST_AUTHORIZED &&
+      sim_ep_get_info(p->a)->tx_bytes < p->limit_a &&
+      sim_ep_backlog(p->a) < 8 * p->size)
+    (void)sim_ep_send_stream(p->a, p->size);
 }
 
 static int pump_done(sim *s, void *arg) {
@@ -115,9 +125,8 @@ static void run_path(uint64_t seed, int nrelays) {
   assert_int_equal(sim_ep_get_info(se)->rx_bad, 0);
   for (int i = 0; i < nrelays; i++)
     assert_int_equal(sim_relay_sessions(r[i]), 1);
-  assert_int_equal(ncgt_conn_close(sim_ep_conn(c), NCGT_CLOSE_END_SESSION,
-                                   sim_now(w.s)),
-                   0);
+  assert_int_equal(
+      ncgt_conn_close(sim_ep_conn(c), NCGT_CLOSE_END_SESSION, sim_now(w.s)), 0);
   sim_run_for(w.s, T_S(10));
   assert_int_equal(ncgt_conn_state(sim_ep_conn(c)), NCGT_ST_DEAD);
   assert_int_equal(sim_server_conns(w.srv), 0);
@@ -166,8 +175,8 @@ static void scen_pool_one_down(void **st) {
       assert_int_equal(sim_server_add_identity(sv[i], "S", w.spriv), 0);
       for (int u = 0; u < W_USERS; u++)
         sim_server_add_user(sv[i], w_users[u], w.upub[u], NULL);
-      assert_int_equal(
-          ncgt_relay_add_pool_member(sim_relay_get(r), "P", sn[i]), 0);
+      assert_int_equal(ncgt_relay_add_pool_member(sim_relay_get(r), "P", sn[i]),
+                       0);
     }
     sim_server_crash(sv[1]);
     w.path[0] = "R1";
@@ -243,8 +252,14 @@ static void scen_transport_breaks(void **st) {
     ss.timers.dead_peer_timeout = T_S(120);
     w_init_srv(&w, 5000 + seed, NULL, &ss);
     w.t.dead_peer_timeout = T_S(20);
-    sim_fault f = {silent ? SIM_F_STALL : SIM_F_RESET, "S", 0, SIM_DOWN,
-                   NCGT_FRAME_DATA, (int)(seed % 5), -1, 0};
+    sim_fault f = {silent ? SIM_F_STALL : SIM_F_RESET,
+                   "S",
+                   0,
+                   SIM_DOWN,
+                   NCGT_FRAME_DATA,
+                   (int)(seed % 5),
+                   -1,
+                   0};
     sim_add_fault(w.s, &f);
     if (silent) {
       f.dir = SIM_UP;
@@ -261,8 +276,8 @@ static void scen_transport_breaks(void **st) {
     sim_set_hook(w.s, NULL, NULL);
     assert_int_equal(sim_ep_get_info(c)->client_data_len, cdl);
     assert_memory_equal(sim_ep_get_info(c)->client_data, cd, cdl);
-    assert_int_equal(ep_ci(c)->status, silent ? NCGT_CLOSE_IDLE_TIMEOUT
-                                              : NCGT_CLOSE_TRANSPORT);
+    assert_int_equal(ep_ci(c)->status,
+                     silent ? NCGT_CLOSE_IDLE_TIMEOUT : NCGT_CLOSE_TRANSPORT);
     sim_run_for(w.s, T_S(1));
     assert_int_equal(ncgt_server_session_count(sim_server_get(w.srv)), 1);
     if (silent) /* the old session was still up: the user moved */
@@ -294,8 +309,7 @@ static void scen_shutdown(void **st) {
     assert_true(sim_run(w.s, authorized_n, c[u], T_S(30)));
   /* The operator removes one user: END_SESSION, and it stays away. */
   assert_int_equal(ncgt_server_close_user(sim_server_get(w.srv), "bob",
-                                          NCGT_CLOSE_END_SESSION,
-                                          sim_now(w.s)),
+                                          NCGT_CLOSE_END_SESSION, sim_now(w.s)),
                    0);
   sim_run_for(w.s, T_S(60));
   assert_int_equal(ncgt_conn_state(sim_ep_conn(c[1])), NCGT_ST_DEAD);
@@ -422,6 +436,43 @@ static uint16_t tour_fail(world *w, sim_ep *c) {
  * state and transition: refused relay path, unreachable hop, peers that
  * vanish or stay silent, wrong key, stalled RESPONSE, refused connect,
  * a rekey that falls back to Reconnect. */
+/* Host callbacks that fail at random (send, open/connect, rand,
+ * recv_datagram): every failure path runs under the sanitizers; nothing
+ * damaged is delivered; once the host behaves the tunnel comes back. */
+static void scen_callbacks_fail(void **st) {
+  (void)st;
+  for (unsigned seed = 0; seed < seeds(100); seed++) {
+    world w;
+    sim_opts o;
+    memset(&o, 0, sizeof(o));
+    o.cbfail_permille = 5 + seed % 40;
+    w_init(&w, 9500 + seed, &o);
+    w.t.reconnect_max = T_S(4);
+    if (seed & 1) {
+      w_relay(&w, "R1", "S");
+      w.path[0] = "R1";
+      w.path[1] = "S";
+      w.npath = 2;
+    }
+    ncgt_client_settings cs = w_settings(&w, 0);
+    sim_ep *c = sim_add_client(w.s, &cs);
+    /* open_transport may fail right here: Dead, then retried */
+    int rv = ncgt_conn_start(sim_ep_conn(c), sim_now(w.s));
+    assert_true(rv == 0 || rv == NCGT_ERR_CALLBACK_FAILURE);
+    pump p = {c, NULL, 200, 32 << 10, 0};
+    sim_set_hook(w.s, pump_hook_lenient, &p);
+    sim_run_for(w.s, T_S(120));
+    sim_set_hook(w.s, NULL, NULL);
+    assert_int_equal(sim_ep_get_info(c)->rx_bad, 0);
+    sim_set_cbfail(w.s, 0);
+    assert_true(sim_run(w.s, is_authorized, c, T_S(120)));
+    sim_run_for(w.s, T_S(70));
+    assert_int_equal(ncgt_conn_state(sim_ep_conn(c)), NCGT_ST_AUTHORIZED);
+    assert_int_equal(ncgt_server_session_count(sim_server_get(w.srv)), 1);
+    w_done(&w);
+  }
+}
+
 static void scen_failure_tour(void **st) {
   (void)st;
   world w;
@@ -441,8 +492,7 @@ static void scen_failure_tour(void **st) {
     sim_raw_close(x);
     sim_run_for(w.s, T_S(1));
   }
-  assert_int_equal(sim_server_last_close(w.srv)->status,
-                   NCGT_CLOSE_TRANSPORT);
+  assert_int_equal(sim_server_last_close(w.srv)->status, NCGT_CLOSE_TRANSPORT);
   assert_int_equal(sim_relay_last_close(r)->status, NCGT_CLOSE_TRANSPORT);
   /* Server Receive Relay -> Close: silent peer. */
   sim_raw *x = sim_raw_connect(w.s, "S");
@@ -479,15 +529,15 @@ static void scen_failure_tour(void **st) {
 
 static void coverage_every_state_and_transition(void **st) {
   (void)st;
-  static const ncgt_state ini[] = {
-      NCGT_ST_IDLE,      NCGT_ST_TCP_OPEN,      NCGT_ST_SEND_RELAY,
-      NCGT_ST_CONNECT,   NCGT_ST_RESPONSE_WAIT, NCGT_ST_AUTHORIZED,
-      NCGT_ST_RECONNECT, NCGT_ST_CLOSE,         NCGT_ST_DYING,
-      NCGT_ST_DEAD};
-  static const ncgt_state srv[] = {
-      NCGT_ST_ACCEPT_WAIT, NCGT_ST_RECEIVE_RELAY, NCGT_ST_CONNECT_WAIT,
-      NCGT_ST_AUTHORIZED,  NCGT_ST_CLOSE,         NCGT_ST_DYING,
-      NCGT_ST_DEAD};
+  static const ncgt_state ini[] = {NCGT_ST_IDLE,          NCGT_ST_TCP_OPEN,
+                                   NCGT_ST_SEND_RELAY,    NCGT_ST_CONNECT,
+                                   NCGT_ST_RESPONSE_WAIT, NCGT_ST_AUTHORIZED,
+                                   NCGT_ST_RECONNECT,     NCGT_ST_CLOSE,
+                                   NCGT_ST_DYING,         NCGT_ST_DEAD};
+  static const ncgt_state srv[] = {NCGT_ST_ACCEPT_WAIT,  NCGT_ST_RECEIVE_RELAY,
+                                   NCGT_ST_CONNECT_WAIT, NCGT_ST_AUTHORIZED,
+                                   NCGT_ST_CLOSE,        NCGT_ST_DYING,
+                                   NCGT_ST_DEAD};
   static const ncgt_state rly[] = {
       NCGT_ST_ACCEPT_WAIT, NCGT_ST_RECEIVE_RELAY, NCGT_ST_FORWARD_CONNECT,
       NCGT_ST_FORWARD,     NCGT_ST_CLOSE,         NCGT_ST_DYING,
@@ -566,6 +616,7 @@ int main(void) {
       cmocka_unit_test_teardown(scen_shutdown, lap),
       cmocka_unit_test_teardown(scen_random_faults, lap),
       cmocka_unit_test_teardown(scen_rekey_under_load, lap),
+      cmocka_unit_test_teardown(scen_callbacks_fail, lap),
       cmocka_unit_test_teardown(scen_failure_tour, lap),
       /* must stay last: it reads what the others visited */
       cmocka_unit_test_teardown(coverage_every_state_and_transition, lap),

@@ -1,0 +1,249 @@
+/*
+ * ncg-client: the initiator (Fig. 11) behind a TAP pseudo adapter
+ * (Figs. 15-18). The adapter answers the local stack's ARP and DHCP from
+ * the client data; IP datagrams go through the tunnel. The library
+ * reconnects with backoff by itself (auto_reconnect); the server gives the
+ * user the same address each time, so inner TCP connections survive a
+ * transport break or a move to another network.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "log.h"
+#include "sys.h"
+
+static void cli_after(ncg_tunnel *t) {
+  cli_prog *p = (cli_prog *)t;
+  ncgt_state st = ncgt_conn_state(t->conn);
+  if (p->stopping && (st == NCGT_ST_DEAD || st == NCGT_ST_IDLE))
+    ncg_loop_stop(&p->loop);
+}
+
+static void transport_failed_deferred(void *obj) {
+  cli_prog *p = obj;
+  p->fail_pending = 0;
+  ncgt_conn_transport_error(p->t.conn, ncg_now());
+  ncg_tunnel_after(&p->t);
+}
+
+/* Fig. 11 195 TCP Open: connect to the first hop. */
+static int cb_open_transport(ncgt_conn *c, const char *next_hop, void *ud) {
+  cli_prog *p = ud;
+  ncg_addr to;
+  const char *why = NULL;
+  (void)c;
+  if (ncg_hosts_resolve(&p->conf.hosts, next_hop, &to, &why) == 0 &&
+      ncg_tunnel_connect(&p->t, &to) == 0) {
+    ncg_info("%s event=connecting hop=%s", p->t.ctx, next_hop);
+    return 0;
+  }
+  ncg_warn("user=%s hop=%s event=connect-failed error=\"%s\"", p->conf.user,
+           next_hop, why ? why : strerror(errno));
+  if (!p->fail_pending) { /* not from inside the library's call */
+    p->fail_pending = 1;
+    ncg_loop_defer(&p->loop, transport_failed_deferred, p);
+  }
+  return 0;
+}
+
+static int cb_recv_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
+                            size_t len, void *ud) {
+  cli_prog *p = ud;
+  (void)c;
+  (void)proto;
+  if (ncgt_adapter_from_tunnel(p->adapter, dg, len, 0) != 0)
+    ncg_debug("%s event=adapter-callback-failed dir=from-tunnel", p->t.ctx);
+  return 0;
+}
+
+/* Fig. 23: the client data arrived with RESPONSE. */
+static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
+                          int rekey, void *ud) {
+  cli_prog *p = ud;
+  ncgt_client_config cc;
+  char as[16];
+  if (rekey) {
+    ncg_debug("%s event=rekeyed", p->t.ctx);
+    return;
+  }
+  int rc = ncgt_client_config_decode(&cc, cd, len);
+  if (rc == 0)
+    rc = ncgt_adapter_set_client_data(p->adapter, cd, len);
+  if (rc != 0) {
+    ncg_err("%s event=bad-client-data error=\"%s\"", p->t.ctx,
+            ncgt_strerror(rc));
+    return;
+  }
+  ncg_info("%s event=authorized address=%s/%u server=%s transform=%s",
+           p->t.ctx, ncg_ip4_str(cc.client_addr, as), cc.prefix_len,
+           p->conf.server[0] ? p->conf.server : p->conf.path[p->conf.npath - 1],
+           ncgt_transform_name(ncgt_conn_transform(c)));
+  if (!p->conf.dhcp_external)
+    cli_net_apply(p, &cc);
+}
+
+static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
+  cli_prog *p = ud;
+  (void)c;
+  ncg_tunnel_log_closed(&p->t, ci);
+}
+
+static int ad_to_stack(const uint8_t *frame, size_t len, void *ud) {
+  cli_prog *p = ud;
+  ncg_tap_write(&p->tap, frame, len);
+  return 0;
+}
+
+static int ad_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
+                        void *ud) {
+  cli_prog *p = ud;
+  ncg_tunnel_send_datagram(&p->t, proto, dg, len);
+  return 0;
+}
+
+static void tap_ready(void *obj, uint32_t events) {
+  cli_prog *p = obj;
+  (void)events;
+  ncg_tap_pump(&p->tap, p->adapter);
+}
+
+/* The address our TCP connection leaves from went away: reconnect now. */
+static void on_addr_deleted(const ncg_ip *gone, void *obj) {
+  cli_prog *p = obj;
+  ncg_ip local;
+  if (ncg_sock_local_ip(p->t.s.fd, &local) != 0 ||
+      local.family != gone->family ||
+      memcmp(local.bytes, gone->bytes, gone->family == AF_INET ? 4 : 16) != 0)
+    return;
+  ncg_info("%s event=local-address-gone (reconnecting)", p->t.ctx);
+  ncg_stream_close(&p->t.s);
+  ncgt_conn_transport_error(p->t.conn, ncg_now());
+  ncg_tunnel_after(&p->t);
+}
+
+static void ad_log(ncgt_log_level lvl, const char *msg, void *ud) {
+  cli_prog *p = ud;
+  ncg_log_lib(lvl, msg, p->t.ctx);
+}
+
+static int cli_adapter_setup(cli_prog *p) {
+  ncgt_adapter_settings s;
+  ncgt_adapter_settings_default(&s, NCGT_ADAPTER_CLIENT);
+  s.mss_clamp = p->conf.mss_clamp;
+  memcpy(s.stack_mac, p->tap.mac, 6);
+  static const ncgt_adapter_callbacks cb = {
+    .version = NCGT_ADAPTER_CALLBACKS_VERSION,
+    .to_stack = ad_to_stack,
+    .to_tunnel = ad_to_tunnel,
+    .log = ad_log,
+  };
+  int rc = ncgt_adapter_new(&p->adapter, &s, &cb, p);
+  if (rc != 0) {
+    ncg_err("event=adapter error=\"%s\"", ncgt_strerror(rc));
+    return -1;
+  }
+  return ncg_watch_add(&p->loop, &p->tap_watch, p->tap.fd, EPOLLIN, tap_ready,
+                       p);
+}
+
+static int cli_conn_setup(cli_prog *p) {
+  static ncgt_conn_callbacks cb;
+  ncg_tunnel_callbacks(&cb);
+  cb.open_transport = cb_open_transport;
+  cb.recv_datagram = cb_recv_datagram;
+  cb.authorized = cb_authorized;
+  cb.closed = cb_closed;
+  const ncg_client_conf *c = &p->conf;
+  const char *path[NCGT_PATH_MAX];
+  for (size_t i = 0; i < c->npath; i++)
+    path[i] = c->path[i];
+  ncgt_client_settings s = {
+    .version = NCGT_CLIENT_SETTINGS_V1,
+    .origin = c->origin,
+    .path = path,
+    .npath = c->npath,
+    .dest = c->server[0] ? c->server : NULL,
+    .user = c->user,
+    .has_psk = c->has_psk,
+    .auto_reconnect = 1,
+    .timers = c->timers,
+  };
+  memcpy(s.private_key, c->private_key, sizeof(s.private_key));
+  memcpy(s.server_public_key, c->server_key, sizeof(s.server_public_key));
+  memcpy(s.psk, c->psk, sizeof(s.psk));
+  int rc = ncgt_conn_client_new(&p->t.conn, &s, &cb, p);
+  memset(s.private_key, 0, sizeof(s.private_key));
+  memset(s.psk, 0, sizeof(s.psk));
+  if (rc == 0)
+    rc = ncgt_conn_start(p->t.conn, ncg_now());
+  if (rc != 0) {
+    ncg_err("event=start error=\"%s\"", ncgt_strerror(rc));
+    return -1;
+  }
+  ncg_tunnel_after(&p->t);
+  return 0;
+}
+
+static void on_stop_timer(void *obj, ncgt_tstamp now) {
+  (void)now;
+  ncg_loop_stop(obj);
+}
+
+int cli_setup(cli_prog *p) {
+  p->tap.fd = p->nl.fd = p->aw.fd = -1;
+  ncg_tunnel_init(&p->t, &p->loop, p->conf.queue_limit, cli_after);
+  snprintf(p->t.ctx, sizeof(p->t.ctx), "user=%s peer=-", p->conf.user);
+  ncg_timer_init(&p->stop_timer, on_stop_timer, &p->loop);
+  if (ncg_tap_open(&p->tap, p->conf.device) != 0) {
+    ncg_err("event=tap-open device=%s error=\"%s\"", p->conf.device,
+            strerror(errno));
+    return -1;
+  }
+  if (ncg_nl_open(&p->nl) != 0 ||
+      ncg_nl_link_set(&p->nl, p->tap.ifindex, 1, 0) != 0) {
+    ncg_err("event=link-up device=%s error=\"%s\"", p->tap.name,
+            strerror(errno));
+    return -1;
+  }
+  ncg_info("event=adapter device=%s dhcp=%s", p->tap.name,
+           p->conf.dhcp_external ? "external" : "builtin");
+  if (ncg_addrwatch_open(&p->aw, &p->loop, on_addr_deleted, p) != 0)
+    ncg_warn("event=addrwatch error=\"%s\" (moves are noticed by the "
+             "dead-peer timer only)", strerror(errno));
+  if (cli_adapter_setup(p) != 0)
+    return -1;
+  return cli_conn_setup(p);
+}
+
+void cli_shutdown(cli_prog *p) {
+  if (p->stopping)
+    return;
+  p->stopping = 1;
+  ncgt_state st = ncgt_conn_state(p->t.conn);
+  if (st == NCGT_ST_DEAD || st == NCGT_ST_IDLE) {
+    ncg_loop_stop(&p->loop);
+    return;
+  }
+  ncgt_conn_close(p->t.conn, NCGT_CLOSE_END_SESSION, ncg_now());
+  ncg_tunnel_after(&p->t);
+  ncg_timer_set(&p->loop, &p->stop_timer, ncg_now() + 2 * NCGT_SECONDS);
+}
+
+void cli_teardown(cli_prog *p) {
+  ncg_tunnel_fini(&p->t);
+  ncgt_conn_del(p->t.conn);
+  p->t.conn = NULL;
+  ncg_addrwatch_close(&p->aw, &p->loop);
+  ncg_watch_del(&p->loop, &p->tap_watch);
+  ncgt_adapter_del(p->adapter);
+  ncg_tap_close(&p->tap); /* the kernel removes the device, its address and
+                             routes */
+  ncg_nl_close(&p->nl);
+  ncg_client_conf_free(&p->conf);
+  ncg_loop_fini(&p->loop);
+}

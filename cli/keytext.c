@@ -1,0 +1,41 @@
+/* Key text (keytext.h), through the library's constant-time base64
+ * (include/ncgtun/keys.h). */
+#include "keytext.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <ncgtun/keys.h>
+
+
+int ncg_parse_key(const char *s, uint8_t out[NCG_KEY_LEN], const char **why) {
+  if (ncgt_key_from_base64(out, s, strlen(s)) != 0) {
+    *why = "a key is 44 characters of base64 (as printed by genkey)";
+    return -1;
+  }
+  return 0;
+}
+
+int ncg_read_key_file(const char *path, uint8_t out[NCG_KEY_LEN],
+                      const char **why) {
+  char line[128];
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    *why = "cannot open the key file";
+    return -1;
+  }
+  char *got = fgets(line, sizeof(line), f);
+  fclose(f);
+  if (!got) {
+    *why = "the key file is empty";
+    return -1;
+  }
+  int rc = ncg_parse_key(line, out, why); /* trailing newline is allowed */
+  memset(line, 0, sizeof(line));
+  return rc;
+}
+
+void ncg_key_to_text(const uint8_t key[NCG_KEY_LEN],
+                     char out[NCG_KEY_B64_LEN + 1]) {
+  ncgt_key_to_base64(out, key);
+}

@@ -1,0 +1,60 @@
+/* ncg-client: command line and main loop (client.c has the rest). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "log.h"
+#include "prog.h"
+
+static const char client_help[] =
+    "Usage: ncg-client [-c FILE] [-l LEVEL]\n"
+    "       ncg-client genkey | pubkey\n"
+    "The libncgtun tunnel client (EP 0 838 930 Fig. 11): a TAP pseudo\n"
+    "adapter whose traffic goes through a tunnel, directly or through\n"
+    "relays, to a tunnel server. The adapter answers the local stack's ARP\n"
+    "and DHCP; with dhcp = builtin (the default) the client also sets the\n"
+    "address, MTU and routes itself.\n"
+    "\n"
+    "  -c, --config FILE     configuration (default /etc/ncgtun/client.conf)\n"
+    "  -l, --log-level LVL   error, warn, info or debug (overrides the file)\n"
+    "  -h, --help            this text\n"
+    "  -V, --version         version\n"
+    "  genkey                print a new private key (base64) on stdout\n"
+    "  pubkey                read a private key on stdin, print its public "
+    "key\n"
+    "\n"
+    "Signals: SIGTERM/SIGINT close the tunnel (CLOSE end-session) and exit.\n"
+    "See ncg-client(1) and doc/configuration.md.\n";
+
+static cli_prog cp;
+
+static void on_signal(int signo, void *obj) {
+  ncg_info("event=signal signal=%s", strsignal(signo));
+  if (signo == SIGTERM || signo == SIGINT)
+    cli_shutdown(obj);
+}
+
+int main(int argc, char **argv) {
+  ncg_cmdline cl;
+  ncg_ini ini;
+  int rc = ncg_prog_start(argc, argv, "ncg-client", "/etc/ncgtun/client.conf",
+                          client_help, 1, &cl);
+  if (rc >= 0)
+    return rc;
+  if (ncg_client_conf_load(&cp.conf, cl.config, &ini) != 0) {
+    fprintf(stderr, "ncg-client: %s\n", ini.msg);
+    return 1;
+  }
+  if (ncg_prog_loop_init(&cp.loop, &cl, cp.conf.log_level, on_signal, &cp))
+    return 1;
+  if (cli_setup(&cp) != 0) {
+    cli_teardown(&cp);
+    return 1;
+  }
+  rc = ncg_loop_run(&cp.loop);
+  ncg_info("event=exit");
+  cli_teardown(&cp);
+  return rc == 0 ? 0 : 1;
+}

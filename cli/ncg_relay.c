@@ -1,0 +1,362 @@
+/*
+ * ncg-relay: the patent's tunnel relay (EP 0 838 930 Fig. 13). Accepts
+ * TCP connections, lets the library read the RELAY frame and choose the
+ * forwarding address (a configured next hop, or the live, least-loaded
+ * member of a server pool), connects onward and forwards bytes both ways
+ * without being able to read them. Many tunnels in one epoll loop.
+ *
+ * Back-pressure between the two sides: when one side's output queue is
+ * above its soft limit we stop reading from the other side until it
+ * drains, so a slow server or client never makes the relay buffer
+ * without bound.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <ncgtun/conn.h>
+
+#include "log.h"
+#include "loop.h"
+#include "prog.h"
+#include "relay_conf.h"
+#include "stream.h"
+#include "sys.h"
+
+typedef struct relay_prog relay_prog;
+
+typedef struct rsess_host {
+  struct rsess_host *next, **pprev; /* every session, for shutdown */
+  relay_prog *rp;
+  ncgt_rsess *rs;
+  ncg_stream side[2]; /* NCGT_SIDE_IN, NCGT_SIDE_OUT */
+  ncg_timer timer;
+  int dying; /* destroy scheduled */
+  int fail_pending;
+  char ctx[NCG_ADDR_STRLEN + 64]; /* log prefix "peer=... hop=..." */
+} rsess_host;
+
+struct relay_prog {
+  ncg_loop loop;
+  ncg_relay_conf conf;
+  ncgt_relay *relay;
+  ncg_listener ls[NCG_LISTEN_MAX];
+  size_t nls;
+  rsess_host *sessions;
+  size_t nsess;
+  int stopping;
+  ncg_timer stop_timer;
+};
+
+static const char relay_help[] =
+    "Usage: ncg-relay [-c FILE] [-l LEVEL]\n"
+    "The libncgtun tunnel relay (EP 0 838 930 Fig. 13): forwards tunnels\n"
+    "to allowed next hops and server pools without reading them.\n"
+    "\n"
+    "  -c, --config FILE     configuration (default /etc/ncgtun/relay.conf)\n"
+    "  -l, --log-level LVL   error, warn, info or debug (overrides the file)\n"
+    "  -h, --help            this text\n"
+    "  -V, --version         version\n"
+    "\n"
+    "Signals: SIGTERM/SIGINT close every tunnel and exit.\n"
+    "See ncg-relay(1) and doc/configuration.md.\n";
+
+static void sess_after(rsess_host *h);
+
+static void sess_destroy(void *obj) {
+  rsess_host *h = obj;
+  *h->pprev = h->next;
+  if (h->next)
+    h->next->pprev = h->pprev;
+  ncg_timer_stop(&h->rp->loop, &h->timer);
+  ncg_stream_close(&h->side[NCGT_SIDE_IN]);
+  ncg_stream_close(&h->side[NCGT_SIDE_OUT]);
+  ncgt_rsess_del(h->rs);
+  h->rp->nsess--;
+  if (h->rp->stopping && h->rp->nsess == 0)
+    ncg_loop_stop(&h->rp->loop);
+  free(h);
+}
+
+static void sess_on_timer(void *obj, ncgt_tstamp now) {
+  rsess_host *h = obj;
+  ncgt_rsess_handle_expiry(h->rs, now);
+  sess_after(h);
+}
+
+/* After every call into the session: re-arm its timer, and free it once
+ * it is dead (from the loop, never inside a callback). */
+static void sess_after(rsess_host *h) {
+  if (h->dying)
+    return;
+  if (ncgt_rsess_state(h->rs) == NCGT_ST_DEAD) {
+    const ncgt_close_info *ci = ncgt_rsess_close_info(h->rs);
+    ncg_info("%s event=closed status=%s%s", h->ctx,
+             ci ? ncgt_close_status_name(ci->status) : "none",
+             ci && ci->remote ? " remote=1" : "");
+    h->dying = 1;
+    ncg_timer_stop(&h->rp->loop, &h->timer);
+    ncg_loop_defer(&h->rp->loop, sess_destroy, h);
+    return;
+  }
+  ncg_timer_set(&h->rp->loop, &h->timer, ncgt_rsess_get_expiry(h->rs));
+}
+
+static rsess_host *side_host(ncg_stream *s, ncgt_side *side) {
+  /* Each stream's obj is its host; find which side it is. */
+  rsess_host *h = s->obj;
+  *side = s == &h->side[NCGT_SIDE_IN] ? NCGT_SIDE_IN : NCGT_SIDE_OUT;
+  return h;
+}
+
+static void side_connected(ncg_stream *s, void *obj) {
+  rsess_host *h = obj;
+  (void)s;
+  ncg_info("%s event=forwarding", h->ctx);
+  ncgt_rsess_connected(h->rs, ncg_now());
+  sess_after(h);
+}
+
+static void side_data(ncg_stream *s, const uint8_t *d, size_t n, void *obj) {
+  ncgt_side side;
+  rsess_host *h = side_host(s, &side);
+  (void)obj;
+  ncgt_rsess_recv(h->rs, side, d, n, ncg_now());
+  sess_after(h);
+}
+
+static void side_error(ncg_stream *s, int err, void *obj) {
+  ncgt_side side;
+  rsess_host *h = side_host(s, &side);
+  (void)obj;
+  ncg_stream_close(s);
+  if (side == NCGT_SIDE_OUT && ncgt_rsess_state(h->rs) ==
+                                   NCGT_ST_FORWARD_CONNECT) {
+    ncg_warn("%s event=connect-failed error=\"%s\"", h->ctx,
+             strerror(err ? err : ECONNREFUSED));
+    ncgt_rsess_connect_failed(h->rs, ncg_now());
+  } else {
+    ncg_debug("%s event=transport-%s %s", h->ctx,
+              side == NCGT_SIDE_IN ? "in" : "out",
+              err ? strerror(err) : "eof");
+    ncgt_rsess_transport_error(h->rs, side, ncg_now());
+  }
+  sess_after(h);
+}
+
+/* One side drained: read the other one again. */
+static void side_drain(ncg_stream *s, void *obj) {
+  ncgt_side side;
+  rsess_host *h = side_host(s, &side);
+  (void)obj;
+  ncg_stream_pause(&h->side[side == NCGT_SIDE_IN ? NCGT_SIDE_OUT
+                                                 : NCGT_SIDE_IN], 0);
+}
+
+static const ncg_stream_ops side_ops = { side_connected, side_data,
+                                         side_error, side_drain };
+
+static void connect_failed_deferred(void *obj) {
+  rsess_host *h = obj;
+  h->fail_pending = 0;
+  if (h->dying)
+    return;
+  ncgt_rsess_connect_failed(h->rs, ncg_now());
+  sess_after(h);
+}
+
+static int cb_connect(ncgt_rsess *rs, const char *next_hop, void *ud) {
+  rsess_host *h = ud;
+  ncg_addr to;
+  const char *why = NULL;
+  char *hop = strstr(h->ctx, " hop=");
+  if (hop)
+    *hop = '\0';
+  size_t used = strlen(h->ctx);
+  snprintf(h->ctx + used, sizeof(h->ctx) - used, " hop=%s", next_hop);
+  (void)rs;
+  if (ncg_hosts_resolve(&h->rp->conf.hosts, next_hop, &to, &why) != 0 ||
+      ncg_stream_connect(&h->side[NCGT_SIDE_OUT], &h->rp->loop, &to,
+                         h->rp->conf.queue_limit, &side_ops, h) != 0) {
+    ncg_warn("%s event=connect-failed error=\"%s\"", h->ctx,
+             why ? why : strerror(errno));
+    /* Not from inside the callback: the library is mid-call. */
+    if (!h->fail_pending) {
+      h->fail_pending = 1;
+      ncg_loop_defer(&h->rp->loop, connect_failed_deferred, h);
+    }
+    return 0;
+  }
+  ncg_debug("%s event=connecting addr=%s", h->ctx,
+            h->side[NCGT_SIDE_OUT].peer_str);
+  return 0;
+}
+
+static int cb_send(ncgt_rsess *rs, ncgt_side side, const uint8_t *data,
+                   size_t len, void *ud) {
+  rsess_host *h = ud;
+  (void)rs;
+  ncg_stream *s = &h->side[side];
+  if (ncg_stream_write(s, data, len) != 0)
+    return -1; /* beyond the hard limit: the tunnel fails */
+  if (!ncg_stream_room(s, 0)) /* above the soft limit: stop the source */
+    ncg_stream_pause(&h->side[side == NCGT_SIDE_IN ? NCGT_SIDE_OUT
+                                                   : NCGT_SIDE_IN], 1);
+  return 0;
+}
+
+static void cb_close(ncgt_rsess *rs, ncgt_side side, void *ud) {
+  rsess_host *h = ud;
+  (void)rs;
+  ncg_stream_close(&h->side[side]);
+}
+
+static void cb_state(ncgt_rsess *rs, ncgt_state from, ncgt_state to,
+                     void *ud) {
+  rsess_host *h = ud;
+  (void)rs;
+  ncg_debug("%s state %s -> %s", h->ctx, ncgt_state_name(from),
+            ncgt_state_name(to));
+}
+
+static void on_accept(int fd, const ncg_addr *peer, void *obj) {
+  relay_prog *rp = obj;
+  char ps[NCG_ADDR_STRLEN];
+  ncg_addr_str(peer, ps, sizeof(ps));
+  if (rp->stopping || rp->nsess >= rp->conf.max_sessions) {
+    ncg_warn("peer=%s event=refused reason=%s", ps,
+             rp->stopping ? "stopping" : "max_sessions");
+    close(fd);
+    return;
+  }
+  rsess_host *h = calloc(1, sizeof(*h));
+  if (!h) {
+    close(fd);
+    return;
+  }
+  h->rp = rp;
+  h->side[NCGT_SIDE_OUT].fd = -1;
+  snprintf(h->ctx, sizeof(h->ctx), "peer=%s", ps);
+  ncg_timer_init(&h->timer, sess_on_timer, h);
+  if (ncg_stream_adopt(&h->side[NCGT_SIDE_IN], &rp->loop, fd, peer,
+                       rp->conf.queue_limit, &side_ops, h) != 0) {
+    free(h);
+    return;
+  }
+  if (ncgt_relay_accept(rp->relay, &h->rs, h, ncg_now()) != 0) {
+    ncg_stream_close(&h->side[NCGT_SIDE_IN]);
+    free(h);
+    return;
+  }
+  rp->nsess++;
+  h->next = rp->sessions;
+  if (h->next)
+    h->next->pprev = &h->next;
+  h->pprev = &rp->sessions;
+  rp->sessions = h;
+  ncg_debug("%s event=accepted", h->ctx);
+  sess_after(h);
+}
+
+static void on_signal(int signo, void *obj) {
+  relay_prog *rp = obj;
+  ncg_info("event=signal signal=%s", strsignal(signo));
+  if (signo != SIGTERM && signo != SIGINT)
+    return;
+  rp->stopping = 1;
+  for (size_t i = 0; i < rp->nls; i++)
+    ncg_listener_close(&rp->ls[i], &rp->loop);
+  /* A relay cannot send an authenticated CLOSE for tunnels it cannot
+   * read: it ends both transports and the ends notice. */
+  for (rsess_host *h = rp->sessions; h; h = h->next) {
+    if (h->dying)
+      continue;
+    ncgt_rsess_transport_error(h->rs, NCGT_SIDE_IN, ncg_now());
+    sess_after(h);
+  }
+  if (rp->nsess == 0)
+    ncg_loop_stop(&rp->loop);
+  /* Whatever is left after a second does not hold the exit. */
+  ncg_timer_set(&rp->loop, &rp->stop_timer, ncg_now() + NCGT_SECONDS);
+}
+
+static void on_stop_timer(void *obj, ncgt_tstamp now) {
+  (void)now;
+  ncg_loop_stop(obj);
+}
+
+static int relay_setup(relay_prog *rp) {
+  static const ncgt_relay_callbacks cb = {
+    .version = NCGT_RELAY_CALLBACKS_V1,
+    .connect = cb_connect,
+    .send = cb_send,
+    .close = cb_close,
+    .state_changed = cb_state,
+    .log = ncg_log_lib_plain,
+  };
+  const ncg_relay_conf *c = &rp->conf;
+  ncgt_relay_settings s = {
+    .version = NCGT_RELAY_SETTINGS_V1,
+    .name = c->name,
+    .relay_timeout = (ncgt_tstamp)c->relay_timeout * NCGT_SECONDS,
+    .connect_timeout = (ncgt_tstamp)c->connect_timeout * NCGT_SECONDS,
+    .fail_holdoff = (ncgt_tstamp)c->fail_holdoff * NCGT_SECONDS,
+  };
+  int rc = ncgt_relay_new(&rp->relay, &s, &cb, NULL);
+  for (size_t i = 0; rc == 0 && i < c->nallow; i++)
+    rc = ncgt_relay_allow(rp->relay, c->allow[i]);
+  for (size_t i = 0; rc == 0 && i < c->nmembers; i++) {
+    rc = ncgt_relay_allow(rp->relay, c->members[i].member);
+    if (rc == 0)
+      rc = ncgt_relay_add_pool_member(rp->relay, c->members[i].pool,
+                                      c->members[i].member);
+  }
+  if (rc != 0) {
+    ncg_err("cannot set up the relay: %s", ncgt_strerror(rc));
+    return -1;
+  }
+  for (size_t i = 0; i < c->listen.n; i++) {
+    char as[NCG_ADDR_STRLEN];
+    ncg_addr_str(&c->listen.v[i], as, sizeof(as));
+    if (ncg_listener_open(&rp->ls[i], &rp->loop, &c->listen.v[i], on_accept,
+                          rp) != 0) {
+      ncg_err("cannot listen on %s: %s", as, strerror(errno));
+      return -1;
+    }
+    rp->nls++;
+    ncg_info("event=listening addr=%s name=%s", as, c->name);
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  static relay_prog rp;
+  ncg_cmdline cl;
+  ncg_ini ini;
+  int rc = ncg_prog_start(argc, argv, "ncg-relay", "/etc/ncgtun/relay.conf",
+                          relay_help, 0, &cl);
+  if (rc >= 0)
+    return rc;
+  if (ncg_relay_conf_load(&rp.conf, cl.config, &ini) != 0) {
+    fprintf(stderr, "ncg-relay: %s\n", ini.msg);
+    return 1;
+  }
+  ncg_timer_init(&rp.stop_timer, on_stop_timer, &rp.loop);
+  if (ncg_prog_loop_init(&rp.loop, &cl, rp.conf.log_level, on_signal, &rp) ||
+      relay_setup(&rp) != 0)
+    return 1;
+  rc = ncg_loop_run(&rp.loop);
+  ncg_info("event=exit");
+  while (rp.sessions) {
+    rp.sessions->dying = 1;
+    sess_destroy(rp.sessions);
+  }
+  ncgt_relay_del(rp.relay);
+  ncg_relay_conf_free(&rp.conf);
+  ncg_loop_fini(&rp.loop);
+  return rc == 0 ? 0 : 1;
+}

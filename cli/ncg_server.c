@@ -1,0 +1,86 @@
+/*
+ * ncg-server: the tunnel server (EP 0 838 930 Fig. 12). Accepts tunnels
+ * on TCP (IPv4 and IPv6), many in one epoll loop; authorises users by
+ * name and key from the users file; gives each user a stable tunnel
+ * address from the pool; owns a TAP pseudo adapter holding the server's
+ * tunnel address, so the kernel routes between the tunnels and the
+ * private LAN (the patent's tunnel server acting as a router).
+ *
+ * Datagrams from the TAP go into the tunnel whose client address is
+ * their destination; datagrams out of a tunnel are checked against the
+ * address that tunnel was given (anti-spoofing, seed 002 section 3.2)
+ * before they reach the kernel.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <ncgtun/adapter.h>
+#include <ncgtun/conn.h>
+
+#include "log.h"
+#include "prog.h"
+#include "server.h"
+#include "sys.h"
+
+static const char server_help[] =
+    "Usage: ncg-server [-c FILE] [-l LEVEL]\n"
+    "       ncg-server genkey | pubkey\n"
+    "The libncgtun tunnel server (EP 0 838 930 Fig. 12): accepts tunnels,\n"
+    "authorises users by name and key, and routes between them and the\n"
+    "private LAN through its TAP pseudo adapter.\n"
+    "\n"
+    "  -c, --config FILE     configuration (default /etc/ncgtun/server.conf)\n"
+    "  -l, --log-level LVL   error, warn, info or debug (overrides the file)\n"
+    "  -h, --help            this text\n"
+    "  -V, --version         version\n"
+    "  genkey                print a new private key (base64) on stdout\n"
+    "  pubkey                read a private key on stdin, print its public "
+    "key\n"
+    "\n"
+    "Signals: SIGHUP reloads the users file (removed users are "
+    "disconnected);\n"
+    "SIGTERM/SIGINT send CLOSE (shutting-down) to every tunnel and exit.\n"
+    "See ncg-server(1) and doc/configuration.md.\n";
+
+static srv_prog sp;
+
+static void on_signal(int signo, void *obj) {
+  srv_prog *p = obj;
+  ncg_info("event=signal signal=%s", strsignal(signo));
+  if (signo == SIGHUP)
+    srv_reload_users(p);
+  else
+    srv_shutdown(p);
+}
+
+int main(int argc, char **argv) {
+  ncg_cmdline cl;
+  ncg_ini ini;
+  int rc = ncg_prog_start(argc, argv, "ncg-server", "/etc/ncgtun/server.conf",
+                          server_help, 1, &cl);
+  if (rc >= 0)
+    return rc;
+  if (ncg_server_conf_load(&sp.conf, cl.config, &ini) != 0) {
+    fprintf(stderr, "ncg-server: %s\n", ini.msg);
+    return 1;
+  }
+  if (ncg_users_load(&sp.users, sp.conf.users_path, &ini) != 0) {
+    fprintf(stderr, "ncg-server: %s\n", ini.msg);
+    return 1;
+  }
+  if (ncg_prog_loop_init(&sp.loop, &cl, sp.conf.log_level, on_signal, &sp))
+    return 1;
+  if (srv_setup(&sp) != 0) {
+    srv_teardown(&sp);
+    return 1;
+  }
+  rc = ncg_loop_run(&sp.loop);
+  ncg_info("event=exit tunnels=%zu", sp.ntunnels);
+  srv_teardown(&sp);
+  return rc == 0 ? 0 : 1;
+}

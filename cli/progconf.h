@@ -1,0 +1,54 @@
+/*
+ * Keys every program's configuration shares: listen addresses, log
+ * level, the output queue limit, timers, and the program command line.
+ */
+#ifndef NCG_PROGCONF_H
+#define NCG_PROGCONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ncgtun/conn.h>
+#include <ncgtun/keys.h>
+
+#include "addr.h"
+#include "conf.h"
+
+enum { NCG_LISTEN_MAX = 8 };
+
+typedef struct ncg_listen_list {
+  ncg_addr v[NCG_LISTEN_MAX];
+  size_t n;
+} ncg_listen_list;
+
+/* listen = 0.0.0.0:4433, [::]:4433 (appends). */
+int ncg_listen_kv(ncg_listen_list *l, ncg_ini *ini, const char *section,
+                  const char *key, const char *value);
+/* log_level = error|warn|info|debug */
+int ncg_log_level_kv(int *out, ncg_ini *ini, const char *section,
+                     const char *key, const char *value);
+/* A whole number within [min, max]. */
+int ncg_u32_kv(uint32_t *out, uint32_t min, uint32_t max, ncg_ini *ini,
+               const char *section, const char *key, const char *value);
+/* [timers] keepalive, dead_peer, handshake, rekey, reconnect_min,
+ * reconnect_max (seconds, may be fractional: "0.5"). */
+int ncg_timers_kv(ncgt_timers *t, ncg_ini *ini, const char *key,
+                  const char *value);
+
+/* private_key = base64, or private_key_file = path (from_file): a
+ * 32-byte key, at most once. */
+int ncg_key_kv(uint8_t key[NCGT_KEY_BYTES], int *has, ncg_ini *ini, const char *section,
+               const char *key_name, const char *value, int from_file);
+
+/* The command line every program shares:
+ *   PROG [-c FILE] [-l LEVEL] [-h] [-V]
+ * Returns 0 to run, 1 when it printed help/version (exit 0), -1 on a
+ * usage error (exit 2). */
+typedef struct ncg_cmdline {
+  const char *config;
+  int log_level; /* -1: from the configuration */
+} ncg_cmdline;
+int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
+                      const char *default_config, const char *help);
+
+#endif /* NCG_PROGCONF_H */

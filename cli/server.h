@@ -1,0 +1,67 @@
+/*
+ * ncg-server's state, split by concern: server.c (setup, accept,
+ * authorisation, reload, shutdown), server_dp.c (the datagram path
+ * between the TAP adapter and the tunnels).
+ */
+#ifndef NCG_SERVER_H
+#define NCG_SERVER_H
+
+#include <ncgtun/adapter.h>
+#include <ncgtun/conn.h>
+
+#include "loop.h"
+#include "netlink.h"
+#include "pool.h"
+#include "server_conf.h"
+#include "stream.h"
+#include "tap.h"
+#include "tunnel.h"
+#include "users.h"
+
+typedef struct srv_prog srv_prog;
+
+typedef struct srv_tunnel {
+  ncg_tunnel t; /* first: the library's user_data */
+  srv_prog *p;
+  struct srv_tunnel *next, **pprev;
+  uint32_t addr; /* host order; 0 until authorised */
+  int dying;
+} srv_tunnel;
+
+struct srv_prog {
+  ncg_loop loop;
+  ncg_server_conf conf;
+  ncg_users users;
+  ncg_pool pool;
+  ncgt_server *server;
+  ncgt_adapter *adapter;
+  ncg_tap tap;
+  ncg_watch tap_watch;
+  ncg_nl nl;
+  ncg_listener ls[NCG_LISTEN_MAX];
+  size_t nls;
+  srv_tunnel *tunnels;
+  size_t ntunnels;
+  srv_tunnel **by_addr; /* index: address - subnet base */
+  size_t nby_addr;
+  int stopping;
+  ncg_timer stop_timer;
+  uint64_t no_tunnel_drops;
+};
+
+int srv_setup(srv_prog *p);
+void srv_teardown(srv_prog *p);
+void srv_reload_users(srv_prog *p);
+void srv_shutdown(srv_prog *p);
+
+/* server_dp.c */
+int srv_dp_setup(srv_prog *p);
+void srv_dp_teardown(srv_prog *p);
+/* The tunnel now owns (or no longer owns) its address. */
+void srv_dp_bind(srv_prog *p, srv_tunnel *st);
+void srv_dp_unbind(srv_prog *p, srv_tunnel *st);
+/* A datagram came out of a tunnel. */
+void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, const uint8_t *dg,
+                        size_t len);
+
+#endif /* NCG_SERVER_H */

@@ -1,0 +1,63 @@
+/*
+ * ncg-server's configuration (doc/configuration.md):
+ *
+ *   [server]
+ *   name = office               ; identity (REQUEST destination), "*": any
+ *   private_key_file = /etc/ncgtun/server.key   (or private_key = base64)
+ *   listen = 0.0.0.0:4433, [::]:4433
+ *   users = /etc/ncgtun/users
+ *   state_file = /var/lib/ncgtun/pool.state
+ *   max_sessions = 0  queue_limit = 262144  forwarding = yes
+ *   log_level = info
+ *   [adapter]
+ *   device = ncgs0
+ *   address = 10.99.0.1/24      ; the server's tunnel address and subnet
+ *   pool = 10.99.0.10-10.99.0.250
+ *   mtu = 1400  mss_clamp = yes  lease_time = 3600
+ *   routes = 192.168.50.0/24    ; for every client, via the server
+ *   default_route = no  dns = 192.168.50.53  domain = office.example
+ *   [timers]
+ *   keepalive = 15  dead_peer = 60  handshake = 10  rekey = 120
+ */
+#ifndef NCG_SERVER_CONF_H
+#define NCG_SERVER_CONF_H
+
+#include <limits.h>
+#include <net/if.h>
+
+#include "keytext.h"
+#include "progconf.h"
+#include "users.h"
+
+enum { NCG_DNS_MAX = 4, NCG_DOMAIN_MAX = 64 };
+
+typedef struct ncg_server_conf {
+  char name[NCGT_NAME_MAX + 1];
+  uint8_t private_key[NCG_KEY_LEN];
+  int has_key;
+  ncg_listen_list listen;
+  char users_path[PATH_MAX];
+  char state_path[PATH_MAX];
+  uint32_t max_sessions, queue_limit;
+  int forwarding;
+  int log_level;
+  /* [adapter] */
+  char device[IFNAMSIZ];
+  uint32_t address; /* host order */
+  unsigned plen;
+  uint32_t pool_first, pool_last;
+  uint32_t mtu, lease_time;
+  int mss_clamp, default_route;
+  ncg_route4 routes[NCG_ROUTES_MAX];
+  size_t nroutes;
+  uint32_t dns[NCG_DNS_MAX];
+  size_t ndns;
+  char domain[NCG_DOMAIN_MAX + 1];
+  ncgt_timers timers;
+} ncg_server_conf;
+
+/* Loads and checks. 0, or -1 with ini->msg. */
+int ncg_server_conf_load(ncg_server_conf *c, const char *path, ncg_ini *ini);
+void ncg_server_conf_wipe(ncg_server_conf *c);
+
+#endif /* NCG_SERVER_CONF_H */

@@ -1,0 +1,174 @@
+/*
+ * ncg-server's datagram path: the TAP pseudo adapter holding the server's
+ * tunnel address, and the table from client tunnel address to tunnel.
+ *
+ *   kernel -> TAP frame -> adapter (answers ARP for client addresses with
+ *   the reserved MAC, strips Ethernet) -> to_tunnel -> tunnel by
+ *   destination address -> DATA frame
+ *
+ *   DATA frame -> adapter (anti-spoofing: source must be the tunnel's
+ *   address; rebuilds Ethernet) -> to_stack -> TAP -> kernel routing
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+#include "sys.h"
+
+enum {
+  IPV4_DST_OFFSET = 16,
+};
+
+static size_t addr_slot(const srv_prog *p, uint32_t a, int *ok) {
+  uint32_t mask = ncg_ip4_mask(p->conf.plen);
+  *ok = (a & mask) == (p->conf.address & mask);
+  return (size_t)(a & ~mask);
+}
+
+void srv_dp_bind(srv_prog *p, srv_tunnel *st) {
+  int ok;
+  size_t i = addr_slot(p, st->addr, &ok);
+  if (ok)
+    p->by_addr[i] = st;
+}
+
+void srv_dp_unbind(srv_prog *p, srv_tunnel *st) {
+  int ok;
+  size_t i = addr_slot(p, st->addr, &ok);
+  if (ok && p->by_addr[i] == st)
+    p->by_addr[i] = NULL;
+}
+
+static int dp_to_stack(const uint8_t *frame, size_t len, void *ud) {
+  srv_prog *p = ud;
+  ncg_tap_write(&p->tap, frame, len);
+  return 0;
+}
+
+/* The kernel routed a datagram to a client address: find its tunnel. */
+static int dp_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
+                        void *ud) {
+  srv_prog *p = ud;
+  uint32_t dst;
+  int ok;
+  if (proto != NCGT_DATA_PROTO_IPV4 || len < IPV4_DST_OFFSET + 4) {
+    p->no_tunnel_drops++;
+    return 0;
+  }
+  memcpy(&dst, dg + IPV4_DST_OFFSET, 4);
+  size_t i = addr_slot(p, ntohl(dst), &ok);
+  srv_tunnel *st = ok ? p->by_addr[i] : NULL;
+  if (!st || st->dying) {
+    p->no_tunnel_drops++;
+    return 0;
+  }
+  ncg_tunnel_send_datagram(&st->t, proto, dg, len);
+  return 0;
+}
+
+void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, const uint8_t *dg,
+                        size_t len) {
+  if (ncgt_adapter_from_tunnel(p->adapter, dg, len, st->addr) != 0)
+    ncg_debug("%s event=adapter-callback-failed", st->t.ctx);
+}
+
+static void dp_tap_ready(void *obj, uint32_t events) {
+  srv_prog *p = obj;
+  (void)events;
+  ncg_tap_pump(&p->tap, p->adapter);
+}
+
+/* The server's own interface: up, MTU, its tunnel address; and IPv4
+ * forwarding so the kernel routes between tunnels and the LAN. */
+static int dp_configure_tap(srv_prog *p) {
+  const ncg_server_conf *c = &p->conf;
+  ncg_ip a = { .family = AF_INET };
+  uint32_t be = htonl(c->address);
+  memcpy(a.bytes, &be, 4);
+  int rc = ncg_nl_link_set(&p->nl, p->tap.ifindex, 1, c->mtu);
+  if (rc == 0)
+    rc = ncg_nl_addr(&p->nl, 1, p->tap.ifindex, &a, c->plen);
+  if (rc != 0) {
+    ncg_err("event=tap-config device=%s error=\"%s\"", p->tap.name,
+            strerror(-rc));
+    return -1;
+  }
+  if (c->forwarding) {
+    char path[128];
+    snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding",
+             p->tap.name);
+    if (ncg_sysctl_write("/proc/sys/net/ipv4/ip_forward", "1") != 0 ||
+        ncg_sysctl_write(path, "1") != 0)
+      ncg_warn("event=forwarding error=\"%s\" (routing to the LAN needs "
+               "net.ipv4.ip_forward=1)",
+               strerror(errno));
+  }
+  return 0;
+}
+
+int srv_dp_setup(srv_prog *p) {
+  const ncg_server_conf *c = &p->conf;
+  p->nby_addr = (size_t)1 << (32 - c->plen);
+  p->by_addr = calloc(p->nby_addr, sizeof(*p->by_addr));
+  if (!p->by_addr)
+    return -1;
+  if (ncg_tap_open(&p->tap, c->device) != 0) {
+    ncg_err("event=tap-open device=%s error=\"%s\"", c->device,
+            strerror(errno));
+    return -1;
+  }
+  if (ncg_nl_open(&p->nl) != 0 || dp_configure_tap(p) != 0)
+    return -1;
+  ncgt_adapter_settings s;
+  ncgt_adapter_settings_default(&s, NCGT_ADAPTER_SERVER);
+  s.mtu = (uint16_t)c->mtu;
+  s.mss_clamp = c->mss_clamp;
+  s.server_addr = c->address;
+  s.server_prefix_len = (uint8_t)c->plen;
+  memcpy(s.stack_mac, p->tap.mac, 6);
+  static const ncgt_adapter_callbacks cb = {
+    .version = NCGT_ADAPTER_CALLBACKS_VERSION,
+    .to_stack = dp_to_stack,
+    .to_tunnel = dp_to_tunnel,
+    .log = ncg_log_lib_plain,
+  };
+  int rc = ncgt_adapter_new(&p->adapter, &s, &cb, p);
+  if (rc != 0) {
+    ncg_err("event=adapter error=\"%s\"", ncgt_strerror(rc));
+    return -1;
+  }
+  if (ncg_watch_add(&p->loop, &p->tap_watch, p->tap.fd, EPOLLIN, dp_tap_ready,
+                    p) != 0)
+    return -1;
+  char as[16];
+  ncg_info("event=adapter device=%s address=%s/%u mtu=%u", p->tap.name,
+           ncg_ip4_str(c->address, as), c->plen, c->mtu);
+  return 0;
+}
+
+void srv_dp_teardown(srv_prog *p) {
+  if (p->adapter) {
+    ncgt_adapter_stats st;
+    ncgt_adapter_get_stats(p->adapter, &st, sizeof(st));
+    ncg_info("event=adapter-stats to_tunnel=%llu to_stack=%llu "
+             "arp_replies=%llu drop_spoofed=%llu no_tunnel=%llu",
+             (unsigned long long)st.to_tunnel,
+             (unsigned long long)st.to_stack,
+             (unsigned long long)st.arp_replies,
+             (unsigned long long)st.drop_spoofed,
+             (unsigned long long)p->no_tunnel_drops);
+  }
+  ncg_watch_del(&p->loop, &p->tap_watch);
+  ncgt_adapter_del(p->adapter);
+  p->adapter = NULL;
+  ncg_tap_close(&p->tap);
+  ncg_nl_close(&p->nl);
+  free(p->by_addr);
+  p->by_addr = NULL;
+}

@@ -1,0 +1,62 @@
+/*
+ * The server's users file: one INI section per user, named after the
+ * user (REQUEST field 126). Authorisation is by name and key, never by
+ * source address, so users who move keep working.
+ *
+ *   [alice]
+ *   public_key = <base64>        ; required
+ *   psk = <base64>               ; optional pre-shared key (Noise psk2)
+ *   address = 10.99.0.20         ; optional fixed tunnel address
+ *   routes = 192.168.60.0/24     ; optional extra routes for this user
+ */
+#ifndef NCG_USERS_H
+#define NCG_USERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ncgtun/frame.h>
+
+#include "conf.h"
+#include "keytext.h"
+
+enum {
+  NCG_USER_NAME_MAX = 50, /* libinih's section name limit */
+  NCG_ROUTES_MAX = 16,
+};
+
+typedef struct ncg_route4 {
+  uint32_t dst; /* host order */
+  unsigned plen;
+} ncg_route4;
+
+typedef struct ncg_user {
+  char name[NCG_USER_NAME_MAX + 1];
+  uint8_t public_key[NCG_KEY_LEN];
+  int has_key;
+  uint8_t psk[NCG_KEY_LEN];
+  int has_psk;
+  uint32_t address; /* host order; 0 = from the pool */
+  ncg_route4 routes[NCG_ROUTES_MAX];
+  size_t nroutes;
+} ncg_user;
+
+typedef struct ncg_users {
+  ncg_user *v;
+  size_t n, cap;
+} ncg_users;
+
+/* Parses `path` into *u (empty on entry). Returns 0, or -1 with
+ * ini->msg ("FILE:LINE: [user] key: what") and nothing to free. Checks: every user has a
+ * public key, no two users share a fixed address. */
+int ncg_users_load(ncg_users *u, const char *path, ncg_ini *ini);
+void ncg_users_free(ncg_users *u);
+const ncg_user *ncg_users_find(const ncg_users *u, const char *name);
+/* The user with this fixed address, or NULL. */
+const ncg_user *ncg_users_find_address(const ncg_users *u, uint32_t addr);
+
+/* Appends the routes in `value` to r[*n] (at most NCG_ROUTES_MAX). */
+int ncg_parse_routes(const char *value, ncg_route4 *r, size_t *n,
+                     const char **why);
+
+#endif /* NCG_USERS_H */

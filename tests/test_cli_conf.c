@@ -1,0 +1,305 @@
+/* Program configuration: value parsers, INI error messages, the users
+ * file and the address pool (cli/conf.c, cli/users.c, cli/pool.c,
+ * cli/addr.c, cli/keytext.c). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "keytext.h"
+#include "pool.h"
+#include "users.h"
+
+/* Base64 of bytes 0x00..0x1f and of 32 x 0x11. */
+#define KEY_A "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define KEY_B "ERERERERERERERERERERERERERERERERERERERERERE="
+
+static char tmpdir[64];
+
+static const char *write_tmp(const char *name, const char *text) {
+  static char path[128];
+  snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof(tmpdir), "/tmp/ncg-test-XXXXXX");
+  return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static void values(void **state) {
+  (void)state;
+  const char *why = NULL;
+  int b = -1;
+  uint32_t v, a;
+  unsigned plen;
+  assert_int_equal(ncg_parse_bool("yes", &b, &why), 0);
+  assert_int_equal(b, 1);
+  assert_int_equal(ncg_parse_bool("off", &b, &why), 0);
+  assert_int_equal(b, 0);
+  assert_int_equal(ncg_parse_bool("maybe", &b, &why), -1);
+  assert_string_equal(why, "expected yes or no");
+
+  assert_int_equal(ncg_parse_u32("1400", 576, 65535, &v, &why), 0);
+  assert_int_equal(v, 1400);
+  assert_int_equal(ncg_parse_u32("100", 576, 65535, &v, &why), -1);
+  assert_string_equal(why, "number out of range");
+  assert_int_equal(ncg_parse_u32("12x", 0, 99, &v, &why), -1);
+  assert_int_equal(ncg_parse_u32("-1", 0, 99, &v, &why), -1);
+  assert_int_equal(ncg_parse_u32("99999999999999999999", 0, UINT32_MAX, &v,
+                                 &why), -1);
+
+  assert_int_equal(ncg_parse_ip4_cidr("10.99.0.1/24", 0, &a, &plen, &why), 0);
+  assert_int_equal(a, 0x0a630001u);
+  assert_int_equal(plen, 24);
+  assert_int_equal(ncg_parse_ip4_cidr("10.99.0.1/24", 1, &a, &plen, &why), -1);
+  assert_string_equal(why, "host bits set after the prefix length");
+  assert_int_equal(ncg_parse_ip4_cidr("10.99.0.0/33", 0, &a, &plen, &why), -1);
+  assert_int_equal(ncg_parse_ip4_cidr("10.1.2.3", 1, &a, &plen, &why), 0);
+  assert_int_equal(plen, 32);
+  assert_int_equal(ncg_parse_ip4_cidr("10.1.2/8", 1, &a, &plen, &why), -1);
+  assert_int_equal(ncg_ip4_mask(0), 0);
+  assert_int_equal(ncg_ip4_mask(24), 0xffffff00u);
+
+  char name[300];
+  assert_int_equal(ncg_parse_name("office", name, sizeof(name), &why), 0);
+  assert_string_equal(name, "office");
+  assert_int_equal(ncg_parse_name("a b", name, sizeof(name), &why), -1);
+  assert_int_equal(ncg_parse_name("", name, sizeof(name), &why), -1);
+}
+
+static void lists(void **state) {
+  (void)state;
+  const char *p = " relay1, office ,,pool\t x";
+  char tok[8];
+  const char *want[] = { "relay1", "office", "pool", "x" };
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(ncg_list_next(&p, tok, sizeof(tok)), 1);
+    assert_string_equal(tok, want[i]);
+  }
+  assert_int_equal(ncg_list_next(&p, tok, sizeof(tok)), 0);
+  p = "waytoolongitem";
+  assert_int_equal(ncg_list_next(&p, tok, sizeof(tok)), -1);
+}
+
+static void addresses(void **state) {
+  (void)state;
+  ncg_addr a;
+  const char *why = NULL;
+  char buf[NCG_ADDR_STRLEN];
+  assert_int_equal(ncg_addr_parse("192.0.2.1:4433", &a, &why), 0);
+  assert_string_equal(ncg_addr_str(&a, buf, sizeof(buf)), "192.0.2.1:4433");
+  assert_int_equal(ncg_addr_parse("[2001:db8::1]:80", &a, &why), 0);
+  assert_string_equal(ncg_addr_str(&a, buf, sizeof(buf)), "[2001:db8::1]:80");
+  assert_int_equal(ncg_addr_parse("2001:db8::1:80", &a, &why), -1);
+  assert_string_equal(why, "an IPv6 address needs brackets: [addr]:port");
+  assert_int_equal(ncg_addr_parse("192.0.2.1", &a, &why), -1);
+  assert_int_equal(ncg_addr_parse("192.0.2.1:0", &a, &why), -1);
+  assert_int_equal(ncg_addr_parse("192.0.2.1:65536", &a, &why), -1);
+  assert_int_equal(ncg_addr_parse("[::1:80", &a, &why), -1);
+  assert_int_equal(ncg_addr_parse("example.invalid:80", &a, &why), -1);
+  assert_string_equal(why, "not a numeric IPv4 or IPv6 address");
+  assert_int_equal(ncg_addr_resolve("localhost:80", &a, &why), 0);
+}
+
+static void keys(void **state) {
+  (void)state;
+  uint8_t k[32];
+  char text[NCG_KEY_B64_LEN + 1];
+  const char *why = NULL;
+  assert_int_equal(ncg_parse_key(KEY_A, k, &why), 0);
+  for (int i = 0; i < 32; i++)
+    assert_int_equal(k[i], i);
+  ncg_key_to_text(k, text);
+  assert_string_equal(text, KEY_A);
+  assert_int_equal(ncg_parse_key("AAEC", k, &why), -1);
+  assert_int_equal(ncg_parse_key("!AECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                                 k, &why), -1);
+  /* 33 bytes of base64 without padding is not a 32-byte key */
+  assert_int_equal(ncg_parse_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8A",
+                                 k, &why), -1);
+  const char *path = write_tmp("key", KEY_B "\n");
+  assert_int_equal(ncg_read_key_file(path, k, &why), 0);
+  assert_int_equal(k[31], 0x11);
+}
+
+/* A config handler that accepts [s] a = ... only. */
+static int demo_kv(ncg_ini *ini, const char *section, const char *key,
+                   const char *value) {
+  (void)value;
+  if (strcmp(section, "s") == 0 && strcmp(key, "a") == 0)
+    return 0;
+  return ncg_ini_unknown(ini, section, key);
+}
+
+static void ini_errors_name_file_and_line(void **state) {
+  (void)state;
+  ncg_ini ini;
+  const char *path = write_tmp("a.conf", "[s]\na = 1\n\n; c\nb = 2\n");
+  assert_int_equal(ncg_ini_load(&ini, path, demo_kv, NULL), -1);
+  char want[256];
+  snprintf(want, sizeof(want), "%s:5: [s] b: unknown key", path);
+  assert_string_equal(ini.msg, want);
+
+  path = write_tmp("b.conf", "[s]\na = 1\nthis is not ini\n");
+  assert_int_equal(ncg_ini_load(&ini, path, demo_kv, NULL), -1);
+  assert_non_null(strstr(ini.msg, "b.conf:3: syntax error"));
+
+  assert_int_equal(ncg_ini_load(&ini, "/nonexistent/x.conf", demo_kv, NULL),
+                   -1);
+  assert_string_equal(ini.msg,
+                      "/nonexistent/x.conf: cannot open: No such file or "
+                      "directory");
+}
+
+static void users_file(void **state) {
+  (void)state;
+  ncg_users u;
+  ncg_ini ini;
+  const char *path = write_tmp("users",
+                               "# office users\n"
+                               "[alice]\n"
+                               "public_key = " KEY_A "\n"
+                               "psk = " KEY_B "\n"
+                               "address = 10.99.0.20\n"
+                               "routes = 192.168.60.0/24, 10.8.0.0/16\n"
+                               "routes = 172.16.0.0/12\n"
+                               "[bob]\n"
+                               "public_key = " KEY_B "\n");
+  assert_int_equal(ncg_users_load(&u, path, &ini), 0);
+  assert_int_equal(u.n, 2);
+  const ncg_user *a = ncg_users_find(&u, "alice");
+  assert_non_null(a);
+  assert_true(a->has_psk);
+  assert_int_equal(a->psk[0], 0x11);
+  assert_int_equal(a->public_key[1], 1);
+  assert_int_equal(a->address, 0x0a630014u);
+  assert_int_equal(a->nroutes, 3);
+  assert_int_equal(a->routes[1].dst, 0x0a080000u);
+  assert_int_equal(a->routes[2].plen, 12);
+  const ncg_user *b = ncg_users_find(&u, "bob");
+  assert_non_null(b);
+  assert_false(b->has_psk);
+  assert_int_equal(b->address, 0);
+  assert_null(ncg_users_find(&u, "carol"));
+  assert_ptr_equal(ncg_users_find_address(&u, 0x0a630014u), a);
+  ncg_users_free(&u);
+
+  static const struct {
+    const char *text, *want;
+  } bad[] = {
+    { "[a]\npublic_key = xyz\n", ":2: [a] public_key: a key is 44" },
+    { "[a]\npublic_key = " KEY_A "\nfoo = 1\n", ":3: [a] foo: unknown key" },
+    { "[a]\npsk = " KEY_A "\n", "[a]: public_key missing" },
+    { "[a]\npublic_key = " KEY_A "\naddress = 10.0.0.300\n",
+      ":3: [a] address: expected an IPv4 address" },
+    { "[a]\npublic_key = " KEY_A "\naddress = 10.0.0.3\n[b]\npublic_key = "
+      KEY_B "\naddress = 10.0.0.3\n",
+      ":6: [b] address: address already given to a" },
+    { "[a]\npublic_key = " KEY_A "\n[b]\npublic_key = " KEY_A
+      "\n[a]\naddress = 10.0.0.9\n", ":6: [a] address: user listed twice" },
+    { "[a]\npublic_key = " KEY_A "\nroutes = 10.0.0.1/8\n",
+      ":3: [a] routes: host bits set" },
+    { "public_key = " KEY_A "\n", ":1: [] public_key: a key outside" },
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    path = write_tmp("users.bad", bad[i].text);
+    assert_int_equal(ncg_users_load(&u, path, &ini), -1);
+    if (!strstr(ini.msg, bad[i].want))
+      fail_msg("case %zu: got '%s', want '%s'", i, ini.msg, bad[i].want);
+    ncg_users_free(&u);
+  }
+}
+
+static void pool_is_stable(void **state) {
+  (void)state;
+  ncg_users u;
+  ncg_ini ini;
+  ncg_pool p;
+  size_t skipped;
+  char state_path[128];
+  const char *path = write_tmp("users.pool",
+                               "[alice]\npublic_key = " KEY_A "\n"
+                               "[bob]\npublic_key = " KEY_B "\n"
+                               "[carol]\npublic_key = " KEY_B "\n"
+                               "address = 10.99.0.12\n");
+  assert_int_equal(ncg_users_load(&u, path, &ini), 0);
+  snprintf(state_path, sizeof(state_path), "%s/pool.state", tmpdir);
+  unlink(state_path);
+  /* A pool of 4 addresses, one of them the server's. */
+  assert_int_equal(ncg_pool_init(&p, 0x0a63000au, 0x0a63000du, 0x0a63000au,
+                                 state_path, &skipped), 0);
+  uint32_t a = ncg_pool_address(&p, &u, &u.v[0]);
+  uint32_t b = ncg_pool_address(&p, &u, &u.v[1]);
+  uint32_t c = ncg_pool_address(&p, &u, &u.v[2]);
+  assert_int_equal(c, 0x0a63000cu); /* fixed */
+  assert_true(a >= 0x0a63000bu && a <= 0x0a63000du);
+  assert_true(b >= 0x0a63000bu && b <= 0x0a63000du);
+  assert_int_not_equal(a, b);
+  assert_int_not_equal(a, c);
+  assert_int_not_equal(b, c);
+  assert_int_equal(ncg_pool_address(&p, &u, &u.v[0]), a);
+  ncg_pool_free(&p);
+
+  /* A restart reads the same assignments back; bob is asked first now. */
+  assert_int_equal(ncg_pool_init(&p, 0x0a63000au, 0x0a63000du, 0x0a63000au,
+                                 state_path, &skipped), 0);
+  assert_int_equal(skipped, 0);
+  assert_int_equal(ncg_pool_address(&p, &u, &u.v[1]), b);
+  assert_int_equal(ncg_pool_address(&p, &u, &u.v[0]), a);
+  /* Full: a fourth user gets nothing. */
+  ncg_user dave = { .name = "dave" };
+  assert_int_equal(ncg_pool_address(&p, &u, &dave), 0);
+  ncg_pool_free(&p);
+
+  /* Malformed state lines are skipped, not fatal. */
+  write_tmp("pool.state", "alice 10.99.0.11\ngarbage\nbob 1.2.3.4\n");
+  assert_int_equal(ncg_pool_init(&p, 0x0a63000au, 0x0a63000du, 0x0a63000au,
+                                 state_path, &skipped), 0);
+  assert_int_equal(skipped, 2);
+  assert_int_equal(ncg_pool_address(&p, &u, &u.v[0]), 0x0a63000bu);
+  ncg_pool_free(&p);
+
+  /* A state file that cannot be written: the address is still given (and
+   * still derived from the name), and the failure is reported. */
+  assert_int_equal(ncg_pool_init(&p, 0x0a63000au, 0x0a63000du, 0x0a63000au,
+                                 "/nonexistent/dir/pool.state", &skipped), 0);
+  uint32_t a2 = ncg_pool_address(&p, &u, &u.v[0]);
+  assert_true(a2 >= 0x0a63000bu && a2 <= 0x0a63000du);
+  assert_int_equal(p.save_errno, ENOENT);
+  ncg_pool_free(&p);
+  ncg_users_free(&u);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(values),
+    cmocka_unit_test(lists),
+    cmocka_unit_test(addresses),
+    cmocka_unit_test(keys),
+    cmocka_unit_test(ini_errors_name_file_and_line),
+    cmocka_unit_test(users_file),
+    cmocka_unit_test(pool_is_stable),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
