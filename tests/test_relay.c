@@ -219,6 +219,9 @@ static void relay_refuses_paths(void **st) {
     b.n = 0;
     relay_frame(&b, "C", 2, "R1", "evil"); /* not allowed: no open proxy */
     expect_refusal(&b, NCGT_CLOSE_RELAY_REFUSED, seed);
+    b.n = 0;
+    relay_frame(&b, "C", 4, "R1", "S", "R1", "S"); /* a loop */
+    expect_refusal(&b, NCGT_CLOSE_RELAY_REFUSED, seed);
   }
 }
 

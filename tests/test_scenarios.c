@@ -257,7 +257,7 @@ static void scen_transport_breaks(void **st) {
                    0,
                    SIM_DOWN,
                    NCGT_FRAME_DATA,
-                   (int)(seed % 5),
+                   1 + (int)(seed % 5), /* after the confirming keepalive */
                    -1,
                    0};
     sim_add_fault(w.s, &f);
