@@ -354,6 +354,10 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
   if (i + 1 >= fr.npath) /* absent, or we are the last name: no next hop */
     return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_RELAY_REFUSED, ts);
   const char *next = fr.path[i + 1];
+  /* The codec refuses repeated names; never forward to ourselves anyway
+   * (review H-1: a loop costs a connection per hop). */
+  if (strcmp(next, rs->r->name) == 0)
+    return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_RELAY_REFUSED, ts);
   memcpy(rs->relay, f, len);
   rs->relay_len = len;
   rs->pool = relay_find_pool(rs->r, next);
