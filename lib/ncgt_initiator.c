@@ -294,6 +294,16 @@ void ncgt_ini_after_frames(ncgt_conn *c, ncgt_tstamp ts) {
     (void)ini_start_rekey(c, ts);
 }
 
+/* SERVER_FULL's retry_after (seconds). Unauthenticated (before keys:
+ * anyone on the path could have sent it) it is capped at reconnect_max,
+ * so one forged frame cannot silence the client for 136 years. */
+static uint32_t ini_retry_after(const ncgt_conn *c, const ncgt_close_info *ci) {
+  uint64_t cap = c->t.reconnect_max / NCGT_SECONDS;
+  if (ci->authenticated || ci->retry_after <= cap)
+    return ci->retry_after;
+  return (uint32_t)cap;
+}
+
 /* Dead 210: whether and when to go back to Idle (Fig. 11: "at a point in
  * time predetermined by system security configuration parameters"). */
 void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
@@ -303,21 +313,26 @@ void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
   if (ci->remote && ci->status == NCGT_CLOSE_REDIRECT && ci->info[0])
     memcpy(ini->redirect, ci->info, sizeof(ini->redirect));
   if (ci->remote && ci->status == NCGT_CLOSE_SERVER_FULL)
-    ini->retry_after = ci->retry_after;
+    ini->retry_after = ini_retry_after(c, ci);
   if (!ini->auto_reconnect || ini->no_reconnect)
     return;
   /* The user or operator ended it, or the user connected elsewhere:
-   * coming back by itself would fight that decision. */
-  if (ci->remote && (ci->status == NCGT_CLOSE_END_SESSION ||
-                     ci->status == NCGT_CLOSE_REPLACED))
+   * coming back by itself would fight that decision. Only the server can
+   * say so: a CLOSE before keys may come from anyone on the path or any
+   * relay (review H-2), and is then retried like any failure. */
+  if (ci->remote && ci->authenticated &&
+      (ci->status == NCGT_CLOSE_END_SESSION ||
+       ci->status == NCGT_CLOSE_REPLACED))
     return;
   /* Follow a redirect at once, but not forever: servers redirecting to
-   * each other fall back to the normal backoff. */
+   * each other fall back to the normal backoff, and to the configured
+   * first hop, since the target came in an unauthenticated frame. */
   if (ini->redirect[0] && ini->attempts < NCGT_REDIRECTS_AT_ONCE) {
     ini->attempts++;
     c->reconnect_at = ts;
     return;
   }
+  ini->redirect[0] = '\0';
   unsigned sh = ini->attempts < 30 ? ini->attempts : 30;
   ncgt_tstamp d = c->t.reconnect_min;
   for (unsigned i = 0; i < sh && d < c->t.reconnect_max; i++)

@@ -379,7 +379,7 @@ static void f2_redirect_loop_without_backoff(void **state) {
     /* The first three are followed at once; after the cap the client
      * falls back to its configured first hop (H-2: the target came in
      * an unauthenticated frame). */
-    assert_string_equal(cp.last_hop, "victim.example:443");
+    assert_string_equal(cp.last_hop, i < 3 ? "victim.example:443" : "srv");
     assert_int_equal(ncgt_conn_transport_connected(cli, ts), 0);
     cp.n = 0;
   }
@@ -390,7 +390,6 @@ static void f2_redirect_loop_without_backoff(void **state) {
   ncgt_server_del(w.srv);
 }
 
-#ifdef NCGT_REVIEW_FAILING
 /* One forged SERVER_FULL silenced the client for 136 years (H-2,
  * fixed: an unauthenticated retry_after is capped at reconnect_max). */
 static void f2b_retry_after_unbounded(void **state) {
@@ -439,6 +438,7 @@ static void f2c_forged_replaced_stops_reconnect(void **state) {
   ncgt_server_del(w.srv);
 }
 
+#ifdef NCGT_REVIEW_FAILING
 
 /* ------------------------------------------------------------------ */
 /* F-1: session replaced (and TAI64N recorded) before the PSK is       */
@@ -755,9 +755,9 @@ int main(void) {
       cmocka_unit_test(harness_handshake),
       cmocka_unit_test(f2_redirect_loop_without_backoff),
       cmocka_unit_test(f3_relay_loop),
-#ifdef NCGT_REVIEW_FAILING
       cmocka_unit_test(f2b_retry_after_unbounded),
       cmocka_unit_test(f2c_forged_replaced_stops_reconnect),
+#ifdef NCGT_REVIEW_FAILING
       cmocka_unit_test(f1_replaced_before_psk_proof),
       cmocka_unit_test(f1b_future_timestamp_lockout),
       cmocka_unit_test(f4_ptb_below_1280),
