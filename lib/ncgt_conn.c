@@ -401,7 +401,11 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, rv, 1, ts);
   if (rv < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_INTEGRITY, rv, 1, ts);
-  c->confirmed = 1;
+  if (c->role == NCGT_ROLE_RESPONDER) {
+    rv = ncgt_resp_on_open(c, ts); /* key confirmation (review M-1) */
+    if (rv < 0 || c->state != NCGT_ST_AUTHORIZED)
+      return rv;
+  }
   if (fd.proto == NCGT_DATA_PROTO_NONE) {
     if (fd.dglen != 0)
       return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_BAD_VALUE, 1, ts);
@@ -542,7 +546,9 @@ ncgt_tstamp ncgt_conn_get_expiry(const ncgt_conn *c) {
 
 int ncgt_conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
-  if (waiting_state(c->state) && ts >= c->state_deadline)
+  /* state_deadline: a waiting state, or an unconfirmed server session */
+  if ((waiting_state(c->state) || c->state == NCGT_ST_AUTHORIZED) &&
+      ts >= c->state_deadline)
     return ncgt_conn_fail(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT, NCGT_ERR_TIMEOUT, 1,
                           ts);
   if (c->state == NCGT_ST_AUTHORIZED &&

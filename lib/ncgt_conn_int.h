@@ -92,6 +92,10 @@ struct ncgt_conn {
   const uint8_t *id_priv; /* identity chosen by dest, owned by srv */
   uint8_t psk[NCGT_KEY_LEN];
   int has_psk;
+  /* REQUEST timestamp, recorded in the replay table only once the
+   * initiator's first frame under the new keys opens (review M-1). */
+  uint8_t tai_pending[NCGT_TAI64N_LEN];
+  int has_tai_pending;
 };
 
 /* Type byte of a whole frame from the stream decoder (0 if too short). */
@@ -159,6 +163,7 @@ void ncgt_ini_after_frames(ncgt_conn *c, ncgt_tstamp ts);
 int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
                        ncgt_tstamp ts);
 int ncgt_resp_expiry(ncgt_conn *c, ncgt_tstamp ts);
+NCGT_WUR int ncgt_resp_on_open(ncgt_conn *c, ncgt_tstamp ts);
 ncgt_tstamp ncgt_resp_get_expiry(const ncgt_conn *c);
 
 /* ncgt_server.c: what the responder needs from its server. */

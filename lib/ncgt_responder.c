@@ -86,10 +86,11 @@ static int resp_send_response(ncgt_conn *c, const ncgt_request_info *info,
   ncgt_wipe(e, sizeof(e));
   if (n < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, (int)n, 1, ts);
-  int rv = ncgt_server_note_accepted(c->srv, c->user, info->tai64n);
-  if (rv < 0)
-    return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN, rv, 1, ts);
-  rv = ncgt_conn_send_frame(c, (size_t)n, ts);
+  /* Recorded at key confirmation (ncgt_resp_on_open), not now: message 1
+   * needs the static key only, the PSK is proven by the next frame. */
+  memcpy(c->tai_pending, info->tai64n, NCGT_TAI64N_LEN);
+  c->has_tai_pending = 1;
+  int rv = ncgt_conn_send_frame(c, (size_t)n, ts);
   if (rv < 0)
     return ncgt_conn_net_error(c, rv, ts);
   rv = ncgt_conn_install_keys(c, tf, c->key_lifetime_s, rekey, ts);
@@ -144,16 +145,45 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     c->stats.rekeys++;
     ncgt_conn_log(c, NCGT_LOG_INFO, "rekeyed transform=%s",
                   ncgt_transform_name(c->transform));
+    if (c->cb.authorized)
+      c->cb.authorized(c, NULL, 0, rekey, c->user_data);
   } else {
+    /* Authorized 225, unconfirmed: the session counts, replaces the
+     * user's older one and reaches the host only at key confirmation;
+     * until then the handshake timeout runs (review M-1). */
     ncgt_conn_set_state(c, NCGT_ST_AUTHORIZED, ts);
     c->confirmed = 0;
     c->last_recv = ts;
-    ncgt_conn_log(c, NCGT_LOG_INFO, "authorized transform=%s",
-                  ncgt_transform_name(c->transform));
-    ncgt_server_session_up(c->srv, c, ts);
+    c->state_deadline = ts > NCGT_TSTAMP_MAX - c->t.handshake_timeout
+                            ? NCGT_TSTAMP_MAX
+                            : ts + c->t.handshake_timeout;
   }
+  return 0;
+}
+
+/* A DATA frame opened. The first under a new handshake's keys proves the
+ * initiator holds them, PSK included (key confirmation, as WireGuard
+ * waits for the initiator's first packet): only now is the timestamp
+ * recorded and, for a new tunnel, the user's older session replaced. */
+int ncgt_resp_on_open(ncgt_conn *c, ncgt_tstamp ts) {
+  if (c->has_tai_pending && !c->rx_next.aead) {
+    c->has_tai_pending = 0;
+    int rv = c->srv ? ncgt_server_note_accepted(c->srv, c->user,
+                                                c->tai_pending)
+                    : 0;
+    if (rv < 0)
+      return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN, rv, 1, ts);
+  }
+  if (c->confirmed)
+    return 0;
+  c->confirmed = 1;
+  c->state_deadline = NCGT_TSTAMP_MAX;
+  ncgt_conn_log(c, NCGT_LOG_INFO, "authorized transform=%s",
+                ncgt_transform_name(c->transform));
+  if (c->srv)
+    ncgt_server_session_up(c->srv, c, ts);
   if (c->cb.authorized)
-    c->cb.authorized(c, NULL, 0, rekey, c->user_data);
+    c->cb.authorized(c, NULL, 0, 0, c->user_data);
   return 0;
 }
 

@@ -167,8 +167,9 @@ int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c, const char *dest,
   return 0;
 }
 
+/* A session counts once the initiator confirmed its keys (review M-1). */
 static int srv_live(const ncgt_conn *c) {
-  return c->state == NCGT_ST_AUTHORIZED;
+  return c->state == NCGT_ST_AUTHORIZED && c->confirmed;
 }
 
 size_t ncgt_server_busy(const ncgt_server *s, const char *user) {
