@@ -81,10 +81,14 @@ int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
   c->user_data = user_data;
   fill_timers(&c->t, t);
   c->max_frame = max_frame;
-  c->rbuf_cap = max_frame;
-  c->sbuf = malloc(max_frame);
-  c->rbuf = malloc(c->rbuf_cap);
-  int rv = ncgt_fdec_new(&c->dec, max_frame);
+  /* A server conn is anyone's until authorised: small buffers first. */
+  size_t cap = role == NCGT_ROLE_RESPONDER && max_frame > NCGT_PREAUTH_FRAME_MAX
+                   ? NCGT_PREAUTH_FRAME_MAX
+                   : max_frame;
+  c->sbuf_cap = c->rbuf_cap = cap;
+  c->sbuf = malloc(cap);
+  c->rbuf = malloc(cap);
+  int rv = ncgt_fdec_new(&c->dec, cap);
   if (!c->sbuf || !c->rbuf || rv < 0) {
     ncgt_conn_del(c);
     return rv < 0 ? rv : NCGT_ERR_NOMEM;
@@ -131,14 +135,41 @@ int ncgt_conn_reset_decoder(ncgt_conn *c) {
   return 0;
 }
 
+void ncgt_log_name(char *out, size_t cap, const char *name) {
+  size_t i = 0;
+  for (; name[i] && i + 1 < cap; i++) {
+    unsigned char ch = (unsigned char)name[i];
+    out[i] = ch > 0x20 && ch < 0x7f ? (char)ch : '?';
+  }
+  out[i] = '\0';
+}
+
+int ncgt_conn_grow(ncgt_conn *c) {
+  if (c->sbuf_cap == c->max_frame)
+    return 0;
+  NCGT_ENSURE_COND(ncgt_fdec_pending(c->dec) == 0, NCGT_ERR_INTERNAL);
+  uint8_t *sb = realloc(c->sbuf, c->max_frame);
+  if (sb)
+    c->sbuf = sb;
+  uint8_t *rb = sb ? realloc(c->rbuf, c->max_frame) : NULL;
+  if (rb)
+    c->rbuf = rb;
+  NCGT_ENSURE_COND(sb && rb, NCGT_ERR_NOMEM);
+  NCGT_ENSURE(ncgt_conn_reset_decoder(c));
+  c->sbuf_cap = c->rbuf_cap = c->max_frame;
+  return 0;
+}
+
 void ncgt_conn_log(const ncgt_conn *c, ncgt_log_level lvl, const char *fmt,
                    ...) {
   if (!c->cb.log)
     return;
-  char msg[384];
+  char msg[384], user[NCGT_NAME_MAX + 1];
+  /* The user name may be a claim from an unauthenticated REQUEST. */
+  ncgt_log_name(user, sizeof(user), c->user[0] ? c->user : "-");
   int n = snprintf(msg, sizeof(msg), "%s user=%s ",
                    c->role == NCGT_ROLE_INITIATOR ? "initiator" : "server",
-                   c->user[0] ? c->user : "-");
+                   user);
   if (n < 0 || (size_t)n >= sizeof(msg))
     n = 0;
   va_list ap;
@@ -199,7 +230,7 @@ void ncgt_conn_send_close(ncgt_conn *c, uint16_t status, uint32_t retry_after,
     uint8_t fl =
         NCGT_CLOSE_FLAG_AUTH | (c->tx_phase ? NCGT_CLOSE_FLAG_KEY_PHASE : 0);
     n = ncgt_close_seal(&c->tx, fl, status, retry_after, (const uint8_t *)info,
-                        infolen, c->sbuf, c->max_frame);
+                        infolen, c->sbuf, c->sbuf_cap);
   } else {
     ncgt_frame_close fc;
     memset(&fc, 0, sizeof(fc));
@@ -207,7 +238,7 @@ void ncgt_conn_send_close(ncgt_conn *c, uint16_t status, uint32_t retry_after,
     fc.retry_after = retry_after;
     fc.info = (const uint8_t *)info;
     fc.infolen = infolen;
-    n = ncgt_close_encode(c->sbuf, c->max_frame, &fc);
+    n = ncgt_close_encode(c->sbuf, c->sbuf_cap, &fc);
   }
   /* Best effort: the tunnel ends whether or not the host takes it. */
   if (n > 0 && ncgt_conn_send_frame(c, (size_t)n, ts) < 0)
@@ -284,6 +315,15 @@ ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c) {
   return (ncgt_tstamp)c->key_lifetime_s * NCGT_SECONDS;
 }
 
+/* The peer's first frame under the new key generation: the old receive
+ * key is never used again (frames arrive in order). */
+static void conn_promote_rx(ncgt_conn *c) {
+  ncgt_dirkey_clear(&c->rx);
+  c->rx = c->rx_next;
+  memset(&c->rx_next, 0, sizeof(c->rx_next));
+  c->rx_phase ^= 1;
+}
+
 /* New keys from the finished handshake in c->hs (Noise Split). First
  * handshake: both directions at phase 0. Rekey: this side seals with the
  * new key at once (the peer has, or will have before our next frame, the
@@ -295,13 +335,8 @@ int ncgt_conn_install_keys(ncgt_conn *c, unsigned transform,
   int rv = ncgt_hs_split(&c->hs, sk, rk);
   if (rv < 0)
     goto out;
-  if (rekey && c->rx_next.aead) {
-    /* The peer finished the previous rekey: it only seals with that key */
-    ncgt_dirkey_clear(&c->rx);
-    c->rx = c->rx_next;
-    memset(&c->rx_next, 0, sizeof(c->rx_next));
-    c->rx_phase ^= 1;
-  }
+  if (rekey && c->rx_next.aead) /* the peer finished the previous rekey: */
+    conn_promote_rx(c);          /* it only seals with that key now */
   ncgt_dirkey_clear(&c->tx);
   rv = ncgt_dirkey_set(&c->tx, transform, sk);
   if (rv < 0)
@@ -333,7 +368,7 @@ static int conn_seal_send(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
                           size_t len, ncgt_tstamp ts) {
   uint8_t fl = c->tx_phase ? NCGT_DATA_FLAG_KEY_PHASE : 0;
   ssize_t n =
-      ncgt_data_seal(&c->tx, fl, proto, dg, len, 0, c->sbuf, c->max_frame);
+      ncgt_data_seal(&c->tx, fl, proto, dg, len, 0, c->sbuf, c->sbuf_cap);
   if (n == NCGT_ERR_KEY_EXHAUSTED)
     return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, (int)n, 1, ts);
   if (n < 0)
@@ -358,20 +393,11 @@ int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
   NCGT_ENSURE_COND(c->state == NCGT_ST_AUTHORIZED, NCGT_ERR_INVALID_STATE);
   NCGT_ENSURE_COND(
       proto != NCGT_DATA_PROTO_NONE && len > 0 && len <= NCGT_DATAGRAM_MAX &&
-          len <= c->max_frame - NCGT_DATA_HDR_LEN - NCGT_DIGEST_LEN,
+          len <= c->sbuf_cap - NCGT_DATA_HDR_LEN - NCGT_DIGEST_LEN,
       NCGT_ERR_INVALID_ARGUMENT);
   NCGT_ENSURE(conn_seal_send(c, proto, dg, len, ts));
   c->stats.datagrams_sent++;
   return 0;
-}
-
-/* The peer's first frame under the new key generation: the old receive
- * key is never used again (frames arrive in order). */
-static void conn_promote_rx(ncgt_conn *c) {
-  ncgt_dirkey_clear(&c->rx);
-  c->rx = c->rx_next;
-  memset(&c->rx_next, 0, sizeof(c->rx_next));
-  c->rx_phase ^= 1;
 }
 
 /* Picks the receive key named by a frame's key phase bit, or NULL. */
@@ -383,6 +409,24 @@ static ncgt_dirkey *conn_rx_key(ncgt_conn *c, unsigned phase) {
     return &c->rx;
   }
   return NULL;
+}
+
+/* Responder: a frame opened under the newest keys proves the initiator
+ * completed the handshake, PSK included. Only now does its timestamp
+ * count against replays and does it replace the user's older session. */
+static void conn_proven(ncgt_conn *c, ncgt_tstamp ts) {
+  if (c->rx_next.aead) /* opened with the previous generation */
+    return;
+  if (c->has_pending_tai) {
+    c->has_pending_tai = 0;
+    if (ncgt_server_note_accepted(c->srv, c->user, c->pending_tai) < 0)
+      ncgt_conn_log(c, NCGT_LOG_WARN, "replay table full");
+  }
+  if (!c->confirmed) {
+    c->confirmed = 1;
+    c->state_deadline = NCGT_TSTAMP_MAX;
+    ncgt_server_session_up(c->srv, c, ts);
+  }
 }
 
 /* DATA in Authorized (Fig. 9): a bad digest is an integrity failure that
@@ -401,11 +445,8 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, rv, 1, ts);
   if (rv < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_INTEGRITY, rv, 1, ts);
-  if (c->role == NCGT_ROLE_RESPONDER) {
-    rv = ncgt_resp_on_open(c, ts); /* key confirmation (review M-1) */
-    if (rv < 0 || c->state != NCGT_ST_AUTHORIZED)
-      return rv;
-  }
+  if (c->role == NCGT_ROLE_RESPONDER && c->srv)
+    conn_proven(c, ts);
   if (fd.proto == NCGT_DATA_PROTO_NONE) {
     if (fd.dglen != 0)
       return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_BAD_VALUE, 1, ts);
@@ -488,7 +529,8 @@ int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
   NCGT_ENSURE_COND(c->state != NCGT_ST_IDLE && c->state != NCGT_ST_TCP_OPEN,
                    NCGT_ERR_INVALID_STATE);
   c->stats.bytes_recv += len;
-  while (len > 0 && !ncgt_conn_is_over(c)) {
+  unsigned gen = c->tgen; /* a Reconnect inside the loop ends this stream */
+  while (len > 0 && !ncgt_conn_is_over(c) && c->tgen == gen) {
     const uint8_t *f = NULL;
     size_t flen = 0;
     ssize_t n = ncgt_fdec_feed(c->dec, data, len, &f, &flen);
@@ -525,7 +567,8 @@ int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
   }
   if (c->state == NCGT_ST_IDLE || ncgt_conn_is_over(c))
     return NCGT_ERR_INVALID_STATE;
-  ncgt_conn_fail(c, status, 0, 1, ts);
+  /* TRANSPORT is local only (ncgtun.h): end without telling the peer. */
+  ncgt_conn_fail(c, status, 0, status != NCGT_CLOSE_TRANSPORT, ts);
   return 0;
 }
 
@@ -546,9 +589,12 @@ ncgt_tstamp ncgt_conn_get_expiry(const ncgt_conn *c) {
 
 int ncgt_conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
-  /* state_deadline: a waiting state, or an unconfirmed server session */
-  if ((waiting_state(c->state) || c->state == NCGT_ST_AUTHORIZED) &&
-      ts >= c->state_deadline)
+  if (waiting_state(c->state) && ts >= c->state_deadline)
+    return ncgt_conn_fail(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT, NCGT_ERR_TIMEOUT, 1,
+                          ts);
+  /* A server conn whose initiator never proves the keys holds no slot
+   * for long: the handshake timeout, not the dead-peer one. */
+  if (c->state == NCGT_ST_AUTHORIZED && ts >= c->state_deadline)
     return ncgt_conn_fail(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT, NCGT_ERR_TIMEOUT, 1,
                           ts);
   if (c->state == NCGT_ST_AUTHORIZED &&

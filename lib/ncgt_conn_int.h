@@ -26,6 +26,21 @@ typedef enum ncgt_role {
 #define NCGT_DEF_RECONNECT_MIN (1 * NCGT_SECONDS)
 #define NCGT_DEF_RECONNECT_MAX (60 * NCGT_SECONDS)
 
+/* Largest frames that can legitimately arrive before a tunnel is
+ * authorised (doc/protocol.md): RELAY with a full path (origin and path
+ * names in its string buffer) and REQUEST (destination name, key
+ * exchange data). Server conns and relay sessions start with buffers of
+ * this size and grow to max_frame once authorised / forwarding, so an
+ * unauthenticated connection costs kilobytes, not 3 x max_frame. */
+#define NCGT_RELAY_FRAME_MAX                                                   \
+  ((size_t)NCGT_RELAY_FIXED_LEN + 2 * NCGT_PATH_MAX +                          \
+   (NCGT_PATH_MAX + 1) * (NCGT_NAME_MAX + 1))
+#define NCGT_REQUEST_FRAME_MAX                                                 \
+  ((size_t)NCGT_REQUEST_FIXED_LEN + NCGT_NAME_MAX + 1 + NCGT_KX_MAX)
+#define NCGT_PREAUTH_FRAME_MAX                                                 \
+  (NCGT_RELAY_FRAME_MAX > NCGT_REQUEST_FRAME_MAX ? NCGT_RELAY_FRAME_MAX        \
+                                                 : NCGT_REQUEST_FRAME_MAX)
+
 /* Initiator configuration, copied from ncgt_client_settings. */
 typedef struct ncgt_ini {
   char origin[NCGT_NAME_MAX + 1];
@@ -55,9 +70,9 @@ struct ncgt_conn {
   ncgt_timers t; /* defaults filled in */
   size_t max_frame;
   ncgt_fdec *dec;
-  uint8_t *sbuf; /* one sealed frame on its way out: max_frame bytes */
+  uint8_t *sbuf; /* one sealed frame on its way out */
   uint8_t *rbuf; /* one opened datagram + padding */
-  size_t rbuf_cap;
+  size_t sbuf_cap, rbuf_cap; /* max_frame, or less before AUTHORIZED */
   char user[NCGT_NAME_MAX + 1];
   int transport; /* a transport is open (or being opened) */
 
@@ -92,10 +107,9 @@ struct ncgt_conn {
   const uint8_t *id_priv; /* identity chosen by dest, owned by srv */
   uint8_t psk[NCGT_KEY_LEN];
   int has_psk;
-  /* REQUEST timestamp, recorded in the replay table only once the
-   * initiator's first frame under the new keys opens (review M-1). */
-  uint8_t tai_pending[NCGT_TAI64N_LEN];
-  int has_tai_pending;
+  uint8_t pending_tai[NCGT_TAI64N_LEN]; /* REQUEST's, until proven */
+  int has_pending_tai;
+  unsigned tgen; /* transport generation: which stream recv belongs to */
 };
 
 /* Type byte of a whole frame from the stream decoder (0 if too short). */
@@ -109,6 +123,9 @@ static inline uint8_t ncgt_frame_type_of(const uint8_t *f, size_t len) {
 }
 
 /* ncgt_conn.c */
+/* Copies a name for a log line, every byte outside printable ASCII (and
+ * space) replaced by '?': names from the wire must not forge log lines. */
+void ncgt_log_name(char *out, size_t cap, const char *name);
 int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
                     const ncgt_timers *t, const ncgt_conn_callbacks *cb,
                     void *user_data);
@@ -120,6 +137,9 @@ void ncgt_conn_send_close(ncgt_conn *c, uint16_t status, uint32_t retry_after,
 void ncgt_conn_drop_keys(ncgt_conn *c);
 /* A fresh stream decoder for a new transport. */
 NCGT_WUR int ncgt_conn_reset_decoder(ncgt_conn *c);
+/* Buffers and decoder to max_frame (the decoder must hold no bytes: call
+ * right after a frame was yielded). */
+NCGT_WUR int ncgt_conn_grow(ncgt_conn *c);
 void ncgt_conn_log(const ncgt_conn *c, ncgt_log_level lvl, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -163,7 +183,6 @@ void ncgt_ini_after_frames(ncgt_conn *c, ncgt_tstamp ts);
 int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
                        ncgt_tstamp ts);
 int ncgt_resp_expiry(ncgt_conn *c, ncgt_tstamp ts);
-NCGT_WUR int ncgt_resp_on_open(ncgt_conn *c, ncgt_tstamp ts);
 ncgt_tstamp ncgt_resp_get_expiry(const ncgt_conn *c);
 
 /* ncgt_server.c: what the responder needs from its server. */
@@ -184,8 +203,8 @@ NCGT_WUR int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c,
                                    const uint8_t pub[32], ncgt_authz *out);
 /* Counts authorised sessions, not counting `user`'s own (it is replaced). */
 size_t ncgt_server_busy(const ncgt_server *s, const char *user);
-/* `c` became authorised for its user: closes an older conn of that user
- * with REPLACED. */
+/* `c` is authorised and confirmed (the initiator proved the keys): every
+ * other authorised conn of that user is closed with REPLACED. */
 void ncgt_server_session_up(ncgt_server *s, ncgt_conn *c, ncgt_tstamp ts);
 void ncgt_server_unlink(ncgt_server *s, ncgt_conn *c);
 

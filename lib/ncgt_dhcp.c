@@ -380,6 +380,12 @@ int ncgt_dhcp_input(ncgt_adapter *ad, const ncgt_ip *ip) {
     ad->st.drop_dhcp_unsupported++;
     return 0;
   }
+  /* Replies may go unicast to chaddr (RFC 2131 4.1): like the ARP
+   * emulator's requester, it must be an address we can answer to. */
+  if (q.chaddr[0] & 1) {
+    ad->st.drop_dhcp_malformed++;
+    return 0;
+  }
   if (!ad->have_cc) {
     ad->st.drop_no_config++;
     return 0;

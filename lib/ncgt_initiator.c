@@ -12,6 +12,8 @@
 #include "ncgt_cursor.h"
 
 enum { NCGT_REDIRECTS_AT_ONCE = 3 };
+/* Longest wait an authenticated SERVER_FULL can impose. */
+#define NCGT_RETRY_AFTER_CAP (3600 * NCGT_SECONDS)
 
 static int name_ok(const char *s) {
   if (!s)
@@ -81,6 +83,7 @@ static int ini_open(ncgt_conn *c, ncgt_tstamp ts) {
     return ncgt_conn_fail(c, NCGT_CLOSE_TRANSPORT, rv, 0, ts);
   ncgt_conn_set_state(c, NCGT_ST_TCP_OPEN, ts);
   c->transport = 1;
+  c->tgen++;
   if (c->cb.open_transport(c, next, c->user_data) != 0)
     return ncgt_conn_net_error(c, NCGT_ERR_CALLBACK_FAILURE, ts);
   return 0;
@@ -119,7 +122,7 @@ static int ini_send_request(ncgt_conn *c, int rekey, ncgt_tstamp ts) {
   p.flags = rekey ? NCGT_KX_FLAG_REKEY : 0;
   ncgt_tai64n(p.tai64n, now);
   p.e_priv = e;
-  ssize_t n = ncgt_request_build(&c->hs, &p, c->sbuf, c->max_frame);
+  ssize_t n = ncgt_request_build(&c->hs, &p, c->sbuf, c->sbuf_cap);
   ncgt_wipe(e, sizeof(e));
   if (n < 0)
     return (int)n;
@@ -294,45 +297,10 @@ void ncgt_ini_after_frames(ncgt_conn *c, ncgt_tstamp ts) {
     (void)ini_start_rekey(c, ts);
 }
 
-/* SERVER_FULL's retry_after (seconds). Unauthenticated (before keys:
- * anyone on the path could have sent it) it is capped at reconnect_max,
- * so one forged frame cannot silence the client for 136 years. */
-static uint32_t ini_retry_after(const ncgt_conn *c, const ncgt_close_info *ci) {
-  uint64_t cap = c->t.reconnect_max / NCGT_SECONDS;
-  if (ci->authenticated || ci->retry_after <= cap)
-    return ci->retry_after;
-  return (uint32_t)cap;
-}
-
-/* Dead 210: whether and when to go back to Idle (Fig. 11: "at a point in
- * time predetermined by system security configuration parameters"). */
-void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
+/* Exponential backoff with "equal jitter" (half fixed, half random, so
+ * clients spread out), at least the server's retry_after. */
+static ncgt_tstamp ini_backoff(ncgt_conn *c) {
   ncgt_ini *ini = c->ini;
-  const ncgt_close_info *ci = &c->ci;
-  c->reconnect_at = NCGT_TSTAMP_MAX;
-  if (ci->remote && ci->status == NCGT_CLOSE_REDIRECT && ci->info[0])
-    memcpy(ini->redirect, ci->info, sizeof(ini->redirect));
-  if (ci->remote && ci->status == NCGT_CLOSE_SERVER_FULL)
-    ini->retry_after = ini_retry_after(c, ci);
-  if (!ini->auto_reconnect || ini->no_reconnect)
-    return;
-  /* The user or operator ended it, or the user connected elsewhere:
-   * coming back by itself would fight that decision. Only the server can
-   * say so: a CLOSE before keys may come from anyone on the path or any
-   * relay (review H-2), and is then retried like any failure. */
-  if (ci->remote && ci->authenticated &&
-      (ci->status == NCGT_CLOSE_END_SESSION ||
-       ci->status == NCGT_CLOSE_REPLACED))
-    return;
-  /* Follow a redirect at once, but not forever: servers redirecting to
-   * each other fall back to the normal backoff, and to the configured
-   * first hop, since the target came in an unauthenticated frame. */
-  if (ini->redirect[0] && ini->attempts < NCGT_REDIRECTS_AT_ONCE) {
-    ini->attempts++;
-    c->reconnect_at = ts;
-    return;
-  }
-  ini->redirect[0] = '\0';
   unsigned sh = ini->attempts < 30 ? ini->attempts : 30;
   ncgt_tstamp d = c->t.reconnect_min;
   for (unsigned i = 0; i < sh && d < c->t.reconnect_max; i++)
@@ -341,7 +309,6 @@ void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
     d = c->t.reconnect_max;
   uint8_t rb[4];
   if (d >= 2 && c->cb.rand(rb, sizeof(rb), c->user_data) == 0) {
-    /* "Equal jitter": half fixed, half random, so clients spread out. */
     ncgt_tstamp half = d / 2;
     d = half + (ncgt_tstamp)ncgt_get_u32(rb) % (d - half + 1);
   }
@@ -349,5 +316,45 @@ void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
   if (d < ra)
     d = ra;
   ini->attempts++;
-  c->reconnect_at = ts + d;
+  return d;
+}
+
+/* Dead 210: whether and when to go back to Idle (Fig. 11: "at a point in
+ * time predetermined by system security configuration parameters"). */
+void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
+  ncgt_ini *ini = c->ini;
+  const ncgt_close_info *ci = &c->ci;
+  c->reconnect_at = NCGT_TSTAMP_MAX;
+  /* Before keys exist a CLOSE is anyone's word (any relay's too): it
+   * may redirect a few times and delay, but not silence the client. */
+  int redirect =
+      ci->remote && ci->status == NCGT_CLOSE_REDIRECT && ci->info[0];
+  if (redirect)
+    memcpy(ini->redirect, ci->info, sizeof(ini->redirect));
+  if (ci->remote && ci->status == NCGT_CLOSE_SERVER_FULL) {
+    ncgt_tstamp cap = ci->authenticated ? NCGT_RETRY_AFTER_CAP
+                                        : c->t.reconnect_max;
+    ini->retry_after = (ncgt_tstamp)ci->retry_after * NCGT_SECONDS < cap
+                           ? ci->retry_after
+                           : (uint32_t)(cap / NCGT_SECONDS);
+  }
+  if (!ini->auto_reconnect || ini->no_reconnect)
+    return;
+  /* The user or operator ended it, or the user connected elsewhere:
+   * coming back by itself would fight that decision, if it is proven. */
+  if (ci->remote && ci->authenticated &&
+      (ci->status == NCGT_CLOSE_END_SESSION ||
+       ci->status == NCGT_CLOSE_REPLACED))
+    return;
+  /* Follow a redirect at once, but not forever: servers redirecting to
+   * each other (or a forger) get the normal backoff after a few. */
+  if (redirect && ini->attempts < NCGT_REDIRECTS_AT_ONCE) {
+    ini->attempts++;
+    c->reconnect_at = ts;
+    return;
+  }
+  /* Past the cap, back to the configured first hop: the target came in
+   * an unauthenticated frame (review H-2). */
+  ini->redirect[0] = '\0';
+  c->reconnect_at = ts + ini_backoff(c);
 }

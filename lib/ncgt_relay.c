@@ -18,6 +18,7 @@ enum { RELAY_POOL_MAX = 32 }; /* members per pool: a bit mask of tries */
 
 #define RELAY_DEF_TIMEOUT (10 * NCGT_SECONDS)
 #define RELAY_DEF_HOLDOFF (30 * NCGT_SECONDS)
+#define RELAY_DEF_IDLE (180 * NCGT_SECONDS)
 
 /* A forwarding address: a plain allowed name or a pool member. */
 typedef struct relay_hop {
@@ -38,7 +39,7 @@ typedef struct relay_pool {
 struct ncgt_relay {
   char name[NCGT_NAME_MAX + 1];
   size_t max_frame;
-  ncgt_tstamp relay_timeout, connect_timeout, fail_holdoff;
+  ncgt_tstamp relay_timeout, connect_timeout, fail_holdoff, idle_timeout;
   ncgt_relay_callbacks cb;
   void *user_data;
   relay_hop *hops;
@@ -55,6 +56,7 @@ struct ncgt_rsess {
   size_t relay_len;
   uint8_t *pend; /* in-side bytes that arrive during Forward Connect */
   size_t pend_len;
+  size_t cap; /* of relay and pend */
   relay_hop *hop;
   char next_hop[NCGT_NAME_MAX + 1]; /* chosen forwarding address */
   relay_pool *pool;
@@ -104,6 +106,9 @@ int ncgt_relay_new(ncgt_relay **pr, const ncgt_relay_settings *s,
   r->connect_timeout =
       s->connect_timeout ? s->connect_timeout : RELAY_DEF_TIMEOUT;
   r->fail_holdoff = s->fail_holdoff ? s->fail_holdoff : RELAY_DEF_HOLDOFF;
+  r->idle_timeout = s->version >= NCGT_RELAY_SETTINGS_V2 && s->idle_timeout
+                        ? s->idle_timeout
+                        : RELAY_DEF_IDLE;
   r->cb = *cb;
   r->user_data = user_data;
   *pr = r;
@@ -203,6 +208,8 @@ static void rs_set_state(ncgt_rsess *rs, ncgt_state to, ncgt_tstamp ts) {
     rs->deadline = ts + rs->r->relay_timeout;
   else if (to == NCGT_ST_FORWARD_CONNECT)
     rs->deadline = ts + rs->r->connect_timeout;
+  else if (to == NCGT_ST_FORWARD)
+    rs->deadline = ts + rs->r->idle_timeout;
   else
     rs->deadline = NCGT_TSTAMP_MAX;
   if (rs->r->cb.state_changed)
@@ -272,11 +279,16 @@ int ncgt_relay_accept(ncgt_relay *r, ncgt_rsess **prs, void *sess_user_data,
   rs->r = r;
   rs->ud = sess_user_data;
   rs->state = NCGT_ST_ACCEPT_WAIT;
-  rs->relay = malloc(r->max_frame);
-  rs->pend = malloc(r->max_frame);
+  /* Until Forward only RELAY and REQUEST can legitimately arrive: small
+   * buffers for a connection nobody has authenticated; the decoders get
+   * max_frame at Forward (ncgt_rsess_connected). */
+  rs->cap = r->max_frame < NCGT_PREAUTH_FRAME_MAX ? r->max_frame
+                                                   : NCGT_PREAUTH_FRAME_MAX;
+  rs->relay = malloc(rs->cap);
+  rs->pend = malloc(rs->cap);
   int rv = rs->relay && rs->pend ? 0 : NCGT_ERR_NOMEM;
-  for (int s = 0; s < 2 && rv == 0; s++)
-    rv = ncgt_fdec_new(&rs->dec[s], r->max_frame);
+  if (rv == 0)
+    rv = ncgt_fdec_new(&rs->dec[NCGT_SIDE_IN], rs->cap);
   if (rv < 0) {
     ncgt_rsess_del(rs);
     return rv;
@@ -340,6 +352,14 @@ static int rs_connect(ncgt_rsess *rs, relay_hop *h, ncgt_tstamp ts) {
   return 0;
 }
 
+static int relay_path_repeats(const ncgt_frame_relay *fr) {
+  for (size_t i = 0; i < fr->npath; i++)
+    for (size_t j = i + 1; j < fr->npath; j++)
+      if (strcmp(fr->path[i], fr->path[j]) == 0)
+        return 1;
+  return 0;
+}
+
 /* RELAY 238: find our own name in the path; the next name must be an
  * allowed forwarding address or one of our pools (step 239). */
 static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
@@ -353,11 +373,13 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
     i++;
   if (i + 1 >= fr.npath) /* absent, or we are the last name: no next hop */
     return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_RELAY_REFUSED, ts);
+  /* Every name once: then each hop forwards to a strictly later index
+   * and a frame crosses at most NCGT_PATH_MAX hops. A repeated name
+   * would bounce relays off each other for ever (a loop anyone could
+   * start: RELAY is not authenticated). */
+  if (relay_path_repeats(&fr))
+    return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_BAD_VALUE, ts);
   const char *next = fr.path[i + 1];
-  /* The codec refuses repeated names; never forward to ourselves anyway
-   * (review H-1: a loop costs a connection per hop). */
-  if (strcmp(next, rs->r->name) == 0)
-    return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_RELAY_REFUSED, ts);
   memcpy(rs->relay, f, len);
   rs->relay_len = len;
   rs->pool = relay_find_pool(rs->r, next);
@@ -367,7 +389,9 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
     return rs_refuse(rs, NCGT_CLOSE_UNREACHABLE, NCGT_ERR_NO_ROUTE, ts);
   if (!h)
     return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_RELAY_REFUSED, ts);
-  rs_log(rs, "path from %s accepted", fr.origin);
+  char origin[NCGT_NAME_MAX + 1]; /* unauthenticated: no control bytes */
+  ncgt_log_name(origin, sizeof(origin), fr.origin);
+  rs_log(rs, "path from %s accepted", origin);
   return rs_connect(rs, h, ts);
 }
 
@@ -392,6 +416,7 @@ static int rs_forward(ncgt_rsess *rs, ncgt_side from, const uint8_t *data,
         break;
       continue;
     }
+    rs->deadline = ts + rs->r->idle_timeout;
     if (rs->r->cb.send(rs, to, f, flen, rs->ud) != 0) {
       rs_die(rs, NCGT_CLOSE_TRANSPORT, NCGT_ERR_CALLBACK_FAILURE, 0, ts);
       return NCGT_ERR_CALLBACK_FAILURE;
@@ -413,7 +438,7 @@ static int rs_forward(ncgt_rsess *rs, ncgt_side from, const uint8_t *data,
  * legitimately queue here. */
 static int rs_queue(ncgt_rsess *rs, const uint8_t *data, size_t len,
                     ncgt_tstamp ts) {
-  if (len > rs->r->max_frame - rs->pend_len)
+  if (len > rs->cap - rs->pend_len)
     return rs_refuse(rs, NCGT_CLOSE_PROTOCOL, NCGT_ERR_FULL, ts);
   memcpy(rs->pend + rs->pend_len, data, len);
   rs->pend_len += len;
@@ -472,6 +497,19 @@ int ncgt_rsess_connected(ncgt_rsess *rs, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(rs->state == NCGT_ST_FORWARD_CONNECT,
                    NCGT_ERR_INVALID_STATE);
   rs->hop->failed = 0;
+  /* Full-size decoders for Forward; the in-side one holds no bytes (what
+   * followed RELAY waits in pend). */
+  ncgt_fdec *in = NULL, *out = NULL;
+  int rv = ncgt_fdec_new(&in, rs->r->max_frame);
+  if (rv == 0)
+    rv = ncgt_fdec_new(&out, rs->r->max_frame);
+  if (rv < 0) {
+    ncgt_fdec_del(in);
+    return rs_refuse(rs, NCGT_CLOSE_SHUTTING_DOWN, rv, ts);
+  }
+  ncgt_fdec_del(rs->dec[NCGT_SIDE_IN]);
+  rs->dec[NCGT_SIDE_IN] = in;
+  rs->dec[NCGT_SIDE_OUT] = out;
   rs_set_state(rs, NCGT_ST_FORWARD, ts);
   if (rs->r->cb.send(rs, NCGT_SIDE_OUT, rs->relay, rs->relay_len, rs->ud)) {
     rs_die(rs, NCGT_CLOSE_TRANSPORT, NCGT_ERR_CALLBACK_FAILURE, 0, ts);
@@ -525,6 +563,8 @@ int ncgt_rsess_handle_expiry(ncgt_rsess *rs, ncgt_tstamp ts) {
     rs->r->cb.close(rs, NCGT_SIDE_OUT, rs->ud);
     return ncgt_rsess_connect_failed(rs, ts);
   }
+  if (rs->state == NCGT_ST_FORWARD) /* a hop died without telling */
+    rs_die(rs, NCGT_CLOSE_IDLE_TIMEOUT, NCGT_ERR_TIMEOUT, 0, ts);
   return 0;
 }
 

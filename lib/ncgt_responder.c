@@ -25,28 +25,39 @@ static uint32_t resp_default_lifetime(const ncgt_conn *c) {
   return (uint32_t)((2 * c->t.rekey_after) / NCGT_SECONDS);
 }
 
-/* Step 223 for a first REQUEST: session limit, then the host decides. */
+/* Refuses at step 223 with the host's (or our) status; wipes the answer,
+ * which may hold the user's PSK. */
+static int resp_refuse(ncgt_conn *c, ncgt_authz *az, uint16_t status, int err,
+                       uint32_t retry_after, ncgt_tstamp ts) {
+  char redirect[NCGT_CLOSE_INFO_MAX + 1];
+  memcpy(redirect, az->redirect, sizeof(redirect));
+  redirect[sizeof(redirect) - 1] = '\0';
+  ncgt_wipe(az, sizeof(*az));
+  return ncgt_conn_fail_ex(c, status, err, 1, retry_after,
+                           status == NCGT_CLOSE_REDIRECT ? redirect : NULL, ts);
+}
+
+/* Step 223 for a first REQUEST: the host decides first, the session
+ * limit second, so SERVER_FULL never tells a prober that holds no key
+ * which users are online (they all get AUTH_FAILED). */
 static int resp_authorize(ncgt_conn *c, const char *dest,
                           const ncgt_request_info *info, ncgt_tstamp ts) {
   const ncgt_srv_cfg *cfg = ncgt_server_cfg(c->srv);
   memcpy(c->user, info->user, sizeof(c->user));
   memcpy(c->client_pub, info->client_pub, NCGT_KEY_LEN);
-  if (cfg->max_sessions &&
-      ncgt_server_busy(c->srv, c->user) >= cfg->max_sessions)
-    return ncgt_conn_fail_ex(c, NCGT_CLOSE_SERVER_FULL, NCGT_ERR_FULL, 1,
-                             cfg->retry_after, NULL, ts);
   ncgt_authz az;
   memset(&az, 0, sizeof(az));
   az.close_status = NCGT_CLOSE_AUTH_FAILED;
   int rv = ncgt_server_authorize(c->srv, c, dest, c->user, c->client_pub, &az);
   if (rv < 0)
-    return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, rv, 1, ts);
-  if (!az.accept) {
-    az.redirect[sizeof(az.redirect) - 1] = '\0';
-    return ncgt_conn_fail_ex(
-        c, az.close_status, NCGT_ERR_AUTH, 1, az.retry_after,
-        az.close_status == NCGT_CLOSE_REDIRECT ? az.redirect : NULL, ts);
-  }
+    return resp_refuse(c, &az, NCGT_CLOSE_AUTH_FAILED, rv, 0, ts);
+  if (!az.accept)
+    return resp_refuse(c, &az, az.close_status, NCGT_ERR_AUTH, az.retry_after,
+                       ts);
+  if (cfg->max_sessions &&
+      ncgt_server_busy(c->srv, c->user) >= cfg->max_sessions)
+    return resp_refuse(c, &az, NCGT_CLOSE_SERVER_FULL, NCGT_ERR_FULL,
+                       cfg->retry_after, ts);
   c->has_psk = az.has_psk != 0;
   if (c->has_psk)
     memcpy(c->psk, az.psk, NCGT_KEY_LEN);
@@ -82,14 +93,15 @@ static int resp_send_response(ncgt_conn *c, const ncgt_request_info *info,
   p.client_data_len = cdl;
   p.psk = c->has_psk ? c->psk : NULL;
   p.e_priv = e;
-  ssize_t n = ncgt_response_build(&c->hs, &p, c->sbuf, c->max_frame);
+  ssize_t n = ncgt_response_build(&c->hs, &p, c->sbuf, c->sbuf_cap);
   ncgt_wipe(e, sizeof(e));
   if (n < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, (int)n, 1, ts);
-  /* Recorded at key confirmation (ncgt_resp_on_open), not now: message 1
-   * needs the static key only, the PSK is proven by the next frame. */
-  memcpy(c->tai_pending, info->tai64n, NCGT_TAI64N_LEN);
-  c->has_tai_pending = 1;
+  /* The timestamp counts once the initiator proves the keys (first DATA
+   * under them): an unproven REQUEST cannot lock the user out with a
+   * timestamp from the future. */
+  memcpy(c->pending_tai, info->tai64n, NCGT_TAI64N_LEN);
+  c->has_pending_tai = 1;
   int rv = ncgt_conn_send_frame(c, (size_t)n, ts);
   if (rv < 0)
     return ncgt_conn_net_error(c, rv, ts);
@@ -145,45 +157,24 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     c->stats.rekeys++;
     ncgt_conn_log(c, NCGT_LOG_INFO, "rekeyed transform=%s",
                   ncgt_transform_name(c->transform));
-    if (c->cb.authorized)
-      c->cb.authorized(c, NULL, 0, rekey, c->user_data);
   } else {
-    /* Authorized 225, unconfirmed: the session counts, replaces the
-     * user's older one and reaches the host only at key confirmation;
-     * until then the handshake timeout runs (review M-1). */
-    ncgt_conn_set_state(c, NCGT_ST_AUTHORIZED, ts);
-    c->confirmed = 0;
-    c->last_recv = ts;
-    c->state_deadline = ts > NCGT_TSTAMP_MAX - c->t.handshake_timeout
-                            ? NCGT_TSTAMP_MAX
-                            : ts + c->t.handshake_timeout;
-  }
-  return 0;
-}
-
-/* A DATA frame opened. The first under a new handshake's keys proves the
- * initiator holds them, PSK included (key confirmation, as WireGuard
- * waits for the initiator's first packet): only now is the timestamp
- * recorded and, for a new tunnel, the user's older session replaced. */
-int ncgt_resp_on_open(ncgt_conn *c, ncgt_tstamp ts) {
-  if (c->has_tai_pending && !c->rx_next.aead) {
-    c->has_tai_pending = 0;
-    int rv = c->srv ? ncgt_server_note_accepted(c->srv, c->user,
-                                                c->tai_pending)
-                    : 0;
+    /* Full-size buffers now (the decoder is empty: REQUEST was a whole
+     * frame and nothing after it has been fed yet). */
+    rv = ncgt_conn_grow(c);
     if (rv < 0)
       return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN, rv, 1, ts);
+    ncgt_conn_set_state(c, NCGT_ST_AUTHORIZED, ts);
+    c->confirmed = 0;
+    c->state_deadline = ts + c->t.handshake_timeout; /* until confirmed */
+    c->last_recv = ts;
+    ncgt_conn_log(c, NCGT_LOG_INFO, "authorized transform=%s",
+                  ncgt_transform_name(c->transform));
+    /* The older session of this user is replaced once this one is
+     * confirmed (ncgt_conn_on_data): someone holding the user's static
+     * key but not the PSK cannot push the user out. */
   }
-  if (c->confirmed)
-    return 0;
-  c->confirmed = 1;
-  c->state_deadline = NCGT_TSTAMP_MAX;
-  ncgt_conn_log(c, NCGT_LOG_INFO, "authorized transform=%s",
-                ncgt_transform_name(c->transform));
-  if (c->srv)
-    ncgt_server_session_up(c->srv, c, ts);
   if (c->cb.authorized)
-    c->cb.authorized(c, NULL, 0, 0, c->user_data);
+    c->cb.authorized(c, NULL, 0, rekey, c->user_data);
   return 0;
 }
 

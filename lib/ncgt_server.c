@@ -167,7 +167,7 @@ int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c, const char *dest,
   return 0;
 }
 
-/* A session counts once the initiator confirmed its keys (review M-1). */
+/* A session counts once its initiator proved the keys (confirmed). */
 static int srv_live(const ncgt_conn *c) {
   return c->state == NCGT_ST_AUTHORIZED && c->confirmed;
 }

@@ -195,6 +195,17 @@ static void wrong_psk(void **st) {
   c = sim_add_client(w.s, &cs);
   assert_int_equal(ncgt_conn_start(sim_ep_conn(c), sim_now(w.s)), 0);
   w_until_auth(&w, c);
+  sim_run_for(w.s, T_S(1));
+  /* The user's static key without the PSK cannot push the user out: the
+   * server replaces a session only when the new one is confirmed. */
+  memset(cs.psk, 0x44, 32);
+  sim_ep *thief = sim_add_client(w.s, &cs);
+  assert_int_equal(ncgt_conn_start(sim_ep_conn(thief), sim_now(w.s)), 0);
+  assert_int_equal(fail_once(&w, thief)->status, NCGT_CLOSE_AUTH_FAILED);
+  sim_run_for(w.s, T_S(30));
+  assert_int_equal(ncgt_conn_state(sim_ep_conn(c)), NCGT_ST_AUTHORIZED);
+  assert_int_equal(sim_ep_get_info(c)->closes, 0);
+  assert_int_equal(ncgt_server_session_count(sim_server_get(w.srv)), 1);
   w_done(&w);
 }
 
@@ -517,6 +528,23 @@ static void stall_in_each_waiting_state(void **st) {
    * initiator's unauthenticated CLOSE. */
   assert_int_equal(srv_ci(&w)->status, NCGT_CLOSE_HANDSHAKE_TIMEOUT);
   assert_int_equal(srv_ci(&w)->remote, 1);
+  w_done(&w);
+  /* Authorized but unconfirmed (server): the initiator's first DATA is
+   * held back, so the server gives up after the handshake timeout and
+   * says so, signed; it never counted as a session. */
+  w_init(&w, 15, NULL);
+  sim_fault g = {SIM_F_STALL, "S", 0, SIM_UP, NCGT_FRAME_DATA, 0, 0, 0};
+  sim_add_fault(w.s, &g);
+  c = sim_add_client(w.s, &cs);
+  assert_int_equal(ncgt_conn_start(sim_ep_conn(c), sim_now(w.s)), 0);
+  w_until_auth(&w, c);
+  assert_int_equal(ncgt_server_session_count(sim_server_get(w.srv)), 0);
+  ci = fail_once(&w, c);
+  assert_int_equal(ci->status, NCGT_CLOSE_HANDSHAKE_TIMEOUT);
+  assert_int_equal(ci->remote, 1);
+  assert_int_equal(ci->authenticated, 1);
+  assert_int_equal(srv_ci(&w)->status, NCGT_CLOSE_HANDSHAKE_TIMEOUT);
+  assert_int_equal(srv_ci(&w)->remote, 0);
   w_done(&w);
 }
 

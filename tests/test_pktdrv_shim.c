@@ -345,6 +345,41 @@ static void test_out_drop_and_tunnel_down(void **state) {
   assert_int_equal(lower_cap.n, 0);
 }
 
+/* Review P-1: with a protect (or drop) default, frames the policy table
+ * cannot classify (IPv6, 802.1Q-tagged, other EtherTypes) never pass in
+ * clear, in either direction; ARP still does. */
+static void test_fail_closed_non_ipv4(void **state) {
+  (void)state;
+  teardown(state);
+  setup_conf("[output]\ndefault = protect\n192.168.1.0/24 = bypass\n"
+             "[input]\ndefault = protect\n192.168.1.0/24 = bypass\n"
+             "[tunnel]\ndhcp = lower\n");
+  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  uint8_t f[100];
+  size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(192, 0, 2, 1), 80,
+                      10, 60);
+  static const uint8_t types[][2] = {{0x86, 0xdd}, {0x81, 0x00}, {0x88, 0xb5}};
+  for (size_t i = 0; i < 3; i++) {
+    memcpy(f + 12, types[i], 2);
+    assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_CANT_SEND);
+  }
+  assert_int_equal(lower_cap.n, 0);
+  assert_int_equal(stats().out_non_ipv4_drop, 3);
+  assert_int_equal(stats().out_bypass, 0);
+  /* inbound: an IPv6 frame from the lower driver is dropped, counted */
+  uint64_t before = stats().in_lower;
+  memcpy(f + 12, types[0], 2);
+  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), -1);
+  assert_int_equal(stats().in_non_ipv4_drop, 1);
+  assert_int_equal(stats().in_lower, before);
+  /* ARP for a bypassed address still reaches the lower link */
+  n = arp_request(f, IP(192, 168, 1, 1));
+  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(lower_cap.n, 1);
+  assert_true(ncgt_pd_shim_from_lower(shim, f, n) >= 0);
+  assert_int_equal(stats().in_non_ipv4_drop, 1);
+}
+
 static void test_arp_sides(void **state) {
   (void)state;
   ncgt_pd *pd = ncgt_pd_shim_driver(shim);
@@ -659,6 +694,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_out_bypass_to_lower, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_out_drop_and_tunnel_down, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_fail_closed_non_ipv4, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_arp_sides, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dhcp_sides, setup, teardown),

@@ -219,6 +219,15 @@ static void relay_refuses_paths(void **st) {
     b.n = 0;
     relay_frame(&b, "C", 2, "R1", "evil"); /* not allowed: no open proxy */
     expect_refusal(&b, NCGT_CLOSE_RELAY_REFUSED, seed);
+    /* A loop: a repeated name is malformed (doc/protocol.md RELAY, review
+     * H-1), so the encoder refuses it: built by hand. */
+    static const uint8_t loop[] = {0, 0, 0, 30, NCGT_FRAME_RELAY, 1, 0, 0,
+                                   0, 4, 0, 2, 0, 5, 0, 7, 0, 10,
+                                   'C', 0, 'R', '1', 0, 'S', 0,
+                                   'R', '1', 0, 'S', 0};
+    memcpy(b.b, loop, sizeof(loop));
+    b.n = sizeof(loop);
+    expect_refusal(&b, NCGT_CLOSE_PROTOCOL, seed);
   }
 }
 
@@ -345,20 +354,28 @@ static void relay_pool_least_loaded(void **st) {
   sim_del(s);
 }
 
+/* Relay R1 allowed to reach raw listener S; a raw client's RELAY [R1, S]
+ * sent; returns the client once S accepted (*srv). */
+static sim_raw *open_forward(sim *s, sim_relay *r, sim_raw **srv) {
+  assert_int_equal(ncgt_relay_allow(sim_relay_get(r), "S"), 0);
+  sim_raw_listen(s, "S", 1);
+  sim_raw *c = sim_raw_connect(s, "R1");
+  bytes b = {.n = 0};
+  relay_frame(&b, "C", 2, "R1", "S");
+  sim_raw_send(c, b.b, b.n);
+  *srv = first_accepted(s, "S");
+  assert_non_null(*srv);
+  return c;
+}
+
 /* In Forward: a malformed stream or a broken side ends both sides. */
 static void relay_forward_failures(void **st) {
   (void)st;
   for (int kind = 0; kind < 3; kind++) {
     sim *s = sim_new(13 + (uint64_t)kind, NULL);
     sim_relay *r = mk_relay(s, "R1");
-    assert_int_equal(ncgt_relay_allow(sim_relay_get(r), "S"), 0);
-    sim_raw_listen(s, "S", 1);
-    sim_raw *c = sim_raw_connect(s, "R1");
-    bytes b = {.n = 0};
-    relay_frame(&b, "C", 2, "R1", "S");
-    sim_raw_send(c, b.b, b.n);
-    sim_raw *srv = first_accepted(s, "S");
-    assert_non_null(srv);
+    sim_raw *srv = NULL;
+    sim_raw *c = open_forward(s, r, &srv);
     sim_run_for(s, 50 * NCGT_MILLISECONDS);
     uint8_t hdr[NCGT_FRAME_HDR_LEN] = {
         0x10, 0, 0, 0, NCGT_FRAME_DATA, NCGT_PROTO_VERSION};
@@ -381,6 +398,38 @@ static void relay_forward_failures(void **st) {
     assert_int_equal(n, 0); /* the relay never forges a CLOSE in Forward */
     sim_del(s);
   }
+}
+
+/* Forward with nothing passing for idle_timeout (a hop died silently):
+ * the session ends and closes both sides; traffic keeps it alive. */
+static void relay_idle_in_forward(void **st) {
+  (void)st;
+  sim *s = sim_new(22, NULL);
+  ncgt_relay_settings rst;
+  memset(&rst, 0, sizeof(rst));
+  rst.version = NCGT_RELAY_SETTINGS_V2;
+  rst.name = "R1";
+  rst.idle_timeout = 40 * NCGT_SECONDS;
+  sim_relay *r = sim_add_relay(s, "R1", &rst);
+  sim_raw *srv = NULL;
+  sim_raw *c = open_forward(s, r, &srv);
+  bytes b = {.n = 0};
+  for (int i = 0; i < 5; i++) { /* a frame every 30 s: stays up */
+    sim_run_for(s, 30 * NCGT_SECONDS);
+    b.n = 0;
+    data_frame(&b, (uint8_t)i, 10);
+    sim_raw_send(i & 1 ? srv : c, b.b, b.n);
+  }
+  sim_run_for(s, NCGT_SECONDS);
+  assert_int_equal(sim_relay_sessions(r), 1);
+  ncgt_tstamp t0 = sim_now(s);
+  assert_true(sim_run(s, raw_closed, c, 120 * NCGT_SECONDS));
+  assert_true(sim_now(s) - t0 >= 38 * NCGT_SECONDS);
+  sim_run_for(s, NCGT_SECONDS);
+  assert_true(sim_raw_closed(srv));
+  assert_int_equal(sim_relay_sessions(r), 0);
+  assert_int_equal(sim_relay_last_close(r)->status, NCGT_CLOSE_IDLE_TIMEOUT);
+  sim_del(s);
 }
 
 /* More than a frame queued while Forward Connect waits: refused. */
@@ -416,6 +465,7 @@ int main(void) {
       cmocka_unit_test(relay_pool_least_loaded),
       cmocka_unit_test(relay_forward_failures),
       cmocka_unit_test(relay_bounds_queue),
+      cmocka_unit_test(relay_idle_in_forward),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

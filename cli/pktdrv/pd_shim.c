@@ -232,6 +232,14 @@ static int port_send(const uint8_t *frame, size_t len, void *ctx) {
     return output_ipv4(s, frame, len);
   if (type == ETHERTYPE_ARP && arp_for_tunnel(s, frame, len))
     return to_link(s, frame, len);
+  /* Only IPv4 can be looked up in the policy table. Anything else (IPv6,
+   * 802.1Q-tagged frames, other EtherTypes) passes in clear only when the
+   * operator's default is bypass: a protect or drop default is fail-closed
+   * (review P-1). ARP always passes: the lower link needs it. */
+  if (type != ETHERTYPE_ARP && s->cfg.defaults[NCGT_PD_OUT] != NCGT_PD_BYPASS) {
+    s->st.out_non_ipv4_drop++;
+    return -1; /* CANT_SEND */
+  }
   return to_lower(s, frame, len);
 }
 
@@ -267,6 +275,11 @@ int ncgt_pd_shim_from_lower(ncgt_pd_shim *s, const uint8_t *frame,
     default:
       break;
     }
+  } else if (len >= NCGT_PD_ETH_HDR_LEN &&
+             ncgt_get_u16(frame + NCGT_PD_TYPE_OFFSET) != ETHERTYPE_ARP &&
+             s->cfg.defaults[NCGT_PD_IN] != NCGT_PD_BYPASS) {
+    s->st.in_non_ipv4_drop++; /* fail-closed, as on output (review P-1) */
+    return -1;
   }
   s->st.in_lower++;
   return ncgt_pd_input(s->pd, frame, len);

@@ -101,6 +101,8 @@ typedef struct ncgt_pd_shim_stats {
   uint64_t in_tunnel;         /* datagrams from the tunnel let in */
   uint64_t in_tunnel_spoofed; /* tunnel datagram, source not protected */
   uint64_t in_tunnel_too_big; /* does not fit one Ethernet frame */
+  uint64_t out_non_ipv4_drop; /* not IPv4/ARP, output default not bypass */
+  uint64_t in_non_ipv4_drop;  /* not IPv4/ARP, input default not bypass */
 } ncgt_pd_shim_stats;
 
 typedef struct ncgt_pd_shim ncgt_pd_shim;

@@ -148,7 +148,8 @@ NCGT_EXTERN NCGT_WUR int ncgt_conn_client_new(ncgt_conn **pc,
 NCGT_EXTERN void ncgt_conn_del(ncgt_conn *c);
 
 /* Initiator: the user asked for the tunnel (Idle -> TCP Open, calls
- * open_transport). */
+ * open_transport). Also accepted in Dead: cancels a pending automatic
+ * reconnect and goes Dead -> Idle -> TCP Open at once. */
 NCGT_EXTERN NCGT_WUR int ncgt_conn_start(ncgt_conn *c, ncgt_tstamp ts);
 /* The transport is up (initiator: TCP Open -> Send Relay -> Connect ->
  * Response Wait, sending RELAY and REQUEST). */
@@ -167,7 +168,9 @@ NCGT_EXTERN NCGT_WUR int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto,
                                                  const uint8_t *dg,
                                                  size_t len, ncgt_tstamp ts);
 /* The user's End Session (Fig. 11 204 / Fig. 12 226): CLOSE with status
- * (END_SESSION, SHUTTING_DOWN, ...), then Dying. */
+ * (END_SESSION, SHUTTING_DOWN, ...), then Dying. An initiator does not
+ * reconnect by itself after this (in Dead: cancels a pending reconnect).
+ * TRANSPORT (local only) ends without sending a CLOSE. */
 NCGT_EXTERN int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts);
 /* Next time the object needs ncgt_conn_handle_expiry; NCGT_TSTAMP_MAX if
  * none. */
@@ -292,7 +295,13 @@ typedef struct ncgt_relay_settings {
   ncgt_tstamp relay_timeout;   /* wait for RELAY (default 10 s) */
   ncgt_tstamp connect_timeout; /* Forward Connect (default 10 s) */
   ncgt_tstamp fail_holdoff;    /* skip a failed pool member (30 s) */
+  /* Appended in V2 (read only when version >= NCGT_RELAY_SETTINGS_V2):
+   * Forward with no frame either way for this long ends the session, so
+   * a silently dead hop does not hold it forever (180 s; endpoints send
+   * keepalives every 15 s by default). */
+  ncgt_tstamp idle_timeout;
 } ncgt_relay_settings;
+#define NCGT_RELAY_SETTINGS_V2 2u
 
 NCGT_EXTERN NCGT_WUR int ncgt_relay_new(ncgt_relay **pr,
                                         const ncgt_relay_settings *s,

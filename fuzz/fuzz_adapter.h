@@ -1,0 +1,380 @@
+/*
+ * Shared by fuzz_adapter_stack.c and fuzz_adapter_tunnel.c: the pseudo
+ * network adapter (patent Figs. 14-18, 23) driven by a script, and
+ * independent checks of everything it hands to the stack and the tunnel.
+ *
+ * Input: [u8 mode][u16 mtu] then records [u8 flags][u16 len][bytes].
+ *   mode bit 0: server role (else client); bit 1: MSS clamping on;
+ *          bit 2: stack MAC configured (else learnt).
+ *   mtu:   576 + mtu % 1000.
+ *   flags bit 0: to_stack fails during this record; bit 1: to_tunnel
+ *          fails; bit 2: the record goes the other way (from_tunnel in the
+ *          stack target, from_stack in the tunnel target); bit 3: client
+ *          role: the bytes are new client data (set_client_data) instead;
+ *          bit 4: server role: from_tunnel with tunnel address 0.
+ *
+ * Checks (independent of lib/ncgt_inet.c):
+ *  - to_stack: an Ethernet frame (a reply: at most 14 + 1500 bytes) from the
+ *    reserved MAC of the role, carrying ARP, IPv4 or IPv6 whose lengths
+ *    agree with the frame (padding only up to the 60-byte minimum). ARP: a
+ *    unicast reply (op 2) for Ethernet/IPv4 whose sender hardware address
+ *    is the frame's source and whose target is the frame's destination
+ *    (the requester). IP: to the stack's MAC or broadcast (a DHCP reply:
+ *    or unicast to the request's chaddr). IPv4 the adapter made itself (every frame
+ *    answering from_stack): valid header checksum; DHCP replies: UDP
+ *    67 -> 68 with consistent length and valid checksum, BOOTREPLY,
+ *    magic cookie, options that run to END within the packet, with a
+ *    message type. ICMP / ICMPv6 it made: valid checksums.
+ *  - TCP/UDP passing through (either way, incl. MSS clamping): when the
+ *    input's transport checksum was valid, the output's still is; a
+ *    clamped SYN's MSS is <= mtu - 40 (IPv4) / mtu - 60 (IPv6).
+ *  - to_tunnel: a complete IPv4/IPv6 datagram matching `proto`, no longer
+ *    than the MTU.
+ */
+#ifndef NCGT_FUZZ_ADAPTER_H
+#define NCGT_FUZZ_ADAPTER_H
+
+#include <ncgtun/adapter.h>
+
+#include "fuzz_input.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct fa {
+  ncgt_adapter *ad;
+  int server, clamp, fail_stack, fail_tunnel;
+  int generated;     /* the current call can only produce own replies */
+  int in_l4_ok;      /* the input datagram's TCP/UDP checksum was valid */
+  uint16_t mtu;
+  uint8_t stack_mac[6], own_mac[6];
+  int stack_mac_set;
+} fa;
+
+static inline uint16_t fa_u16(const uint8_t *p) {
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t fa_sum(uint32_t s, const uint8_t *p, size_t n) {
+  for (size_t i = 0; i + 1 < n; i += 2)
+    s += fa_u16(p + i);
+  if (n & 1)
+    s += (uint32_t)p[n - 1] << 8;
+  return s;
+}
+
+static inline int fa_sum_ok(uint32_t s) {
+  while (s >> 16)
+    s = (s & 0xFFFF) + (s >> 16);
+  return s == 0xFFFF;
+}
+
+/* Length of a complete IP datagram at dg (total length field), checking
+ * version and header; 0 if malformed. */
+static inline size_t fa_ip_len(const uint8_t *dg, size_t avail) {
+  if (avail < 1)
+    return 0;
+  if ((dg[0] >> 4) == 4) {
+    if (avail < 20 || (dg[0] & 15) < 5)
+      return 0;
+    size_t tot = fa_u16(dg + 2);
+    return tot >= (size_t)(dg[0] & 15) * 4 && tot <= avail ? tot : 0;
+  }
+  if ((dg[0] >> 4) == 6) {
+    if (avail < 40)
+      return 0;
+    size_t tot = 40 + (size_t)fa_u16(dg + 4);
+    return tot <= avail ? tot : 0;
+  }
+  return 0;
+}
+
+/* Where a datagram's transport header is: protocol, offset; -1 when it is
+ * a fragment or has IPv6 extension headers. */
+static inline int fa_l4(const uint8_t *dg, size_t len, size_t *off) {
+  if ((dg[0] >> 4) == 4) {
+    if (fa_u16(dg + 6) & 0x3FFF) /* MF or offset */
+      return -1;
+    *off = (size_t)(dg[0] & 15) * 4;
+    return dg[9];
+  }
+  (void)len;
+  *off = 40;
+  return dg[6];
+}
+
+/* Checksum over pseudo-header + transport bytes sums to ~0. */
+static inline int fa_l4_sum_ok(const uint8_t *dg, size_t len, int proto,
+                               size_t off) {
+  uint32_t s = 0;
+  size_t l4 = len - off;
+  if ((dg[0] >> 4) == 4)
+    s = fa_sum(s, dg + 12, 8);
+  else
+    s = fa_sum(s, dg + 8, 32);
+  s += (uint32_t)proto + (uint32_t)(l4 >> 16) + (uint32_t)(l4 & 0xFFFF);
+  return fa_sum_ok(fa_sum(s, dg + off, l4));
+}
+
+/* 1: TCP/UDP with a valid checksum; 0: not. UDP over IPv4 with checksum 0
+ * counts as valid. */
+static inline int fa_tl_ok(const uint8_t *dg, size_t len) {
+  size_t off = 0;
+  int p = fa_l4(dg, len, &off);
+  if (p == 6 && len >= off + 20)
+    return fa_l4_sum_ok(dg, len, p, off);
+  if (p == 17 && len >= off + 8) {
+    if ((dg[0] >> 4) == 4 && fa_u16(dg + off + 6) == 0)
+      return 1;
+    return fa_u16(dg + off + 4) == len - off && fa_l4_sum_ok(dg, len, p, off);
+  }
+  return 0;
+}
+
+/* A clamped SYN carries an MSS no larger than the tunnel allows. */
+static inline void fa_check_mss(const fa *f, const uint8_t *dg, size_t len) {
+  size_t off = 0;
+  if (!f->clamp || fa_l4(dg, len, &off) != 6 || len < off + 20)
+    return;
+  const uint8_t *t = dg + off;
+  size_t hl = (size_t)(t[12] >> 4) * 4;
+  if (!(t[13] & 0x02) || hl < 20 || off + hl > len)
+    return;
+  unsigned max = f->mtu - ((dg[0] >> 4) == 4 ? 40u : 60u);
+  for (size_t i = 20; i < hl;) {
+    if (t[i] == 0)
+      break;
+    if (t[i] == 1) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= hl || t[i + 1] < 2 || i + t[i + 1] > hl)
+      break;
+    if (t[i] == 2 && t[i + 1] == 4)
+      FUZZ_CHECK(fa_u16(t + i + 2) <= max);
+    i += t[i + 1];
+  }
+}
+
+/* DHCP reply inside an IPv4 datagram made by the adapter. */
+static inline void fa_check_dhcp(const uint8_t *dg, size_t len, size_t off) {
+  const uint8_t *u = dg + off;
+  FUZZ_CHECK(len >= off + 8);
+  FUZZ_CHECK(fa_u16(u) == 67 && fa_u16(u + 2) == 68);
+  FUZZ_CHECK(fa_u16(u + 4) == len - off);
+  FUZZ_CHECK(fa_u16(u + 6) == 0 || fa_l4_sum_ok(dg, len, 17, off));
+  const uint8_t *b = u + 8;
+  size_t blen = len - off - 8, fixed = 236;
+  FUZZ_CHECK(blen >= fixed + 4);
+  FUZZ_CHECK(b[0] == 2 && b[1] == 1 && b[2] == 6); /* BOOTREPLY, Ethernet */
+  FUZZ_CHECK(memcmp(b + fixed, "\x63\x82\x53\x63", 4) == 0);
+  int type = 0, end = 0;
+  for (size_t i = fixed + 4; i < blen;) {
+    if (b[i] == 0) {
+      i++;
+      continue;
+    }
+    if (b[i] == 255) {
+      end = 1;
+      break;
+    }
+    FUZZ_CHECK(i + 1 < blen && i + 2 + b[i + 1] <= blen);
+    if (b[i] == 53) {
+      FUZZ_CHECK(b[i + 1] == 1 && !type);
+      type = b[i + 2];
+    }
+    i += 2 + (size_t)b[i + 1];
+  }
+  FUZZ_CHECK(end && (type == 2 || type == 5 || type == 6));
+}
+
+static inline void fa_check_ip_to_stack(fa *f, const uint8_t *dg, size_t len) {
+  size_t off = 0;
+  int p = fa_l4(dg, len, &off);
+  if ((dg[0] >> 4) == 4 && f->generated) {
+    FUZZ_CHECK(fa_sum_ok(fa_sum(0, dg, (size_t)(dg[0] & 15) * 4)));
+    if (p == 17)
+      fa_check_dhcp(dg, len, off);
+    else {
+      FUZZ_CHECK(p == 1 && len >= off + 8);
+      FUZZ_CHECK(fa_sum_ok(fa_sum(0, dg + off, len - off)));
+      FUZZ_CHECK(dg[off] == 3 && dg[off + 1] == 4); /* frag needed */
+    }
+  } else if (f->generated) {
+    FUZZ_CHECK(p == 58 && len >= off + 8); /* packet too big */
+    FUZZ_CHECK(dg[off] == 2 && fa_l4_sum_ok(dg, len, 58, off));
+  } else if (f->in_l4_ok) {
+    FUZZ_CHECK(fa_tl_ok(dg, len));
+  }
+  fa_check_mss(f, dg, len);
+}
+
+static inline int fa_to_stack(const uint8_t *fr, size_t len, void *ud) {
+  fa *f = ud;
+  static const uint8_t bcast[6] = {255, 255, 255, 255, 255, 255};
+  /* its own replies fit an Ethernet MTU; datagrams from the tunnel pass
+   * at any size the tunnel carries (the TAP's MTU is the host's affair) */
+  FUZZ_CHECK(len >= 14 && len <= 14 + (f->generated ? 1500u : 65535u));
+  FUZZ_CHECK(memcmp(fr + 6, f->own_mac, 6) == 0);
+  if (getenv("FUZZ_DEBUG"))
+    for (size_t i = 0; i < len; i++)
+      fprintf(stderr, "%02x%s", fr[i], i + 1 == len ? "\n" : "");
+  uint16_t et = fa_u16(fr + 12);
+  const uint8_t *pl = fr + 14;
+  size_t plen = len - 14;
+  if (et == 0x0806) {
+    /* RFC 826: the reply goes to the requester, whoever it is */
+    FUZZ_CHECK(!(fr[0] & 1));
+    FUZZ_CHECK(plen >= 28 && len <= 60);
+    FUZZ_CHECK(fa_u16(pl) == 1 && fa_u16(pl + 2) == 0x0800 && pl[4] == 6 &&
+               pl[5] == 4 && fa_u16(pl + 6) == 2);
+    FUZZ_CHECK(memcmp(pl + 8, fr + 6, 6) == 0);  /* sender = source */
+    FUZZ_CHECK(memcmp(pl + 18, fr, 6) == 0);     /* target = dest */
+  } else {
+    FUZZ_CHECK(et == 0x0800 || et == 0x86DD);
+    FUZZ_CHECK((pl[0] >> 4) == (et == 0x0800 ? 4 : 6));
+    size_t dl = fa_ip_len(pl, plen);
+    FUZZ_CHECK(dl > 0 && (dl == plen || len == 60));
+    /* RFC 2131 4.1: a DHCP reply may go unicast to the request's chaddr */
+    size_t ihl = (size_t)(pl[0] & 15) * 4;
+    int to_chaddr = f->generated && et == 0x0800 && pl[9] == 17 &&
+                    dl >= ihl + 8 + 28 + 6 &&
+                    memcmp(fr, pl + ihl + 8 + 28, 6) == 0;
+    FUZZ_CHECK(memcmp(fr, bcast, 6) == 0 ||
+               (f->stack_mac_set && memcmp(fr, f->stack_mac, 6) == 0) ||
+               ((!f->stack_mac_set || to_chaddr) && !(fr[0] & 1)));
+    fa_check_ip_to_stack(f, pl, dl);
+  }
+  return f->fail_stack;
+}
+
+static inline int fa_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
+                               void *ud) {
+  fa *f = ud;
+  FUZZ_CHECK(proto == 4 || proto == 6);
+  FUZZ_CHECK(len >= 1 && (dg[0] >> 4) == proto);
+  FUZZ_CHECK(fa_ip_len(dg, len) == len);
+  FUZZ_CHECK(len <= f->mtu);
+  if (f->in_l4_ok)
+    FUZZ_CHECK(fa_tl_ok(dg, len) || (fa_u16(dg + 6) & 0x3FFF));
+  fa_check_mss(f, dg, len);
+  return f->fail_tunnel;
+}
+
+/* The client data the DHCP emulator answers from (client role). */
+static inline void fa_client_data(fa *f) {
+  ncgt_client_config cc;
+  memset(&cc, 0, sizeof cc);
+  cc.client_addr = 0x0A4D0002;
+  cc.prefix_len = 24;
+  cc.server_addr = 0x0A4D0001;
+  cc.default_route = 1;
+  cc.mtu = f->mtu;
+  cc.lease_s = 600;
+  cc.nroutes = 1;
+  cc.routes[0].dest = 0x0A580000;
+  cc.routes[0].prefix_len = 16;
+  cc.routes[0].gateway = 0x0A4D0001;
+  cc.ndns = 1;
+  cc.dns[0] = 0x0A580035;
+  cc.domain_len = 12;
+  memcpy(cc.domain, "corp.example", 12);
+  uint8_t opts[NCGT_CC_ENCODED_MAX];
+  ssize_t n = ncgt_client_config_encode(opts, sizeof opts, &cc);
+  FUZZ_CHECK(n > 0);
+  FUZZ_CHECK(ncgt_adapter_set_client_data(f->ad, opts, (size_t)n) == 0);
+}
+
+enum { FA_FAIL_STACK = 1, FA_FAIL_TUNNEL = 2, FA_OTHER_WAY = 4,
+       FA_CLIENT_DATA = 8, FA_NO_TUNNEL_ADDR = 16 };
+
+static inline void fa_step(fa *f, int from_stack, uint8_t flags,
+                           const uint8_t *p, size_t n) {
+  uint8_t *b = fuzz_dup(p, n); /* exact size */
+  f->fail_stack = flags & FA_FAIL_STACK;
+  f->fail_tunnel = (flags & FA_FAIL_TUNNEL) != 0;
+  f->in_l4_ok = 0;
+  if (!f->server && (flags & FA_CLIENT_DATA)) {
+    ncgt_client_config cc;
+    int ok = ncgt_client_config_decode(&cc, b, n) == 0;
+    FUZZ_CHECK((ncgt_adapter_set_client_data(f->ad, b, n) == 0) == ok);
+  } else if (from_stack) {
+    f->generated = 1;
+    if (n >= 14 && fa_u16(b + 12) != 0x0806 && fa_ip_len(b + 14, n - 14))
+      f->in_l4_ok = fa_tl_ok(b + 14, fa_ip_len(b + 14, n - 14));
+    int rv = ncgt_adapter_from_stack(f->ad, b, n);
+    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_FAILURE);
+  } else {
+    f->generated = 0;
+    size_t dl = fa_ip_len(b, n);
+    f->in_l4_ok = dl > 0 && dl == n && fa_tl_ok(b, n);
+    uint32_t ta = (flags & FA_NO_TUNNEL_ADDR) ? 0 : 0x0A4D0002;
+    int rv = ncgt_adapter_from_tunnel(f->ad, b, n, ta);
+    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_FAILURE);
+  }
+  free(b);
+}
+
+static inline int fa_run(const uint8_t *data, size_t size, int stack_first) {
+  fuzz_in in;
+  fuzz_in_init(&in, data, size);
+  uint8_t mode = fuzz_in_u8(&in);
+  fa f;
+  memset(&f, 0, sizeof f);
+  f.server = mode & 1;
+  f.clamp = (mode >> 1) & 1;
+  f.mtu = (uint16_t)(576 + fuzz_in_u16(&in) % 1000);
+  ncgt_adapter_settings s;
+  ncgt_adapter_settings_default(&s, f.server ? NCGT_ADAPTER_SERVER
+                                             : NCGT_ADAPTER_CLIENT);
+  s.mtu = f.mtu;
+  s.mss_clamp = f.clamp;
+  if (mode & 4) {
+    static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+    memcpy(s.stack_mac, mac, 6);
+    memcpy(f.stack_mac, mac, 6);
+    f.stack_mac_set = 1;
+  }
+  if (f.server) {
+    s.server_addr = 0x0A4D0001;
+    s.server_prefix_len = 24;
+  }
+  memcpy(f.own_mac, f.server ? s.client_mac : s.server_mac, 6);
+  ncgt_adapter_callbacks cb = {.version = NCGT_ADAPTER_CALLBACKS_VERSION,
+                               .to_stack = fa_to_stack,
+                               .to_tunnel = fa_to_tunnel};
+  FUZZ_CHECK(ncgt_adapter_new(&f.ad, &s, &cb, &f) == 0);
+  if (!f.server)
+    fa_client_data(&f);
+  while (fuzz_in_left(&in) > 0) {
+    uint8_t flags = fuzz_in_u8(&in);
+    size_t n = 0;
+    const uint8_t *p = fuzz_in_bytes(&in, fuzz_in_u16(&in), &n);
+    int from_stack = stack_first ^ ((flags & FA_OTHER_WAY) != 0);
+    fa_step(&f, from_stack, flags, p, n);
+  }
+  ncgt_adapter_stats st;
+  ncgt_adapter_get_stats(f.ad, &st, sizeof st);
+  /* a reply whose to_stack failed counts as made and as drop_callback */
+  FUZZ_CHECK(st.to_stack + st.drop_callback >=
+             st.arp_replies + st.dhcp_offers + st.dhcp_acks + st.dhcp_naks +
+                 st.dhcp_inform_acks + st.icmp_frag_needed + st.icmp6_too_big);
+  if (getenv("FUZZ_DEBUG")) /* seed check: what the script reached */
+    fprintf(stderr, "to_stack %llu to_tunnel %llu arp %llu offers %llu "
+            "acks %llu inform %llu icmp %llu frag %llu mss %llu spoofed %llu "
+            "malformed %llu\n", (unsigned long long)st.to_stack,
+            (unsigned long long)st.to_tunnel,
+            (unsigned long long)st.arp_replies,
+            (unsigned long long)st.dhcp_offers,
+            (unsigned long long)st.dhcp_acks,
+            (unsigned long long)st.dhcp_inform_acks,
+            (unsigned long long)(st.icmp_frag_needed + st.icmp6_too_big),
+            (unsigned long long)st.fragmented,
+            (unsigned long long)st.mss_clamped,
+            (unsigned long long)st.drop_spoofed,
+            (unsigned long long)(st.drop_ip_malformed +
+                                 st.drop_dhcp_malformed));
+  ncgt_adapter_del(f.ad);
+  return 0;
+}
+
+#endif /* NCGT_FUZZ_ADAPTER_H */
