@@ -19,6 +19,18 @@ static int relay_check_npath(size_t npath) {
   return 0;
 }
 
+/* Every name of the frame (origin included) is distinct. A relay forwards
+ * to the entry after its own, so with distinct names each hop moves to a
+ * strictly later index and a frame crosses at most NCGT_PATH_MAX hops; a
+ * repeated name would let two relays bounce it between them for ever
+ * (review 2026-11-23 H-1). At most 17 x 17 / 2 compares of short names. */
+static int relay_check_distinct(const char *const *names, size_t n) {
+  for (size_t i = 1; i < n; i++)
+    for (size_t j = 0; j < i; j++)
+      NCGT_ENSURE_COND(strcmp(names[i], names[j]) != 0, NCGT_ERR_BAD_VALUE);
+  return 0;
+}
+
 int ncgt_relay_decode(ncgt_frame_relay *out, const uint8_t *buf, size_t len) {
   ncgt_rd r;
   uint16_t npath = 0;
@@ -38,6 +50,7 @@ int ncgt_relay_decode(ncgt_frame_relay *out, const uint8_t *buf, size_t len) {
   for (size_t i = 0; i <= npath; i++)
     NCGT_ENSURE(ncgt_strbuf_name(sb, sblen, idx[i], &names[i], &spans[i]));
   NCGT_ENSURE(ncgt_spans_check(spans, (size_t)npath + 1, sblen));
+  NCGT_ENSURE(relay_check_distinct(names, (size_t)npath + 1));
 
   memset(out, 0, sizeof(*out));
   out->origin = names[0];
@@ -62,6 +75,7 @@ ssize_t ncgt_relay_encode(uint8_t *dst, size_t cap,
   size_t n = in->npath + 1;
   for (size_t i = 0; i < n; i++)
     NCGT_ENSURE(ncgt_name_len(names[i], &lens[i]));
+  NCGT_ENSURE(relay_check_distinct(names, n));
 
   NCGT_ENSURE(ncgt_frame_begin(&w, dst, cap, NCGT_FRAME_RELAY));
   /* At most RELAY_NAMES_MAX * (NCGT_NAME_MAX + 1) = 4352 bytes of names:

@@ -364,5 +364,8 @@ void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
     c->reconnect_at = ts;
     return;
   }
+  /* Past the cap, back to the configured first hop: the target came in
+   * an unauthenticated frame (review H-2). */
+  ini->redirect[0] = '\0';
   c->reconnect_at = ts + ini_backoff(c);
 }

@@ -144,6 +144,13 @@ static int send_fragment(ncgt_adapter *ad, const ncgt_ip *ip,
 
 static int fragment(ncgt_adapter *ad, const ncgt_ip *ip) {
   uint8_t later[NCGT_IPV4_HLEN_MAX];
+  /* The data must end inside the 13-bit offset space (x 8 bytes), or the
+   * fragments' offsets would wrap into the flag bits (review L-2). */
+  size_t base = (size_t)(ip->frag & NCGT_IPV4_OFFSET_MASK) * 8;
+  if (base + (ip->len - ip->hlen) > UINT16_MAX) { /* total length field */
+    ad->st.drop_ip_malformed++;
+    return 0;
+  }
   int optlen = copied_options(ip, later + NCGT_IPV4_HLEN);
   if (optlen < 0) {
     ad->st.drop_ip_malformed++;
@@ -170,7 +177,10 @@ static int fragment(ncgt_adapter *ad, const ncgt_ip *ip) {
 
 int ncgt_ipmtu_too_big(ncgt_adapter *ad, const ncgt_ip *ip) {
   if (ip->version == 6 || (ip->frag & NCGT_IPV4_FLAG_DF)) {
-    if (!may_send_error(ip)) {
+    /* A PTB below the IPv6 minimum link MTU is ignored by stacks (RFC 8200
+     * 5): it would black-hole, so say nothing and drop (review L-1). */
+    if (!may_send_error(ip) ||
+        (ip->version == 6 && ad->s.mtu < NCGT_IPV6_MIN_MTU)) {
       ad->st.drop_too_big++;
       return 0;
     }

@@ -148,6 +148,11 @@ static void relay_encoder_refuses_what_decoder_would(void **state) {
   r.origin = "a";
   r.path[0] = NULL;
   assert_int_equal(ncgt_relay_encode(fb, sizeof fb, &r), NCGT_ERR_BAD_NAME);
+  r.path[0] = "a"; /* origin repeated in the path: a loop (review H-1) */
+  assert_int_equal(ncgt_relay_encode(fb, sizeof fb, &r), NCGT_ERR_BAD_VALUE);
+  r.npath = 3;
+  r.path[0] = "b", r.path[1] = "c", r.path[2] = "b";
+  assert_int_equal(ncgt_relay_encode(fb, sizeof fb, &r), NCGT_ERR_BAD_VALUE);
 }
 
 /* ---- RELAY: malformed -------------------------------------------------- */
@@ -216,6 +221,16 @@ static void relay_rejects_each_class(void **state) {
   assert_int_equal(relay_status(relay_raw(0, NCGT_PATH_MAX + 1, many,
                                           NCGT_PATH_MAX + 1, "a", 2)),
                    NCGT_ERR_TOO_MANY);
+  /* a name repeated: two path entries, or the origin in the path (a
+   * relay loop, review H-1); checked after the string buffer rules */
+  assert_int_equal(relay_status(relay_raw(0, 2, two, 2, "a\0b\0b", 6)),
+                   NCGT_ERR_BAD_VALUE);
+  assert_int_equal(relay_status(relay_raw(0, 2, two, 2, "a\0b\0a", 6)),
+                   NCGT_ERR_BAD_VALUE);
+  assert_int_equal(relay_status(relay_raw(0, 2, two, 2, "a\0a\0c", 6)),
+                   NCGT_ERR_BAD_VALUE);
+  assert_int_equal(relay_status(relay_raw(0, 2, two, 2, "a\0b\0ab", 7)),
+                   0); /* a prefix is not a repeat */
   /* frame ends inside the index array */
   assert_int_equal(relay_status(relay_raw(0, 3, two, 1, "", 0)),
                    NCGT_ERR_TRUNCATED);

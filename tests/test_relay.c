@@ -219,9 +219,15 @@ static void relay_refuses_paths(void **st) {
     b.n = 0;
     relay_frame(&b, "C", 2, "R1", "evil"); /* not allowed: no open proxy */
     expect_refusal(&b, NCGT_CLOSE_RELAY_REFUSED, seed);
-    b.n = 0;
-    relay_frame(&b, "C", 4, "R1", "S", "R1", "S"); /* a loop */
-    expect_refusal(&b, NCGT_CLOSE_RELAY_REFUSED, seed);
+    /* A loop: a repeated name is malformed (doc/protocol.md RELAY, review
+     * H-1), so the encoder refuses it: built by hand. */
+    static const uint8_t loop[] = {0, 0, 0, 30, NCGT_FRAME_RELAY, 1, 0, 0,
+                                   0, 4, 0, 2, 0, 5, 0, 7, 0, 10,
+                                   'C', 0, 'R', '1', 0, 'S', 0,
+                                   'R', '1', 0, 'S', 0};
+    memcpy(b.b, loop, sizeof(loop));
+    b.n = sizeof(loop);
+    expect_refusal(&b, NCGT_CLOSE_PROTOCOL, seed);
   }
 }
 

@@ -1,15 +1,11 @@
 /*
  * Review 2026-11-23 (doc/review-2026-11-23.md): proofs for the findings.
  *
- * Built twice (tests/meson.build):
- *  - test_review_findings: the harness check (a full handshake between
- *    an in-memory client and server works) and the proofs of findings
- *    fixed since, as regression tests; always passes;
- *  - test_review_failing: with -DNCGT_REVIEW_FAILING, one test per
- *    finding asserting the CORRECT behaviour. Each fails while the bug is
- *    there; the meson test is marked `should_fail : true` in the suite
- *    'review' so CI stays green. Run the binary directly to see which
- *    findings are still open:  ./build/tests/test_review_failing
+ * test_review_findings (tests/meson.build): the harness check (a full
+ * handshake between an in-memory client and server works) and the proof
+ * of every finding, each asserting the CORRECT behaviour. They failed
+ * while the bugs were there (then also built as the should_fail
+ * test_review_failing); all are fixed now and run as regression tests.
  *
  * Every test builds its own objects; nothing here touches the network.
  */
@@ -279,7 +275,10 @@ static void f2_redirect_loop_without_backoff(void **state) {
     gap = e - ts;
     ts = e;
     assert_int_equal(ncgt_conn_handle_expiry(cli, ts), 0);
-    assert_string_equal(cp.last_hop, "victim.example:443");
+    /* The first three are followed at once; after the cap the client
+     * falls back to its configured first hop (H-2: the target came in
+     * an unauthenticated frame). */
+    assert_string_equal(cp.last_hop, i < 3 ? "victim.example:443" : "srv");
     assert_int_equal(ncgt_conn_transport_connected(cli, ts), 0);
     cp.n = 0;
   }
@@ -291,7 +290,8 @@ static void f2_redirect_loop_without_backoff(void **state) {
 }
 
 /* Findings fixed since the review (conn branch): F-1, H-2 (b, c), F-3,
- * F-6, F-7 run as regression tests; F-4 (adapter) is still open. */
+ * F-6, F-7; (fixes branch): F-4, the RELAY codec rule for F-3, the
+ * REDIRECT fallback in f2. All run as regression tests. */
 
 /* ------------------------------------------------------------------ */
 /* F-1: session replaced (and TAI64N recorded) before the PSK is       */
@@ -481,17 +481,15 @@ static void f3_relay_loop(void **state) {
    * both directions between two sites). */
   ncgt_relay *a = relay_new("a", "b");
   ncgt_relay *b = relay_new("b", "a");
-  ncgt_frame_relay fr;
-  uint8_t f[512];
-  memset(&fr, 0, sizeof(fr));
-  fr.origin = "attacker";
-  fr.npath = 4;
-  fr.path[0] = "a";
-  fr.path[1] = "b";
-  fr.path[2] = "a";
-  fr.path[3] = "srv";
-  ssize_t n = ncgt_relay_encode(f, sizeof(f), &fr);
-  assert_true(n > 0);
+  /* Built by hand: ncgt_relay_encode now refuses a repeated name. */
+  static const uint8_t f[] = {
+      0, 0, 0, 37, NCGT_FRAME_RELAY, 1, /* length, type, version */
+      0, 0, 0, 4,                       /* origin 0, 4 path entries */
+      0, 9, 0, 11, 0, 13, 0, 15,        /* a, b, a, srv */
+      'a', 't', 't', 'a', 'c', 'k', 'e', 'r', 0,
+      'a', 0, 'b', 0, 'a', 0, 's', 'r', 'v', 0};
+  ssize_t n = (ssize_t)sizeof(f);
+  assert_int_equal(n, 37);
 
   /* Follow the RELAY frame from hop to hop, as the hosts would. */
   ncgt_rsess *chain[16];
@@ -521,10 +519,9 @@ static void f3_relay_loop(void **state) {
   assert_true(opened <= 3);
 }
 
-#ifdef NCGT_REVIEW_FAILING
-
 /* ------------------------------------------------------------------ */
-/* F-4: adapter (IPv6 PTB below 1280, IPv4 fragment offset overflow).  */
+/* F-4: adapter (IPv6 PTB below 1280: L-1; IPv4 fragment offset       */
+/* overflow: L-2). Both fixed (fixes branch): the datagram is dropped. */
 /* ------------------------------------------------------------------ */
 
 typedef struct acap {
@@ -603,7 +600,10 @@ static void f4_ptb_below_1280(void **state) {
   ip[8] = 0x20, ip[9] = 0x01, ip[10] = 0x0d, ip[11] = 0xb8, ip[23] = 1;
   ip[24] = 0x20, ip[25] = 0x01, ip[26] = 0x0d, ip[27] = 0xb8, ip[39] = 2;
   assert_int_equal(ncgt_adapter_from_stack(ad, big, 14 + dl), 0);
-  /* Expected: never a PTB with an MTU below the IPv6 minimum. */
+  /* Dropped: nothing to the tunnel, no PTB (below 1280 it would lie). */
+  assert_int_equal(a.ntun, 0);
+  assert_int_equal(a.nstack, 0);
+  /* Never a PTB with an MTU below the IPv6 minimum. */
   for (size_t i = 0; i < a.nstack && i < 4; i++) {
     const uint8_t *p = a.stack[i] + 14;
     if (p[6] == 58 && p[40] == 2) {
@@ -636,6 +636,7 @@ static void f4b_fragment_offset_overflow(void **state) {
   ip[12] = 10, ip[15] = 1;
   ip[16] = 10, ip[17] = 1, ip[19] = 2;
   assert_int_equal(ncgt_adapter_from_stack(ad, big, 14 + dl), 0);
+  assert_int_equal(a.ntun, 0); /* dropped as malformed */
   /* Expected: such a datagram (it ends past 65535) is dropped, or every
    * fragment has a consistent offset and no MF on the last. */
   for (size_t i = 0; i < a.ntun && i < 8; i++) {
@@ -648,7 +649,6 @@ static void f4b_fragment_offset_overflow(void **state) {
   ncgt_adapter_del(ad);
 }
 
-#endif /* NCGT_REVIEW_FAILING: F-4 */
 
 
 /* ------------------------------------------------------------------ */
@@ -762,10 +762,8 @@ int main(void) {
       cmocka_unit_test(f3_relay_loop),
       cmocka_unit_test(f6_presence_oracle_when_full),
       cmocka_unit_test(f7_log_injection),
-#ifdef NCGT_REVIEW_FAILING
       cmocka_unit_test(f4_ptb_below_1280),
       cmocka_unit_test(f4b_fragment_offset_overflow),
-#endif
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
