@@ -419,7 +419,8 @@ static void conn_proven(ncgt_conn *c, ncgt_tstamp ts) {
     return;
   if (c->has_pending_tai) {
     c->has_pending_tai = 0;
-    if (ncgt_server_note_accepted(c->srv, c->user, c->pending_tai) < 0)
+    if (ncgt_server_note_accepted(c->srv, c->user, c->client_pub,
+                                  c->pending_tai) < 0)
       ncgt_conn_log(c, NCGT_LOG_WARN, "replay table full");
   }
   if (!c->confirmed) {

@@ -195,8 +195,10 @@ const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest);
 const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s);
 /* NCGT_ERR_REPLAY unless `tai` is newer than the last accepted of user */
 NCGT_WUR int ncgt_server_check_replay(const ncgt_server *s, const char *user,
+                                      const uint8_t pub[NCGT_KEY_LEN],
                                       const uint8_t tai[NCGT_TAI64N_LEN]);
 NCGT_WUR int ncgt_server_note_accepted(ncgt_server *s, const char *user,
+                                       const uint8_t pub[NCGT_KEY_LEN],
                                        const uint8_t tai[NCGT_TAI64N_LEN]);
 NCGT_WUR int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c,
                                    const char *dest, const char *user,

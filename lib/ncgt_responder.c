@@ -54,6 +54,11 @@ static int resp_authorize(ncgt_conn *c, const char *dest,
   if (!az.accept)
     return resp_refuse(c, &az, az.close_status, NCGT_ERR_AUTH, az.retry_after,
                        ts);
+  /* Replays are checked for an accepted (user, key) only: a prober learns
+   * nothing from timing, and two keys of one user do not interfere. */
+  if (ncgt_server_check_replay(c->srv, c->user, c->client_pub,
+                               info->tai64n) < 0)
+    return resp_refuse(c, &az, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_REPLAY, 0, ts);
   if (cfg->max_sessions &&
       ncgt_server_busy(c->srv, c->user) >= cfg->max_sessions)
     return resp_refuse(c, &az, NCGT_CLOSE_SERVER_FULL, NCGT_ERR_FULL,
@@ -137,11 +142,9 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
       (strcmp(info.user, c->user) != 0 ||
        ncgt_memcmp_ct(info.client_pub, c->client_pub, NCGT_KEY_LEN) != 0))
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_AUTH, 1, ts);
-  if (ncgt_server_check_replay(c->srv, info.user, info.tai64n) < 0) {
-    if (!rekey)
-      memcpy(c->user, info.user, sizeof(c->user)); /* for the log line */
+  if (rekey && ncgt_server_check_replay(c->srv, c->user, c->client_pub,
+                                        info.tai64n) < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_REPLAY, 1, ts);
-  }
   size_t cdl = 0;
   if (!rekey) {
     c->id_priv = id;

@@ -18,12 +18,14 @@ typedef struct srv_ident {
   uint8_t priv[NCGT_KEY_LEN];
 } srv_ident;
 
-/* Last accepted TAI64N of one user (WireGuard's "greatest timestamp").
- * Entries exist only for users the host authorised, so the table is
- * bounded by the user database. */
+/* Greatest proven TAI64N of one (user, static key), as WireGuard keeps
+ * one per peer. Entries exist only for keys the host authorised and
+ * that completed a handshake, so the table is bounded by the user
+ * database. */
 typedef struct srv_seen {
   struct srv_seen *next;
   char user[NCGT_NAME_MAX + 1];
+  uint8_t pub[NCGT_KEY_LEN];
   uint8_t tai[NCGT_TAI64N_LEN];
 } srv_seen;
 
@@ -129,16 +131,18 @@ const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest) {
 
 const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s) { return &s->cfg; }
 
-static srv_seen *srv_find_seen(const ncgt_server *s, const char *user) {
+static srv_seen *srv_find_seen(const ncgt_server *s, const char *user,
+                               const uint8_t pub[NCGT_KEY_LEN]) {
   for (srv_seen *e = s->seen; e; e = e->next)
-    if (strcmp(e->user, user) == 0)
+    if (strcmp(e->user, user) == 0 && memcmp(e->pub, pub, NCGT_KEY_LEN) == 0)
       return e;
   return NULL;
 }
 
 int ncgt_server_check_replay(const ncgt_server *s, const char *user,
+                             const uint8_t pub[NCGT_KEY_LEN],
                              const uint8_t tai[NCGT_TAI64N_LEN]) {
-  const srv_seen *e = srv_find_seen(s, user);
+  const srv_seen *e = srv_find_seen(s, user, pub);
   /* TAI64N is big-endian: byte order is time order. */
   if (e && memcmp(tai, e->tai, NCGT_TAI64N_LEN) <= 0)
     return NCGT_ERR_REPLAY;
@@ -146,16 +150,20 @@ int ncgt_server_check_replay(const ncgt_server *s, const char *user,
 }
 
 int ncgt_server_note_accepted(ncgt_server *s, const char *user,
+                              const uint8_t pub[NCGT_KEY_LEN],
                               const uint8_t tai[NCGT_TAI64N_LEN]) {
-  srv_seen *e = srv_find_seen(s, user);
+  srv_seen *e = srv_find_seen(s, user, pub);
   if (!e) {
     e = calloc(1, sizeof(*e));
     NCGT_ENSURE_COND(e != NULL, NCGT_ERR_NOMEM);
     memcpy(e->user, user, strnlen(user, NCGT_NAME_MAX));
+    memcpy(e->pub, pub, NCGT_KEY_LEN);
     e->next = s->seen;
     s->seen = e;
   }
-  memcpy(e->tai, tai, NCGT_TAI64N_LEN);
+  /* Only forward: a proven older handshake (a rekey's) never lowers it */
+  if (memcmp(tai, e->tai, NCGT_TAI64N_LEN) > 0)
+    memcpy(e->tai, tai, NCGT_TAI64N_LEN);
   return 0;
 }
 
