@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <malloc.h>
 
 #include <ncgtun/adapter.h>
 #include <ncgtun/conn.h>
@@ -751,6 +752,45 @@ static void f7_log_injection(void **state) {
   assert_false(g_log_ctrl);
 }
 
+/* ------------------------------------------------------------------ */
+/* M-2: pre-authentication memory. Heap bytes per idle accepted server  */
+/* conn (no byte received), from glibc's own accounting; was ~199 KB at */
+/* the default max_frame (3 x max_frame), now RELAY/REQUEST-sized.      */
+/* ------------------------------------------------------------------ */
+#if defined(__SANITIZE_ADDRESS__)
+#define NCGT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NCGT_TEST_ASAN 1
+#endif
+#endif
+
+static void m2_idle_conn_memory(void **state) {
+  (void)state;
+#ifdef NCGT_TEST_ASAN
+  skip(); /* ASan's allocator keeps its own books: mallinfo2 says 0 */
+#else
+  enum { N = 64 };
+  world w;
+  peer sp;
+  ncgt_conn *sc[N];
+  world_init(&w);
+  memset(&sp, 0, sizeof(sp));
+  size_t before = mallinfo2().uordblks;
+  for (int i = 0; i < N; i++)
+    assert_int_equal(ncgt_server_accept(w.srv, &sc[i], &peer_cb, &sp, 1), 0);
+  size_t after = mallinfo2().uordblks;
+  size_t per = (after - before) / N;
+  print_message("heap per idle accepted conn: %zu bytes\n", per);
+  /* The bound: well under one max_frame (65818 at the default). */
+  assert_true(per > 0);
+  assert_true(per <= 16 * 1024);
+  for (int i = 0; i < N; i++)
+    ncgt_conn_del(sc[i]);
+  ncgt_server_del(w.srv);
+#endif
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(harness_handshake),
@@ -764,6 +804,7 @@ int main(void) {
       cmocka_unit_test(f7_log_injection),
       cmocka_unit_test(f4_ptb_below_1280),
       cmocka_unit_test(f4b_fragment_offset_overflow),
+      cmocka_unit_test(m2_idle_conn_memory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
