@@ -174,28 +174,8 @@ static int cli_conn_setup(cli_prog *p) {
   cb.recv_datagram = cb_recv_datagram;
   cb.authorized = cb_authorized;
   cb.closed = cb_closed;
-  const ncg_client_conf *c = &p->conf;
-  const char *path[NCGT_PATH_MAX];
-  for (size_t i = 0; i < c->npath; i++)
-    path[i] = c->path[i];
-  ncgt_client_settings s = {
-    .version = NCGT_CLIENT_SETTINGS_V2,
-    .origin = c->origin,
-    .path = path,
-    .npath = c->npath,
-    .dest = c->server[0] ? c->server : NULL,
-    .user = c->user,
-    .has_psk = c->has_psk,
-    .auto_reconnect = 1,
-    .timers = c->timers,
-    .features = c->offload ? NCGT_FEATURE_GSO : 0,
-  };
-  memcpy(s.private_key, c->private_key, sizeof(s.private_key));
-  memcpy(s.server_public_key, c->server_key, sizeof(s.server_public_key));
-  memcpy(s.psk, c->psk, sizeof(s.psk));
-  int rc = ncgt_conn_client_new(&p->t.conn, &s, &cb, p);
-  memset(s.private_key, 0, sizeof(s.private_key));
-  memset(s.psk, 0, sizeof(s.psk));
+  int rc = ncg_client_conf_conn_new(
+      &p->conf, p->conf.offload ? NCGT_FEATURE_GSO : 0, &cb, p, &p->t.conn);
   if (rc == 0)
     rc = ncgt_conn_start(p->t.conn, ncg_now());
   if (rc != 0) {

@@ -139,3 +139,31 @@ void ncg_client_conf_free(ncg_client_conf *c) {
   memset(c->psk, 0, sizeof(c->psk));
   ncg_hosts_free(&c->hosts);
 }
+
+int ncg_client_conf_conn_new(const ncg_client_conf *c, uint32_t features,
+                             const ncgt_conn_callbacks *cb, void *user_data,
+                             ncgt_conn **out) {
+  const char *path[NCGT_PATH_MAX];
+  for (size_t i = 0; i < c->npath; i++)
+    path[i] = c->path[i];
+  ncgt_client_settings s = {
+      .version = NCGT_CLIENT_SETTINGS_V2,
+      .origin = c->origin,
+      .path = path,
+      .npath = c->npath,
+      .dest = c->server[0] ? c->server : NULL,
+      .user = c->user,
+      .has_psk = c->has_psk,
+      .auto_reconnect = 1,
+      .timers = c->timers,
+      .features = features,
+  };
+  memcpy(s.private_key, c->private_key, sizeof(s.private_key));
+  memcpy(s.server_public_key, c->server_key, sizeof(s.server_public_key));
+  memcpy(s.psk, c->psk, sizeof(s.psk));
+  int rc = ncgt_conn_client_new(out, &s, cb, user_data);
+  /* explicit_bzero: a plain memset of a dead local may be elided. */
+  explicit_bzero(s.private_key, sizeof(s.private_key));
+  explicit_bzero(s.psk, sizeof(s.psk));
+  return rc;
+}

@@ -53,4 +53,11 @@ typedef struct ncg_client_conf {
 int ncg_client_conf_load(ncg_client_conf *c, const char *path, ncg_ini *ini);
 void ncg_client_conf_free(ncg_client_conf *c);
 
+/* Creates the initiator this configuration describes (path, user, keys,
+ * timers; auto-reconnect on) offering `features` (NCGT_FEATURE_*), and
+ * wipes the key copies it made. Returns 0 or a negative ncgt_status. */
+int ncg_client_conf_conn_new(const ncg_client_conf *c, uint32_t features,
+                             const ncgt_conn_callbacks *cb, void *user_data,
+                             ncgt_conn **out);
+
 #endif /* NCG_CLIENT_CONF_H */
