@@ -223,25 +223,32 @@ int ncgt_mss_clamp(const ncgt_ip *ip, uint16_t mtu) {
     return 0;
   ncgt_rd_init(&r, seg, thl);
   ncgt_rd_skip(&r, NCGT_TCP_HLEN);
+  /* Every MSS option is clamped, not only the first: a SYN may carry
+   * several and stacks differ on which one they honour (Linux keeps the
+   * last). Found by fuzz_adapter_tunnel. */
+  int clamped = 0;
   while (ncgt_rd_left(&r) > 0) {
     uint8_t kind = 0, olen = 0;
     uint16_t mss = 0;
     ncgt_rd_u8(&r, &kind);
     if (kind == NCGT_TCPOPT_EOL)
-      return 0;
+      break;
     if (kind == NCGT_TCPOPT_NOP)
       continue;
     if (ncgt_rd_u8(&r, &olen) || olen < 2)
-      return 0;
+      break;
     size_t at = r.off;
     if (kind == NCGT_TCPOPT_MSS && olen == NCGT_TCPOPT_MSS_LEN) {
-      if (ncgt_rd_u16(&r, &mss) || mss <= clamp)
-        return 0;
-      patch_u16(seg, at, clamp, NCGT_TCP_CSUM_AT);
-      return 1;
+      if (ncgt_rd_u16(&r, &mss))
+        break;
+      if (mss > clamp) {
+        patch_u16(seg, at, clamp, NCGT_TCP_CSUM_AT);
+        clamped = 1;
+      }
+      continue;
     }
     if (ncgt_rd_skip(&r, (size_t)olen - 2))
-      return 0;
+      break;
   }
-  return 0;
+  return clamped;
 }

@@ -383,6 +383,31 @@ static void mss_clamping(void **state) {
   ncgt_adapter_del(H.ad);
 }
 
+/* A SYN may carry several MSS options; every one is clamped, since stacks
+ * differ on which they honour (fuzz_adapter_tunnel found the first-only
+ * clamp). */
+static void mss_clamping_every_option(void **state) {
+  (void)state;
+  h_new(&H, NCGT_ADAPTER_CLIENT, 1);
+  size_t n = syn_frame(1200, 0, 0x02); /* first MSS option: already small */
+  uint8_t *t = F + 34;
+  const size_t thl = 28;
+  t[24] = 2; /* second MSS option, too big */
+  t[25] = 4;
+  h_put16(t + 26, 1460);
+  h_put16(t + 16, 0);
+  uint32_t sum = h_sum(0, F + 26, 8) + 6 + (uint32_t)thl;
+  h_put16(t + 16, (uint16_t)~h_fold(h_sum(sum, t, thl)));
+  assert_true(h_l4_ok(F + 14));
+  assert_int_equal(ncgt_adapter_from_stack(H.ad, F, n), 0);
+  assert_int_equal(H.ntun, 1);
+  assert_int_equal(h_be16(H.tun[0] + 20 + 22), 1200);
+  assert_int_equal(h_be16(H.tun[0] + 20 + 26), 1400 - 40);
+  assert_true(h_l4_ok(H.tun[0]));
+  assert_int_equal(h_stats(&H).mss_clamped, 1);
+  ncgt_adapter_del(H.ad);
+}
+
 static void mss_clamping_v6(void **state) {
   (void)state;
   h_new(&H, NCGT_ADAPTER_CLIENT, 1);
@@ -433,6 +458,7 @@ int main(void) {
       cmocka_unit_test(packet_too_big_v6),
       cmocka_unit_test(fragments_without_df),
       cmocka_unit_test(mss_clamping),
+      cmocka_unit_test(mss_clamping_every_option),
       cmocka_unit_test(mss_clamping_v6),
       cmocka_unit_test(callbacks_fail_cleanly),
   };
