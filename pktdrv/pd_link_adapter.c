@@ -8,41 +8,41 @@
 
 #include <ncgtun/frame.h>
 
-struct ncgt_pd_adlink {
-  ncgt_pd_shim *shim;
+struct pdrv_adlink {
+  pdrv_shim *shim;
   ncgt_adapter *ad;
 };
 
 /* Adapter -> stack: ARP/DHCP replies, ICMP, datagrams from the tunnel. */
 static int ad_to_stack(const uint8_t *frame, size_t len, void *user_data) {
-  ncgt_pd_adlink *l = user_data;
-  (void)ncgt_pd_shim_link_to_stack(l->shim, frame, len);
+  pdrv_adlink *l = user_data;
+  (void)pdrv_shim_link_to_stack(l->shim, frame, len);
   return 0; /* a frame no stack wanted is not the adapter's failure */
 }
 
 /* Adapter -> tunnel. The shim's policy only sends IPv4 this way. */
 static int ad_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
                         void *user_data) {
-  ncgt_pd_adlink *l = user_data;
+  pdrv_adlink *l = user_data;
   if (proto != NCGT_DATA_PROTO_IPV4)
     return -1;
-  return ncgt_pd_shim_link_to_tunnel(l->shim, dg, len) == 0 ? 0 : -1;
+  return pdrv_shim_link_to_tunnel(l->shim, dg, len) == 0 ? 0 : -1;
 }
 
 static int link_from_stack(uint8_t *frame, size_t len, void *ctx) {
-  ncgt_pd_adlink *l = ctx;
+  pdrv_adlink *l = ctx;
   return ncgt_adapter_from_stack(l->ad, frame, len) < 0 ? -1 : 0;
 }
 
 static int link_from_tunnel(const uint8_t *dg, size_t len, void *ctx) {
-  ncgt_pd_adlink *l = ctx;
+  pdrv_adlink *l = ctx;
   return ncgt_adapter_from_tunnel(l->ad, dg, len, 0) < 0 ? -1 : 0;
 }
 
-int ncgt_pd_adlink_new(ncgt_pd_adlink **out, ncgt_pd_shim *shim,
+int pdrv_adlink_new(pdrv_adlink **out, pdrv_shim *shim,
                        const uint8_t server_mac[6], const uint8_t stack_mac[6],
                        uint16_t mtu) {
-  ncgt_pd_adlink *l = calloc(1, sizeof(*l));
+  pdrv_adlink *l = calloc(1, sizeof(*l));
   if (!l)
     return NCGT_ERR_NOMEM;
   ncgt_adapter_settings s;
@@ -62,21 +62,21 @@ int ncgt_pd_adlink_new(ncgt_pd_adlink **out, ncgt_pd_shim *shim,
     return rc;
   }
   l->shim = shim;
-  ncgt_pd_link link = {link_from_stack, link_from_tunnel, l};
-  ncgt_pd_shim_set_link(shim, &link);
+  pdrv_link link = {link_from_stack, link_from_tunnel, l};
+  pdrv_shim_set_link(shim, &link);
   *out = l;
   return 0;
 }
 
-void ncgt_pd_adlink_del(ncgt_pd_adlink *l) {
+void pdrv_adlink_del(pdrv_adlink *l) {
   if (!l)
     return;
-  ncgt_pd_shim_set_link(l->shim, NULL);
+  pdrv_shim_set_link(l->shim, NULL);
   ncgt_adapter_del(l->ad);
   free(l);
 }
 
-int ncgt_pd_adlink_set_client_data(ncgt_pd_adlink *l, const uint8_t *opts,
+int pdrv_adlink_set_client_data(pdrv_adlink *l, const uint8_t *opts,
                                    size_t len) {
   ncgt_client_config cc;
   int rc = ncgt_client_config_decode(&cc, opts, len);
@@ -85,11 +85,11 @@ int ncgt_pd_adlink_set_client_data(ncgt_pd_adlink *l, const uint8_t *opts,
   rc = ncgt_adapter_set_client_data(l->ad, opts, len);
   if (rc != 0)
     return rc;
-  ncgt_pd_shim_set_tunnel_addr(l->shim, cc.client_addr);
+  pdrv_shim_set_tunnel_addr(l->shim, cc.client_addr);
   return 0;
 }
 
-void ncgt_pd_adlink_get_stats(const ncgt_pd_adlink *l,
+void pdrv_adlink_get_stats(const pdrv_adlink *l,
                               ncgt_adapter_stats *st) {
   ncgt_adapter_get_stats(l->ad, st, sizeof(*st));
 }

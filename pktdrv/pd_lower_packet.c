@@ -15,27 +15,28 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "ncgt_cursor.h"
-#include "ncgt_inet.h"
+#include <ncgtun/inet.h>
 
-struct ncgt_pd_packet {
+#include "pd_bytes.h"
+
+struct pdrv_packet {
   int fd;
   int ifindex;
-  uint8_t mac[NCGT_PD_ADDR_LEN];
+  uint8_t mac[PDRV_ADDR_LEN];
   int promisc, allmulti;
-  uint8_t mcast[NCGT_PD_MAX_MULTICAST][NCGT_PD_ADDR_LEN];
+  uint8_t mcast[PDRV_MAX_MULTICAST][PDRV_ADDR_LEN];
   size_t nmcast;
 };
 
-static int membership(ncgt_pd_packet *p, int add, int type,
+static int membership(pdrv_packet *p, int add, int type,
                       const uint8_t *addr) {
   struct packet_mreq mr;
   memset(&mr, 0, sizeof(mr));
   mr.mr_ifindex = p->ifindex;
   mr.mr_type = (unsigned short)type;
   if (addr) {
-    mr.mr_alen = NCGT_PD_ADDR_LEN;
-    memcpy(mr.mr_address, addr, NCGT_PD_ADDR_LEN);
+    mr.mr_alen = PDRV_ADDR_LEN;
+    memcpy(mr.mr_address, addr, PDRV_ADDR_LEN);
   }
   return setsockopt(p->fd, SOL_PACKET,
                     add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP, &mr,
@@ -43,7 +44,7 @@ static int membership(ncgt_pd_packet *p, int add, int type,
 }
 
 /* Turns a membership on or off, remembering its state in *on. */
-static int toggle(ncgt_pd_packet *p, int *on, int want, int type) {
+static int toggle(pdrv_packet *p, int *on, int want, int type) {
   if (*on == want)
     return 0;
   if (membership(p, want, type, NULL) != 0)
@@ -53,38 +54,38 @@ static int toggle(ncgt_pd_packet *p, int *on, int want, int type) {
 }
 
 static int packet_set_mode(int mode, void *ctx) {
-  ncgt_pd_packet *p = ctx;
-  if (toggle(p, &p->promisc, mode == NCGT_PD_MODE_PROMISC,
+  pdrv_packet *p = ctx;
+  if (toggle(p, &p->promisc, mode == PDRV_MODE_PROMISC,
              PACKET_MR_PROMISC) != 0)
     return -1;
-  return toggle(p, &p->allmulti, mode == NCGT_PD_MODE_ALL_MULTICAST,
+  return toggle(p, &p->allmulti, mode == PDRV_MODE_ALL_MULTICAST,
                 PACKET_MR_ALLMULTI);
 }
 
 static int packet_set_multicast(const uint8_t *addrs, size_t n, void *ctx) {
-  ncgt_pd_packet *p = ctx;
-  if (n > NCGT_PD_MAX_MULTICAST)
+  pdrv_packet *p = ctx;
+  if (n > PDRV_MAX_MULTICAST)
     return -1;
   for (size_t i = 0; i < p->nmcast; i++)
     (void)membership(p, 0, PACKET_MR_MULTICAST, p->mcast[i]);
   p->nmcast = 0;
   for (size_t i = 0; i < n; i++) {
-    if (membership(p, 1, PACKET_MR_MULTICAST, addrs + i * NCGT_PD_ADDR_LEN) != 0)
+    if (membership(p, 1, PACKET_MR_MULTICAST, addrs + i * PDRV_ADDR_LEN) != 0)
       return -1;
-    memcpy(p->mcast[p->nmcast++], addrs + i * NCGT_PD_ADDR_LEN,
-           NCGT_PD_ADDR_LEN);
+    memcpy(p->mcast[p->nmcast++], addrs + i * PDRV_ADDR_LEN,
+           PDRV_ADDR_LEN);
   }
   return 0;
 }
 
 static int packet_send(const uint8_t *frame, size_t len, void *ctx) {
-  ncgt_pd_packet *p = ctx;
+  pdrv_packet *p = ctx;
   ssize_t n = send(p->fd, frame, len, 0);
   return n == (ssize_t)len ? 0 : -1;
 }
 
-ncgt_pd_lower ncgt_pd_packet_lower(ncgt_pd_packet *p) {
-  ncgt_pd_lower l = {
+pdrv_lower pdrv_packet_lower(pdrv_packet *p) {
+  pdrv_lower l = {
       .send = packet_send,
       .set_mode = packet_set_mode,
       .set_multicast = packet_set_multicast,
@@ -93,7 +94,7 @@ ncgt_pd_lower ncgt_pd_packet_lower(ncgt_pd_packet *p) {
   return l;
 }
 
-static int open_fail(ncgt_pd_packet *p, char *err, size_t errlen,
+static int open_fail(pdrv_packet *p, char *err, size_t errlen,
                      const char *what, const char *ifname) {
   if (err && errlen)
     snprintf(err, errlen, "%s %s: %s", what, ifname, strerror(errno));
@@ -103,9 +104,9 @@ static int open_fail(ncgt_pd_packet *p, char *err, size_t errlen,
   return -1;
 }
 
-int ncgt_pd_packet_open(ncgt_pd_packet **out, const char *ifname, char *err,
+int pdrv_packet_open(pdrv_packet **out, const char *ifname, char *err,
                         size_t errlen) {
-  ncgt_pd_packet *p = calloc(1, sizeof(*p));
+  pdrv_packet *p = calloc(1, sizeof(*p));
   if (!p)
     return -1;
   p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -120,7 +121,7 @@ int ncgt_pd_packet_open(ncgt_pd_packet **out, const char *ifname, char *err,
   snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
   if (ioctl(p->fd, SIOCGIFHWADDR, &ifr) != 0)
     return open_fail(p, err, errlen, "SIOCGIFHWADDR", ifname);
-  memcpy(p->mac, ifr.ifr_hwaddr.sa_data, NCGT_PD_ADDR_LEN);
+  memcpy(p->mac, ifr.ifr_hwaddr.sa_data, PDRV_ADDR_LEN);
   int one = 1;
   if (setsockopt(p->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) != 0)
     return open_fail(p, err, errlen, "PACKET_AUXDATA", ifname);
@@ -135,29 +136,29 @@ int ncgt_pd_packet_open(ncgt_pd_packet **out, const char *ifname, char *err,
   return 0;
 }
 
-void ncgt_pd_packet_close(ncgt_pd_packet *p) {
+void pdrv_packet_close(pdrv_packet *p) {
   if (!p)
     return;
   close(p->fd);
   free(p);
 }
 
-int ncgt_pd_packet_fd(const ncgt_pd_packet *p) { return p->fd; }
+int pdrv_packet_fd(const pdrv_packet *p) { return p->fd; }
 
-void ncgt_pd_packet_mac(const ncgt_pd_packet *p,
-                        uint8_t mac[NCGT_PD_ADDR_LEN]) {
-  memcpy(mac, p->mac, NCGT_PD_ADDR_LEN);
+void pdrv_packet_mac(const pdrv_packet *p,
+                        uint8_t mac[PDRV_ADDR_LEN]) {
+  memcpy(mac, p->mac, PDRV_ADDR_LEN);
 }
 
 /* The kernel left the TCP/UDP checksum to "hardware" (CHECKSUM_PARTIAL:
  * the field holds the pseudo-header sum). Finish it as skb_checksum_help
  * would: sum the transport segment, fold, complement. IPv4 only. */
 static void finish_checksum(uint8_t *f, size_t len) {
-  enum { ETH = NCGT_PD_ETH_HDR_LEN };
-  if (len < ETH + 20 || ncgt_get_u16(f + 12) != 0x0800)
+  enum { ETH = PDRV_ETH_HDR_LEN };
+  if (len < ETH + 20 || pdrv_get_u16(f + 12) != 0x0800)
     return;
   size_t ihl = (size_t)(f[ETH] & 0x0f) * 4;
-  size_t total = ncgt_get_u16(f + ETH + 2);
+  size_t total = pdrv_get_u16(f + ETH + 2);
   size_t off;
   if (f[ETH + 9] == 6)
     off = 16;
@@ -171,10 +172,10 @@ static void finish_checksum(uint8_t *f, size_t len) {
   uint16_t c = ncgt_csum_fold(ncgt_csum_add(0, l4, total - ihl));
   if (c == 0 && f[ETH + 9] == 17)
     c = 0xffff;
-  ncgt_put_u16(l4 + off, c);
+  pdrv_put_u16(l4 + off, c);
 }
 
-ssize_t ncgt_pd_packet_recv(ncgt_pd_packet *p, uint8_t *buf, size_t cap) {
+ssize_t pdrv_packet_recv(pdrv_packet *p, uint8_t *buf, size_t cap) {
   for (;;) {
     struct sockaddr_ll from;
     union {

@@ -9,8 +9,8 @@
  * on veth: TP_STATUS_CSUMNOTREADY) get their IPv4 TCP/UDP checksum filled
  * in, as a NIC would have, so the stack above sees valid frames.
  */
-#ifndef NCGT_PD_LOWER_PACKET_H
-#define NCGT_PD_LOWER_PACKET_H
+#ifndef PDRV_LOWER_PACKET_H
+#define PDRV_LOWER_PACKET_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,26 +22,26 @@
 extern "C" {
 #endif
 
-typedef struct ncgt_pd_packet ncgt_pd_packet;
+typedef struct pdrv_packet pdrv_packet;
 
 /* Opens and binds. Returns 0, or -1 with a message in err. */
-int ncgt_pd_packet_open(ncgt_pd_packet **out, const char *ifname, char *err,
+int pdrv_packet_open(pdrv_packet **out, const char *ifname, char *err,
                         size_t errlen);
-void ncgt_pd_packet_close(ncgt_pd_packet *p);
+void pdrv_packet_close(pdrv_packet *p);
 
-int ncgt_pd_packet_fd(const ncgt_pd_packet *p);
-void ncgt_pd_packet_mac(const ncgt_pd_packet *p,
-                        uint8_t mac[NCGT_PD_ADDR_LEN]);
+int pdrv_packet_fd(const pdrv_packet *p);
+void pdrv_packet_mac(const pdrv_packet *p,
+                        uint8_t mac[PDRV_ADDR_LEN]);
 
 /* Reads one received frame (frames this host sent are skipped). Returns
  * its length, 0 when none is waiting, -1 on error (errno set). */
-ssize_t ncgt_pd_packet_recv(ncgt_pd_packet *p, uint8_t *buf, size_t cap);
+ssize_t pdrv_packet_recv(pdrv_packet *p, uint8_t *buf, size_t cap);
 
-/* The ncgt_pd_lower operations over this socket (ctx = p). */
-ncgt_pd_lower ncgt_pd_packet_lower(ncgt_pd_packet *p);
+/* The pdrv_lower operations over this socket (ctx = p). */
+pdrv_lower pdrv_packet_lower(pdrv_packet *p);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* NCGT_PD_LOWER_PACKET_H */
+#endif /* PDRV_LOWER_PACKET_H */

@@ -16,24 +16,24 @@
 
 static const char *const action_names[] = {"bypass", "protect", "drop"};
 
-void ncgt_pd_config_init(ncgt_pd_config *cfg) {
+void pdrv_config_init(pdrv_config *cfg) {
   /* the adapter's reserved server MAC (patent Fig. 17 step 326) */
-  static const uint8_t mac[NCGT_PD_ADDR_LEN] = NCGT_SERVER_MAC_DEFAULT;
+  static const uint8_t mac[PDRV_ADDR_LEN] = NCGT_SERVER_MAC_DEFAULT;
   memset(cfg, 0, sizeof(*cfg));
-  cfg->defaults[NCGT_PD_OUT] = NCGT_PD_BYPASS;
-  cfg->defaults[NCGT_PD_IN] = NCGT_PD_BYPASS;
+  cfg->defaults[PDRV_OUT] = PDRV_BYPASS;
+  cfg->defaults[PDRV_IN] = PDRV_BYPASS;
   memcpy(cfg->tunnel_mac, mac, sizeof(mac));
 }
 
-int ncgt_pd_action_parse(const char *s) {
+int pdrv_action_parse(const char *s) {
   for (size_t i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++)
     if (strcasecmp(s, action_names[i]) == 0)
       return (int)i;
   return -1;
 }
 
-const char *ncgt_pd_action_name(int action) {
-  if (action < 0 || action > NCGT_PD_DROP)
+const char *pdrv_action_name(int action) {
+  if (action < 0 || action > PDRV_DROP)
     return "unknown";
   return action_names[action];
 }
@@ -62,15 +62,15 @@ static int parse_prefix(const char *s, uint32_t *net, unsigned *plen) {
   return 0;
 }
 
-int ncgt_pd_policy_add(ncgt_pd_config *cfg, ncgt_pd_dir dir,
-                       const char *prefix, ncgt_pd_action action) {
+int pdrv_policy_add(pdrv_config *cfg, pdrv_dir dir,
+                       const char *prefix, pdrv_action action) {
   uint32_t net = 0;
   unsigned plen = 0;
-  if ((dir != NCGT_PD_OUT && dir != NCGT_PD_IN) || action > NCGT_PD_DROP ||
+  if ((dir != PDRV_OUT && dir != PDRV_IN) || action > PDRV_DROP ||
       parse_prefix(prefix, &net, &plen) != 0 ||
-      cfg->nrules[dir] >= NCGT_PD_POLICY_MAX)
+      cfg->nrules[dir] >= PDRV_POLICY_MAX)
     return -1;
-  ncgt_pd_rule *r = &cfg->rules[dir][cfg->nrules[dir]++];
+  pdrv_rule *r = &cfg->rules[dir][cfg->nrules[dir]++];
   r->mask = plen ? 0xffffffffu << (32 - plen) : 0;
   r->net = net & r->mask;
   r->plen = (uint8_t)plen;
@@ -78,21 +78,21 @@ int ncgt_pd_policy_add(ncgt_pd_config *cfg, ncgt_pd_dir dir,
   return 0;
 }
 
-ncgt_pd_action ncgt_pd_policy_lookup(const ncgt_pd_config *cfg,
-                                     ncgt_pd_dir dir, uint32_t addr) {
-  const ncgt_pd_rule *best = NULL;
+pdrv_action pdrv_policy_lookup(const pdrv_config *cfg,
+                                     pdrv_dir dir, uint32_t addr) {
+  const pdrv_rule *best = NULL;
   for (size_t i = 0; i < cfg->nrules[dir]; i++) {
-    const ncgt_pd_rule *r = &cfg->rules[dir][i];
+    const pdrv_rule *r = &cfg->rules[dir][i];
     if ((addr & r->mask) == r->net && (!best || r->plen > best->plen))
       best = r;
   }
-  return (ncgt_pd_action)(best ? best->action : cfg->defaults[dir]);
+  return (pdrv_action)(best ? best->action : cfg->defaults[dir]);
 }
 
 /* ---- INI ------------------------------------------------------------- */
 
 typedef struct parse_ctx {
-  ncgt_pd_config *cfg;
+  pdrv_config *cfg;
   char msg[128];
 } parse_ctx;
 
@@ -103,13 +103,13 @@ static int fail(parse_ctx *ctx, const char *what, const char *name,
   return 0;
 }
 
-static int parse_mac(const char *s, uint8_t mac[NCGT_PD_ADDR_LEN]) {
-  unsigned v[NCGT_PD_ADDR_LEN];
+static int parse_mac(const char *s, uint8_t mac[PDRV_ADDR_LEN]) {
+  unsigned v[PDRV_ADDR_LEN];
   char tail;
   if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-             &v[4], &v[5], &tail) != NCGT_PD_ADDR_LEN)
+             &v[4], &v[5], &tail) != PDRV_ADDR_LEN)
     return -1;
-  for (size_t i = 0; i < NCGT_PD_ADDR_LEN; i++)
+  for (size_t i = 0; i < PDRV_ADDR_LEN; i++)
     mac[i] = (uint8_t)v[i];
   return (mac[0] & 1) ? -1 : 0; /* a source MAC is never a group address */
 }
@@ -145,22 +145,22 @@ static int on_kv(void *user, const char *section, const char *name,
   parse_ctx *ctx = user;
   int dir;
   if (strcmp(section, "output") == 0)
-    dir = NCGT_PD_OUT;
+    dir = PDRV_OUT;
   else if (strcmp(section, "input") == 0)
-    dir = NCGT_PD_IN;
+    dir = PDRV_IN;
   else if (strcmp(section, "tunnel") == 0)
     return on_tunnel_key(ctx, name, value);
   else
     return fail(ctx, "unknown section", section, name);
-  int action = ncgt_pd_action_parse(value);
+  int action = pdrv_action_parse(value);
   if (action < 0)
     return fail(ctx, "action must be bypass, protect or drop", name, value);
   if (strcmp(name, "default") == 0) {
     ctx->cfg->defaults[dir] = (uint8_t)action;
     return 1;
   }
-  if (ncgt_pd_policy_add(ctx->cfg, (ncgt_pd_dir)dir, name,
-                         (ncgt_pd_action)action) != 0)
+  if (pdrv_policy_add(ctx->cfg, (pdrv_dir)dir, name,
+                         (pdrv_action)action) != 0)
     return fail(ctx, "bad prefix or table full", name, value);
   return 1;
 }
@@ -178,16 +178,16 @@ static int finish(parse_ctx *ctx, int rc, char *err, size_t errlen) {
   return -1;
 }
 
-int ncgt_pd_config_parse(ncgt_pd_config *cfg, const char *text, char *err,
+int pdrv_config_parse(pdrv_config *cfg, const char *text, char *err,
                          size_t errlen) {
   parse_ctx ctx = {.cfg = cfg};
-  ncgt_pd_config_init(cfg);
+  pdrv_config_init(cfg);
   return finish(&ctx, ini_parse_string(text, on_kv, &ctx), err, errlen);
 }
 
-int ncgt_pd_config_load(ncgt_pd_config *cfg, const char *path, char *err,
+int pdrv_config_load(pdrv_config *cfg, const char *path, char *err,
                         size_t errlen) {
   parse_ctx ctx = {.cfg = cfg};
-  ncgt_pd_config_init(cfg);
+  pdrv_config_init(cfg);
   return finish(&ctx, ini_parse(path, on_kv, &ctx), err, errlen);
 }

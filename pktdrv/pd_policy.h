@@ -18,8 +18,8 @@
  *
  * Lookup is longest prefix; among equal prefixes the first listed wins.
  */
-#ifndef NCGT_PD_POLICY_H
-#define NCGT_PD_POLICY_H
+#ifndef PDRV_POLICY_H
+#define PDRV_POLICY_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,61 +30,61 @@
 extern "C" {
 #endif
 
-typedef enum ncgt_pd_action {
-  NCGT_PD_BYPASS = 0,  /* straight to / from the lower driver */
-  NCGT_PD_PROTECT = 1, /* through the tunnel only */
-  NCGT_PD_DROP = 2,
-} ncgt_pd_action;
+typedef enum pdrv_action {
+  PDRV_BYPASS = 0,  /* straight to / from the lower driver */
+  PDRV_PROTECT = 1, /* through the tunnel only */
+  PDRV_DROP = 2,
+} pdrv_action;
 
-typedef enum ncgt_pd_dir {
-  NCGT_PD_OUT = 0, /* stack -> network, matched on destination */
-  NCGT_PD_IN = 1,  /* network -> stack, matched on source */
-} ncgt_pd_dir;
+typedef enum pdrv_dir {
+  PDRV_OUT = 0, /* stack -> network, matched on destination */
+  PDRV_IN = 1,  /* network -> stack, matched on source */
+} pdrv_dir;
 
-enum { NCGT_PD_POLICY_MAX = 64 }; /* rules per direction */
+enum { PDRV_POLICY_MAX = 64 }; /* rules per direction */
 
-typedef struct ncgt_pd_rule {
+typedef struct pdrv_rule {
   uint32_t net;  /* host order, masked */
   uint32_t mask; /* host order */
   uint8_t plen;
   uint8_t action;
-} ncgt_pd_rule;
+} pdrv_rule;
 
-typedef struct ncgt_pd_config {
-  ncgt_pd_rule rules[2][NCGT_PD_POLICY_MAX];
+typedef struct pdrv_config {
+  pdrv_rule rules[2][PDRV_POLICY_MAX];
   size_t nrules[2];
-  uint8_t defaults[2];                    /* ncgt_pd_action per direction */
-  uint8_t tunnel_mac[NCGT_PD_ADDR_LEN];   /* src MAC of tunnel frames */
+  uint8_t defaults[2];                    /* pdrv_action per direction */
+  uint8_t tunnel_mac[PDRV_ADDR_LEN];   /* src MAC of tunnel frames */
   int dhcp_tunnel;                        /* 1: DHCP answered by adapter */
   uint32_t tunnel_addr;                   /* host order; 0: none/learnt */
-} ncgt_pd_config;
+} pdrv_config;
 
 /* Defaults: bypass both ways, no rules, tunnel MAC = the adapter's
  * reserved server MAC (NCGT_SERVER_MAC_DEFAULT, 02:4e:43:47:00:01). */
-void ncgt_pd_config_init(ncgt_pd_config *cfg);
+void pdrv_config_init(pdrv_config *cfg);
 
 /* Adds "A.B.C.D/N" (or a bare address, /32) with `action` to `dir`.
  * Returns 0, or -1 for a malformed prefix or a full table. */
-int ncgt_pd_policy_add(ncgt_pd_config *cfg, ncgt_pd_dir dir,
-                       const char *prefix, ncgt_pd_action action);
+int pdrv_policy_add(pdrv_config *cfg, pdrv_dir dir,
+                       const char *prefix, pdrv_action action);
 
 /* The action for `addr` (host order) in `dir`. */
-ncgt_pd_action ncgt_pd_policy_lookup(const ncgt_pd_config *cfg,
-                                     ncgt_pd_dir dir, uint32_t addr);
+pdrv_action pdrv_policy_lookup(const pdrv_config *cfg,
+                                     pdrv_dir dir, uint32_t addr);
 
 /* Parses "bypass" / "protect" / "drop"; -1 otherwise. */
-int ncgt_pd_action_parse(const char *s);
-const char *ncgt_pd_action_name(int action);
+int pdrv_action_parse(const char *s);
+const char *pdrv_action_name(int action);
 
 /* Reads the INI text / file into `cfg` (which it initialises first).
  * Returns 0, or -1 with a message "line N: ..." in err. */
-int ncgt_pd_config_parse(ncgt_pd_config *cfg, const char *text, char *err,
+int pdrv_config_parse(pdrv_config *cfg, const char *text, char *err,
                          size_t errlen);
-int ncgt_pd_config_load(ncgt_pd_config *cfg, const char *path, char *err,
+int pdrv_config_load(pdrv_config *cfg, const char *path, char *err,
                         size_t errlen);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* NCGT_PD_POLICY_H */
+#endif /* PDRV_POLICY_H */

@@ -2,7 +2,7 @@
  * The packet-driver shim of seed 002: "Our module sits between the generic
  * Ethernet driver and the hardware driver; it emulates each to the other."
  *
- *            stack(s)  --  ncgt_pd (Packet Driver Spec 1.11, pktdrv.h)
+ *            stack(s)  --  pdrv (Packet Driver Spec 1.11, pktdrv.h)
  *                               |  send_pkt / receiver
  *                           pd_shim: policy table (pd_policy.h)
  *                         /        |                 \
@@ -34,8 +34,8 @@
  *    otherwise an Ethernet header is put back (dst = the driver's address,
  *    src = the configured tunnel MAC) and it is delivered to the stacks.
  */
-#ifndef NCGT_PD_SHIM_H
-#define NCGT_PD_SHIM_H
+#ifndef PDRV_SHIM_H
+#define PDRV_SHIM_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,20 +49,20 @@ extern "C" {
 #endif
 
 /* The real driver below: whole Ethernet frames. Returns 0 or non-zero.
- * set_mode / set_multicast may be NULL (see ncgt_pd_port). */
-typedef struct ncgt_pd_lower {
+ * set_mode / set_multicast may be NULL (see pdrv_port). */
+typedef struct pdrv_lower {
   int (*send)(const uint8_t *frame, size_t len, void *ctx);
   int (*set_mode)(int mode, void *ctx);
   int (*set_multicast)(const uint8_t *addrs, size_t n, void *ctx);
   void *ctx;
-} ncgt_pd_lower;
+} pdrv_lower;
 
 /* The tunnel side: whole IPv4 datagrams. `send` returns 0 when the
  * datagram was taken, non-zero when the tunnel is not up or refused it. */
-typedef struct ncgt_pd_tunnel {
+typedef struct pdrv_tunnel {
   int (*send)(const uint8_t *dg, size_t len, void *ctx);
   void *ctx;
-} ncgt_pd_tunnel;
+} pdrv_tunnel;
 
 /* The tunnel side's link layer: libncgtun's pseudo adapter
  * (pd_link_adapter.h) or a test fake. Optional: without one the shim
@@ -72,20 +72,20 @@ typedef struct ncgt_pd_tunnel {
  *    protected IPv4 datagram, its destination MAC set to [tunnel] mac; an
  *    ARP request for a protected address; DHCP when dhcp = tunnel). The
  *    frame is a writable copy. The link answers the stack with
- *    ncgt_pd_shim_link_to_stack() and sends datagrams on with
- *    ncgt_pd_shim_link_to_tunnel(). Returns 0, or non-zero when the frame
+ *    pdrv_shim_link_to_stack() and sends datagrams on with
+ *    pdrv_shim_link_to_tunnel(). Returns 0, or non-zero when the frame
  *    could not be handled (send_pkt then fails with CANT_SEND).
  *  - from_tunnel: a datagram out of the tunnel that passed the input
- *    policy; the link frames it and calls ncgt_pd_shim_link_to_stack().
+ *    policy; the link frames it and calls pdrv_shim_link_to_stack().
  */
-typedef struct ncgt_pd_link {
+typedef struct pdrv_link {
   int (*from_stack)(uint8_t *frame, size_t len, void *ctx);
   int (*from_tunnel)(const uint8_t *dg, size_t len, void *ctx);
   void *ctx;
-} ncgt_pd_link;
+} pdrv_link;
 
-/* Counters of the shim (the packet driver's own are in ncgt_pd_stats). */
-typedef struct ncgt_pd_shim_stats {
+/* Counters of the shim (the packet driver's own are in pdrv_stats). */
+typedef struct pdrv_shim_stats {
   uint64_t out_protected;     /* datagrams handed to the tunnel */
   uint64_t out_bypass;        /* frames passed to the lower driver */
   uint64_t out_policy_drop;   /* output policy said drop */
@@ -103,24 +103,24 @@ typedef struct ncgt_pd_shim_stats {
   uint64_t in_tunnel_too_big; /* does not fit one Ethernet frame */
   uint64_t out_non_ipv4_drop; /* not IPv4/ARP, output default not bypass */
   uint64_t in_non_ipv4_drop;  /* not IPv4/ARP, input default not bypass */
-} ncgt_pd_shim_stats;
+} pdrv_shim_stats;
 
-typedef struct ncgt_pd_shim ncgt_pd_shim;
+typedef struct pdrv_shim pdrv_shim;
 
-/* Creates the shim and its packet driver (ncgt_pd_shim_driver). `cfg` is
+/* Creates the shim and its packet driver (pdrv_shim_driver). `cfg` is
  * copied; `lower` is required; the tunnel and the link are set with
- * ncgt_pd_shim_set_tunnel / _set_link (NULL removes them). `mac` is the address the
+ * pdrv_shim_set_tunnel / _set_link (NULL removes them). `mac` is the address the
  * driver reports (normally the lower interface's). Returns 0 or -1. */
-int ncgt_pd_shim_new(ncgt_pd_shim **out, const ncgt_pd_config *cfg,
-                     const ncgt_pd_lower *lower,
-                     const uint8_t mac[NCGT_PD_ADDR_LEN], const char *name);
-void ncgt_pd_shim_del(ncgt_pd_shim *s);
+int pdrv_shim_new(pdrv_shim **out, const pdrv_config *cfg,
+                     const pdrv_lower *lower,
+                     const uint8_t mac[PDRV_ADDR_LEN], const char *name);
+void pdrv_shim_del(pdrv_shim *s);
 
 /* The packet-driver interface the stacks call. */
-ncgt_pd *ncgt_pd_shim_driver(ncgt_pd_shim *s);
+pdrv *pdrv_shim_driver(pdrv_shim *s);
 
-void ncgt_pd_shim_set_tunnel(ncgt_pd_shim *s, const ncgt_pd_tunnel *t);
-void ncgt_pd_shim_set_link(ncgt_pd_shim *s, const ncgt_pd_link *l);
+void pdrv_shim_set_tunnel(pdrv_shim *s, const pdrv_tunnel *t);
+void pdrv_shim_set_link(pdrv_shim *s, const pdrv_link *l);
 
 /* The tunnel address the server gave this client (host order; 0: none).
  * When it is set, protected datagrams leave with it as their source and
@@ -129,26 +129,26 @@ void ncgt_pd_shim_set_link(ncgt_pd_shim *s, const ncgt_pd_link *l);
  * "emulates IP and builds its own new IP header", so a stack with one
  * (LAN) address can use a tunnel whose server checks that sources are the
  * tunnel's (anti-spoofing). Checksums are updated (RFC 1624). */
-void ncgt_pd_shim_set_tunnel_addr(ncgt_pd_shim *s, uint32_t addr);
+void pdrv_shim_set_tunnel_addr(pdrv_shim *s, uint32_t addr);
 
-/* Called by the link (see ncgt_pd_link). Return as from_lower / 0 or -1. */
-int ncgt_pd_shim_link_to_stack(ncgt_pd_shim *s, const uint8_t *frame,
+/* Called by the link (see pdrv_link). Return as from_lower / 0 or -1. */
+int pdrv_shim_link_to_stack(pdrv_shim *s, const uint8_t *frame,
                                size_t len);
-int ncgt_pd_shim_link_to_tunnel(ncgt_pd_shim *s, const uint8_t *dg,
+int pdrv_shim_link_to_tunnel(pdrv_shim *s, const uint8_t *dg,
                                 size_t len);
 
 /* A frame came up from the lower driver. Returns the handle it was
  * delivered to, or -1 (dropped, counted where the policy says so). */
-int ncgt_pd_shim_from_lower(ncgt_pd_shim *s, const uint8_t *frame,
+int pdrv_shim_from_lower(pdrv_shim *s, const uint8_t *frame,
                             size_t len);
 /* An IPv4 datagram came out of the tunnel. Returns the handle (0 when it
  * went on to the link, which delivers it), or -1 (dropped, counted). */
-int ncgt_pd_shim_from_tunnel(ncgt_pd_shim *s, const uint8_t *dg, size_t len);
+int pdrv_shim_from_tunnel(pdrv_shim *s, const uint8_t *dg, size_t len);
 
-void ncgt_pd_shim_get_stats(const ncgt_pd_shim *s, ncgt_pd_shim_stats *st);
+void pdrv_shim_get_stats(const pdrv_shim *s, pdrv_shim_stats *st);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* NCGT_PD_SHIM_H */
+#endif /* PDRV_SHIM_H */

@@ -14,14 +14,15 @@
  *    stack ported from DOS keeps its error handling.
  *
  * The driver owns no thread. The host delivers received frames with
- * ncgt_pd_input() (the "interrupt"), and the driver calls each stack's
+ * pdrv_input() (the "interrupt"), and the driver calls each stack's
  * receiver twice per packet, as the specification says. Calls are not
  * thread-safe; a host with threads serialises them (examples/lwip-pktdrv).
  *
- * This header is internal to cli/pktdrv (not installed API).
+ * This header belongs to the pktdrv component (pktdrv/, prefix pdrv_;
+ * not installed API).
  */
-#ifndef NCGT_PKTDRV_H
-#define NCGT_PKTDRV_H
+#ifndef PDRV_PKTDRV_H
+#define PDRV_PKTDRV_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,100 +32,100 @@ extern "C" {
 #endif
 
 /* Appendix C: error codes, with the specification's values. */
-typedef enum ncgt_pd_err {
-  NCGT_PD_OK = 0,
-  NCGT_PD_BAD_HANDLE = 1,     /* invalid handle number */
-  NCGT_PD_NO_CLASS = 2,       /* no interfaces of specified class found */
-  NCGT_PD_NO_TYPE = 3,        /* no interfaces of specified type found */
-  NCGT_PD_NO_NUMBER = 4,      /* no interfaces of specified number found */
-  NCGT_PD_BAD_TYPE = 5,       /* bad packet type specified */
-  NCGT_PD_NO_MULTICAST = 6,   /* this interface does not support multicast */
-  NCGT_PD_CANT_TERMINATE = 7, /* this packet driver cannot terminate */
-  NCGT_PD_BAD_MODE = 8,       /* an invalid receiver mode was specified */
-  NCGT_PD_NO_SPACE = 9,       /* operation failed: insufficient space */
-  NCGT_PD_TYPE_INUSE = 10,    /* type previously accessed, not released */
-  NCGT_PD_BAD_COMMAND = 11,   /* command out of range or not implemented */
-  NCGT_PD_CANT_SEND = 12,     /* the packet couldn't be sent */
-  NCGT_PD_CANT_SET = 13,      /* address not changed (>1 handle open) */
-  NCGT_PD_BAD_ADDRESS = 14,   /* hardware address bad length or format */
-  NCGT_PD_CANT_RESET = 15,    /* couldn't reset interface (>1 handle open) */
-} ncgt_pd_err;
+typedef enum pdrv_err {
+  PDRV_OK = 0,
+  PDRV_BAD_HANDLE = 1,     /* invalid handle number */
+  PDRV_NO_CLASS = 2,       /* no interfaces of specified class found */
+  PDRV_NO_TYPE = 3,        /* no interfaces of specified type found */
+  PDRV_NO_NUMBER = 4,      /* no interfaces of specified number found */
+  PDRV_BAD_TYPE = 5,       /* bad packet type specified */
+  PDRV_NO_MULTICAST = 6,   /* this interface does not support multicast */
+  PDRV_CANT_TERMINATE = 7, /* this packet driver cannot terminate */
+  PDRV_BAD_MODE = 8,       /* an invalid receiver mode was specified */
+  PDRV_NO_SPACE = 9,       /* operation failed: insufficient space */
+  PDRV_TYPE_INUSE = 10,    /* type previously accessed, not released */
+  PDRV_BAD_COMMAND = 11,   /* command out of range or not implemented */
+  PDRV_CANT_SEND = 12,     /* the packet couldn't be sent */
+  PDRV_CANT_SET = 13,      /* address not changed (>1 handle open) */
+  PDRV_BAD_ADDRESS = 14,   /* hardware address bad length or format */
+  PDRV_CANT_RESET = 15,    /* couldn't reset interface (>1 handle open) */
+} pdrv_err;
 
 /* Spec name of an error code ("TYPE_INUSE"), or "UNKNOWN". */
-const char *ncgt_pd_strerror(int err);
+const char *pdrv_strerror(int err);
 
 /* Appendix B: function numbers (AH), for hosts that dispatch by number. */
 enum {
-  NCGT_PD_FN_DRIVER_INFO = 1,
-  NCGT_PD_FN_ACCESS_TYPE = 2,
-  NCGT_PD_FN_RELEASE_TYPE = 3,
-  NCGT_PD_FN_SEND_PKT = 4,
-  NCGT_PD_FN_TERMINATE = 5,
-  NCGT_PD_FN_GET_ADDRESS = 6,
-  NCGT_PD_FN_RESET_INTERFACE = 7,
-  NCGT_PD_FN_SET_RCV_MODE = 20,
-  NCGT_PD_FN_GET_RCV_MODE = 21,
-  NCGT_PD_FN_SET_MULTICAST_LIST = 22,
-  NCGT_PD_FN_GET_MULTICAST_LIST = 23,
-  NCGT_PD_FN_GET_STATISTICS = 24,
-  NCGT_PD_FN_SET_ADDRESS = 25,
+  PDRV_FN_DRIVER_INFO = 1,
+  PDRV_FN_ACCESS_TYPE = 2,
+  PDRV_FN_RELEASE_TYPE = 3,
+  PDRV_FN_SEND_PKT = 4,
+  PDRV_FN_TERMINATE = 5,
+  PDRV_FN_GET_ADDRESS = 6,
+  PDRV_FN_RESET_INTERFACE = 7,
+  PDRV_FN_SET_RCV_MODE = 20,
+  PDRV_FN_GET_RCV_MODE = 21,
+  PDRV_FN_SET_MULTICAST_LIST = 22,
+  PDRV_FN_GET_MULTICAST_LIST = 23,
+  PDRV_FN_GET_STATISTICS = 24,
+  PDRV_FN_SET_ADDRESS = 25,
 };
 
 /* Appendix A: interface class. This driver is class 1 (DIX Ethernet):
  * the packet type is matched against the bytes that follow the Ethernet
  * source address (offset 12: the EtherType and what comes after it). */
 enum {
-  NCGT_PD_CLASS_ETHERNET = 1,
-  NCGT_PD_TYPE_ANY = 0xFFFF,   /* if_type wildcard in access_type */
-  NCGT_PD_NUMBER_ANY = 0,      /* if_number wildcard in access_type */
+  PDRV_CLASS_ETHERNET = 1,
+  PDRV_TYPE_ANY = 0xFFFF,   /* if_type wildcard in access_type */
+  PDRV_NUMBER_ANY = 0,      /* if_number wildcard in access_type */
   /* Interface type reported by driver_info: 1.11 Appendix A assigns
    * numbers to hardware; this emulated interface has none, so it uses a
    * value outside the assigned list ("NC"). */
-  NCGT_PD_TYPE_NCGTUN = 0x4E43,
+  PDRV_TYPE_NCGTUN = 0x4E43,
 };
 
 /* driver_info functionality (AL). */
 enum {
-  NCGT_PD_FUNC_BASIC = 1,
-  NCGT_PD_FUNC_EXTENDED = 2,       /* basic + extended: what this offers */
-  NCGT_PD_FUNC_HIGH_PERF = 5,
-  NCGT_PD_FUNC_ALL = 6,
-  NCGT_PD_FUNC_NOT_INSTALLED = 255,
+  PDRV_FUNC_BASIC = 1,
+  PDRV_FUNC_EXTENDED = 2,       /* basic + extended: what this offers */
+  PDRV_FUNC_HIGH_PERF = 5,
+  PDRV_FUNC_ALL = 6,
+  PDRV_FUNC_NOT_INSTALLED = 255,
 };
 
 /* set_rcv_mode modes. */
-typedef enum ncgt_pd_mode {
-  NCGT_PD_MODE_OFF = 1,           /* turn off receiver */
-  NCGT_PD_MODE_DIRECT = 2,        /* only packets sent to this interface */
-  NCGT_PD_MODE_BROADCAST = 3,     /* 2 + broadcast (the default) */
-  NCGT_PD_MODE_MULTICAST = 4,     /* 3 + multicasts in the list */
-  NCGT_PD_MODE_ALL_MULTICAST = 5, /* 3 + all multicast */
-  NCGT_PD_MODE_PROMISC = 6,       /* all packets */
-} ncgt_pd_mode;
+typedef enum pdrv_mode {
+  PDRV_MODE_OFF = 1,           /* turn off receiver */
+  PDRV_MODE_DIRECT = 2,        /* only packets sent to this interface */
+  PDRV_MODE_BROADCAST = 3,     /* 2 + broadcast (the default) */
+  PDRV_MODE_MULTICAST = 4,     /* 3 + multicasts in the list */
+  PDRV_MODE_ALL_MULTICAST = 5, /* 3 + all multicast */
+  PDRV_MODE_PROMISC = 6,       /* all packets */
+} pdrv_mode;
 
 enum {
-  NCGT_PD_ADDR_LEN = 6,        /* Ethernet address */
-  NCGT_PD_TYPE_OFFSET = 12,    /* class 1: type bytes start here */
-  NCGT_PD_ETH_HDR_LEN = 14,
-  NCGT_PD_MAX_HANDLES = 16,
-  NCGT_PD_MAX_MULTICAST = 16,  /* multicast list entries */
-  NCGT_PD_FRAME_MAX = 1514,    /* largest frame send_pkt takes (no FCS) */
-  NCGT_PD_NAME_MAX = 32,
+  PDRV_ADDR_LEN = 6,        /* Ethernet address */
+  PDRV_TYPE_OFFSET = 12,    /* class 1: type bytes start here */
+  PDRV_ETH_HDR_LEN = 14,
+  PDRV_MAX_HANDLES = 16,
+  PDRV_MAX_MULTICAST = 16,  /* multicast list entries */
+  PDRV_FRAME_MAX = 1514,    /* largest frame send_pkt takes (no FCS) */
+  PDRV_NAME_MAX = 32,
 };
 
 /* driver_info() results. */
-typedef struct ncgt_pd_info {
+typedef struct pdrv_info {
   uint16_t version;       /* BX: this driver's version */
   uint8_t if_class;       /* CH */
   uint16_t if_type;       /* DX */
   uint8_t if_number;      /* CL */
   const char *name;       /* DS:SI, static for the driver's lifetime */
   uint8_t functionality;  /* AL */
-} ncgt_pd_info;
+} pdrv_info;
 
 /* get_statistics() results: the specification's structure (all fields
  * "unsigned long", here uint32_t, wrapping as on DOS). Per interface. */
-typedef struct ncgt_pd_stats {
+typedef struct pdrv_stats {
   uint32_t packets_in;   /* frames received and delivered to a receiver */
   uint32_t packets_out;  /* frames sent */
   uint32_t bytes_in;
@@ -132,18 +133,18 @@ typedef struct ncgt_pd_stats {
   uint32_t errors_in;    /* frames received too short to be Ethernet */
   uint32_t errors_out;   /* send_pkt failures (CANT_SEND) */
   uint32_t packets_lost; /* receiver refused a buffer (first call NULL) */
-} ncgt_pd_stats;
+} pdrv_stats;
 
 /*
  * The receiver (access_type's ES:DI), called twice per packet:
  *
- *  flag == NCGT_PD_RCV_GET_BUFFER (AX == 0): `len` (CX) is the whole frame
+ *  flag == PDRV_RCV_GET_BUFFER (AX == 0): `len` (CX) is the whole frame
  *    length, MAC header included, no FCS; `buf` is NULL. *cap is preset to
  *    `len`. Return a buffer (ES:DI) of *cap bytes, lowering *cap if the
  *    buffer is smaller (v1.10+: the copy is then truncated), or NULL (0:0)
  *    to refuse: the packet is dropped, counted in packets_lost, and there
  *    is no second call.
- *  flag == NCGT_PD_RCV_COPIED (AX == 1): the copy is done; `buf` (DS:SI) is
+ *  flag == PDRV_RCV_COPIED (AX == 1): the copy is done; `buf` (DS:SI) is
  *    the buffer returned by the first call and `len` (CX) the number of
  *    bytes actually copied. The return value is ignored.
  *
@@ -151,10 +152,10 @@ typedef struct ncgt_pd_stats {
  * No lookahead buffer is offered (DX == 0), which 1.11 allows.
  */
 enum {
-  NCGT_PD_RCV_GET_BUFFER = 0,
-  NCGT_PD_RCV_COPIED = 1,
+  PDRV_RCV_GET_BUFFER = 0,
+  PDRV_RCV_COPIED = 1,
 };
-typedef uint8_t *(*ncgt_pd_receiver)(int handle, int flag, size_t len,
+typedef uint8_t *(*pdrv_receiver)(int handle, int flag, size_t len,
                                      uint8_t *buf, size_t *cap,
                                      void *user_data);
 
@@ -166,38 +167,38 @@ typedef uint8_t *(*ncgt_pd_receiver)(int handle, int flag, size_t len,
  * (NO_MULTICAST); set_address NULL means BAD_COMMAND; set_mode NULL means
  * every mode is accepted without telling the hardware.
  */
-typedef struct ncgt_pd_port {
+typedef struct pdrv_port {
   int (*send)(const uint8_t *frame, size_t len, void *ctx);
   int (*set_mode)(int mode, void *ctx);
   /* addrs: n addresses, 6 bytes each, back to back */
   int (*set_multicast)(const uint8_t *addrs, size_t n, void *ctx);
-  int (*set_address)(const uint8_t addr[NCGT_PD_ADDR_LEN], void *ctx);
+  int (*set_address)(const uint8_t addr[PDRV_ADDR_LEN], void *ctx);
   int (*reset)(void *ctx);
   /* Optional: the driver was terminated (terminate() of the last handle) */
   void (*terminated)(void *ctx);
   void *ctx;
-} ncgt_pd_port;
+} pdrv_port;
 
-typedef struct ncgt_pd ncgt_pd;
+typedef struct pdrv pdrv;
 
 /* Creates a driver instance (one interface) with hardware address `addr`,
  * interface number `number` (driver_info CL; 1 is usual) and `name`.
  * Returns 0 or -1 (allocation). */
-int ncgt_pd_new(ncgt_pd **ppd, const ncgt_pd_port *port,
-                const uint8_t addr[NCGT_PD_ADDR_LEN], uint8_t number,
+int pdrv_new(pdrv **ppd, const pdrv_port *port,
+                const uint8_t addr[PDRV_ADDR_LEN], uint8_t number,
                 const char *name);
-void ncgt_pd_del(ncgt_pd *pd);
+void pdrv_del(pdrv *pd);
 
 /* The "interrupt": a frame arrived for the stacks. Applies the receive
  * mode, finds the handle whose type matches (see access_type) and calls
  * its receiver twice. Returns the handle it went to, or -1 if it was not
  * delivered (filtered, unclaimed, refused or malformed). */
-int ncgt_pd_input(ncgt_pd *pd, const uint8_t *frame, size_t len);
+int pdrv_input(pdrv *pd, const uint8_t *frame, size_t len);
 
 /* ---- Basic functions ------------------------------------------------ */
 
 /* AH=1. `handle` is optional in 1.11 and ignored. Never fails. */
-int ncgt_pd_driver_info(const ncgt_pd *pd, ncgt_pd_info *out);
+int pdrv_driver_info(const pdrv *pd, pdrv_info *out);
 
 /*
  * AH=2. Registers `receiver` for frames whose bytes after the Ethernet
@@ -214,75 +215,75 @@ int ncgt_pd_driver_info(const ncgt_pd *pd, ncgt_pd_info *out);
  *
  * Errors: NO_CLASS, NO_TYPE, NO_NUMBER, BAD_TYPE (typelen > 0 with a NULL
  * type, NULL receiver, or a type longer than any frame can hold after
- * offset 12), NO_SPACE (NCGT_PD_MAX_HANDLES open), TYPE_INUSE. The type
+ * offset 12), NO_SPACE (PDRV_MAX_HANDLES open), TYPE_INUSE. The type
  * bytes are copied.
  */
-int ncgt_pd_access_type(ncgt_pd *pd, int if_class, int if_type,
+int pdrv_access_type(pdrv *pd, int if_class, int if_type,
                         int if_number, const uint8_t *type, size_t typelen,
-                        ncgt_pd_receiver receiver, void *user_data,
+                        pdrv_receiver receiver, void *user_data,
                         int *handle);
 
 /* AH=3. Errors: BAD_HANDLE. */
-int ncgt_pd_release_type(ncgt_pd *pd, int handle);
+int pdrv_release_type(pdrv *pd, int handle);
 
 /* AH=4. Sends one whole frame (MAC header included, no FCS),
- * NCGT_PD_ETH_HDR_LEN..NCGT_PD_FRAME_MAX bytes. Errors: CANT_SEND. */
-int ncgt_pd_send_pkt(ncgt_pd *pd, const uint8_t *buf, size_t len);
+ * PDRV_ETH_HDR_LEN..PDRV_FRAME_MAX bytes. Errors: CANT_SEND. */
+int pdrv_send_pkt(pdrv *pd, const uint8_t *buf, size_t len);
 
 /* AH=5. Releases `handle` and, if it was the last one, terminates the
  * driver (port->terminated is called; every later call but driver_info
  * returns BAD_COMMAND, and driver_info reports functionality 255).
  * Errors: BAD_HANDLE, CANT_TERMINATE (other handles are open: nothing is
  * changed). */
-int ncgt_pd_terminate(ncgt_pd *pd, int handle);
+int pdrv_terminate(pdrv *pd, int handle);
 
 /* AH=6. Copies the interface address into buf (cap bytes), *len = 6.
  * Errors: BAD_HANDLE, NO_SPACE (cap < 6). */
-int ncgt_pd_get_address(const ncgt_pd *pd, int handle, uint8_t *buf,
+int pdrv_get_address(const pdrv *pd, int handle, uint8_t *buf,
                         size_t cap, size_t *len);
 
 /* AH=7. Resets the interface: receive mode 3, empty multicast list,
  * port->reset. Errors: BAD_HANDLE, CANT_RESET (more than one handle open).
  */
-int ncgt_pd_reset_interface(ncgt_pd *pd, int handle);
+int pdrv_reset_interface(pdrv *pd, int handle);
 
 /* ---- Extended functions --------------------------------------------- */
 
 /* AH=20. Per interface. Errors: BAD_HANDLE, BAD_MODE (outside 1..6, or the
  * port refused it). */
-int ncgt_pd_set_rcv_mode(ncgt_pd *pd, int handle, int mode);
+int pdrv_set_rcv_mode(pdrv *pd, int handle, int mode);
 /* AH=21. Errors: BAD_HANDLE. */
-int ncgt_pd_get_rcv_mode(const ncgt_pd *pd, int handle, int *mode);
+int pdrv_get_rcv_mode(const pdrv *pd, int handle, int *mode);
 
 /* AH=22. `len` bytes of 6-byte multicast addresses. Errors: NO_MULTICAST
- * (the port has no multicast), NO_SPACE (more than NCGT_PD_MAX_MULTICAST),
+ * (the port has no multicast), NO_SPACE (more than PDRV_MAX_MULTICAST),
  * BAD_ADDRESS (len not a multiple of 6, or an address without the group
  * bit). 1.11 takes no handle here. */
-int ncgt_pd_set_multicast_list(ncgt_pd *pd, const uint8_t *addrs,
+int pdrv_set_multicast_list(pdrv *pd, const uint8_t *addrs,
                                size_t len);
 /* AH=23. Points *addrs at the driver's list (valid until the next
  * set_multicast_list/reset), *len its length in bytes. Errors:
  * NO_MULTICAST. */
-int ncgt_pd_get_multicast_list(const ncgt_pd *pd, const uint8_t **addrs,
+int pdrv_get_multicast_list(const pdrv *pd, const uint8_t **addrs,
                                size_t *len);
 
 /* AH=24. Errors: BAD_HANDLE. */
-int ncgt_pd_get_statistics(const ncgt_pd *pd, int handle, ncgt_pd_stats *st);
+int pdrv_get_statistics(const pdrv *pd, int handle, pdrv_stats *st);
 
 /* AH=25. Errors: BAD_HANDLE (1.11 takes no handle; this takes one to count
  * open handles the same way reset does), CANT_SET (more than one handle
  * open, or the port failed), BAD_ADDRESS (len != 6 or group bit set),
  * BAD_COMMAND (the port cannot change its address). */
-int ncgt_pd_set_address(ncgt_pd *pd, int handle, const uint8_t *addr,
+int pdrv_set_address(pdrv *pd, int handle, const uint8_t *addr,
                         size_t len);
 
 /* Not in the spec, for the shim and tests: the number of open handles,
  * and the interface address without needing a handle. */
-size_t ncgt_pd_handle_count(const ncgt_pd *pd);
-void ncgt_pd_own_address(const ncgt_pd *pd, uint8_t addr[NCGT_PD_ADDR_LEN]);
+size_t pdrv_handle_count(const pdrv *pd);
+void pdrv_own_address(const pdrv *pd, uint8_t addr[PDRV_ADDR_LEN]);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* NCGT_PKTDRV_H */
+#endif /* PDRV_PKTDRV_H */
