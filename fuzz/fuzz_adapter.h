@@ -392,7 +392,10 @@ static inline void fa_step(fa *f, int from_stack, uint8_t flags,
     FUZZ_CHECK((ncgt_adapter_set_client_data(f->ad, b, n) == 0) == ok);
   } else if (from_stack) {
     f->generated = 1;
-    if (n >= 14 && fa_u16(b + 12) != 0x0806 && fa_ip_len(b + 14, n - 14))
+    /* GSO: the frame starts after the raw descriptor, and completing a
+     * partial checksum rewrites it by design: no transport check */
+    if (!f->gso && n >= 14 && fa_u16(b + 12) != 0x0806 &&
+        fa_ip_len(b + 14, n - 14))
       f->in_l4_ok = fa_tl_ok(b + 14, fa_ip_len(b + 14, n - 14));
     int rv = f->gso ? fa_gso_from_stack(f, flags, b, n)
                     : ncgt_adapter_from_stack(f->ad, b, n);
