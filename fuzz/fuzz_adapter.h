@@ -11,7 +11,16 @@
  *          fails; bit 2: the record goes the other way (from_tunnel in the
  *          stack target, from_stack in the tunnel target); bit 3: client
  *          role: the bytes are new client data (set_client_data) instead;
- *          bit 4: server role: from_tunnel with tunnel address 0.
+ *          bit 4: server role: from_tunnel with tunnel address 0;
+ *          bit 5: GSO target, from the stack: no descriptor (g = NULL).
+ *   GSO target (fuzz_gso.c) only: every record goes through the GSO
+ *   entry points. From the stack, the bytes are a raw descriptor
+ *   [u8 ipver][u8 type][u8 flags][u16 hdr_len][u16 gso_size]
+ *   [u16 csum_start][u16 csum_offset] (any values, not checked first)
+ *   then the Ethernet frame for ncgt_adapter_from_stack_gso; from the
+ *   tunnel, they are an NCGT_DATA_PROTO_GSO datagram for
+ *   ncgt_adapter_from_tunnel_gso, which is also decoded with
+ *   ncgt_gso_decode and, when that succeeds, re-encoded identically.
  *
  * Checks (independent of lib/ncgt_inet.c):
  *  - to_stack: an Ethernet frame (a reply: at most 14 + 1500 bytes) from the
@@ -29,7 +38,12 @@
  *    input's transport checksum was valid, the output's still is; a
  *    clamped SYN's MSS is <= mtu - 40 (IPv4) / mtu - 60 (IPv6).
  *  - to_tunnel: a complete IPv4/IPv6 datagram matching `proto`, no longer
- *    than the MTU.
+ *    than the MTU; or (GSO target) an NCGT_DATA_PROTO_GSO datagram whose
+ *    descriptor decodes, is a TCP super-segment of the packet's version,
+ *    and whose every segment (IP + TCP headers + gso_size) fits the MTU.
+ *  - to_stack_gso: an Ethernet frame from the reserved MAC carrying a
+ *    complete IP packet of the descriptor's version and type, the
+ *    checksum field inside it.
  */
 #ifndef NCGT_FUZZ_ADAPTER_H
 #define NCGT_FUZZ_ADAPTER_H
@@ -48,6 +62,7 @@ typedef struct fa {
   uint16_t mtu;
   uint8_t stack_mac[6], own_mac[6];
   int stack_mac_set;
+  int gso;           /* the GSO target: the GSO entry points only */
 } fa;
 
 static inline uint16_t fa_u16(const uint8_t *p) {
@@ -247,9 +262,37 @@ static inline int fa_to_stack(const uint8_t *fr, size_t len, void *ud) {
   return f->fail_stack;
 }
 
+/* IP + TCP header bytes of a TCP packet (0 if it is not one). */
+static inline size_t fa_tcp_hdrs(const uint8_t *pkt, size_t len) {
+  size_t off = 0;
+  if (fa_l4(pkt, len, &off) != 6 || len < off + 20)
+    return 0;
+  size_t thl = (size_t)(pkt[off + 12] >> 4) * 4;
+  return thl >= 20 && off + thl <= len ? off + thl : 0;
+}
+
+/* A super-segment the adapter passes on: the descriptor decodes, names
+ * TCP of the packet's version, and every segment fits the MTU. */
+static inline void fa_check_gso_dg(const fa *f, const uint8_t *dg,
+                                   size_t len) {
+  ncgt_gso g;
+  const uint8_t *pkt = NULL;
+  size_t n = 0;
+  FUZZ_CHECK(f->gso);
+  FUZZ_CHECK(ncgt_gso_decode(&g, dg, len, &pkt, &n) == 0);
+  FUZZ_CHECK(g.type == (g.ipver == 4 ? NCGT_GSO_TCPV4 : NCGT_GSO_TCPV6));
+  FUZZ_CHECK(fa_ip_len(pkt, n) == n && (pkt[0] >> 4) == g.ipver);
+  size_t hdrs = fa_tcp_hdrs(pkt, n);
+  FUZZ_CHECK(hdrs > 0 && hdrs + g.gso_size <= f->mtu);
+}
+
 static inline int fa_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
                                void *ud) {
   fa *f = ud;
+  if (proto == NCGT_DATA_PROTO_GSO) {
+    fa_check_gso_dg(f, dg, len);
+    return f->fail_tunnel;
+  }
   FUZZ_CHECK(proto == 4 || proto == 6);
   FUZZ_CHECK(len >= 1 && (dg[0] >> 4) == proto);
   FUZZ_CHECK(fa_ip_len(dg, len) == len);
@@ -258,6 +301,20 @@ static inline int fa_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
     FUZZ_CHECK(fa_tl_ok(dg, len) || (fa_u16(dg + 6) & 0x3FFF));
   fa_check_mss(f, dg, len);
   return f->fail_tunnel;
+}
+
+static inline int fa_to_stack_gso(const ncgt_gso *g, const uint8_t *fr,
+                                  size_t len, void *ud) {
+  fa *f = ud;
+  FUZZ_CHECK(f->gso && g && len > 14);
+  FUZZ_CHECK(memcmp(fr + 6, f->own_mac, 6) == 0);
+  FUZZ_CHECK(g->type == (g->ipver == 4 ? NCGT_GSO_TCPV4 : NCGT_GSO_TCPV6));
+  FUZZ_CHECK(fa_u16(fr + 12) == (g->ipver == 4 ? 0x0800 : 0x86DD));
+  const uint8_t *pkt = fr + 14;
+  size_t n = len - 14;
+  FUZZ_CHECK(fa_ip_len(pkt, n) == n && (pkt[0] >> 4) == g->ipver);
+  FUZZ_CHECK((size_t)g->csum_start + g->csum_offset + 2 <= n);
+  return f->fail_stack;
 }
 
 /* The client data the DHCP emulator answers from (client role). */
@@ -285,7 +342,43 @@ static inline void fa_client_data(fa *f) {
 }
 
 enum { FA_FAIL_STACK = 1, FA_FAIL_TUNNEL = 2, FA_OTHER_WAY = 4,
-       FA_CLIENT_DATA = 8, FA_NO_TUNNEL_ADDR = 16 };
+       FA_CLIENT_DATA = 8, FA_NO_TUNNEL_ADDR = 16, FA_NO_DESC = 32 };
+
+/* GSO target, from the stack: a raw descriptor, then the frame. */
+static inline int fa_gso_from_stack(fa *f, uint8_t flags, uint8_t *b,
+                                    size_t n) {
+  fuzz_in in;
+  ncgt_gso g;
+  fuzz_in_init(&in, b, n);
+  memset(&g, 0, sizeof g);
+  g.ipver = fuzz_in_u8(&in);
+  g.type = fuzz_in_u8(&in);
+  g.flags = fuzz_in_u8(&in);
+  g.hdr_len = fuzz_in_u16(&in);
+  g.gso_size = fuzz_in_u16(&in);
+  g.csum_start = fuzz_in_u16(&in);
+  g.csum_offset = fuzz_in_u16(&in);
+  size_t skip = in.off;
+  return ncgt_adapter_from_stack_gso(f->ad, (flags & FA_NO_DESC) ? NULL : &g,
+                                     b + skip, n - skip);
+}
+
+/* GSO target, from the tunnel: the codec on its own, then the adapter. */
+static inline int fa_gso_from_tunnel(fa *f, const uint8_t *b, size_t n,
+                                     uint32_t ta) {
+  ncgt_gso g;
+  const uint8_t *pkt = NULL;
+  size_t pn = 0;
+  if (ncgt_gso_decode(&g, b, n, &pkt, &pn) == 0) {
+    uint8_t enc[NCGT_GSO_DESC_LEN];
+    FUZZ_CHECK(ncgt_gso_encode(enc, sizeof enc, &g) == NCGT_GSO_DESC_LEN);
+    FUZZ_CHECK(memcmp(enc, b, sizeof enc) == 0);
+    FUZZ_CHECK(pkt == b + NCGT_GSO_DESC_LEN && pn == n - NCGT_GSO_DESC_LEN);
+    /* a buffer one byte short is refused, never overrun */
+    FUZZ_CHECK(ncgt_gso_encode(enc, sizeof enc - 1, &g) < 0);
+  }
+  return ncgt_adapter_from_tunnel_gso(f->ad, b, n, ta);
+}
 
 static inline void fa_step(fa *f, int from_stack, uint8_t flags,
                            const uint8_t *p, size_t n) {
@@ -299,28 +392,37 @@ static inline void fa_step(fa *f, int from_stack, uint8_t flags,
     FUZZ_CHECK((ncgt_adapter_set_client_data(f->ad, b, n) == 0) == ok);
   } else if (from_stack) {
     f->generated = 1;
-    if (n >= 14 && fa_u16(b + 12) != 0x0806 && fa_ip_len(b + 14, n - 14))
+    /* GSO: the frame starts after the raw descriptor, and completing a
+     * partial checksum rewrites it by design: no transport check */
+    if (!f->gso && n >= 14 && fa_u16(b + 12) != 0x0806 &&
+        fa_ip_len(b + 14, n - 14))
       f->in_l4_ok = fa_tl_ok(b + 14, fa_ip_len(b + 14, n - 14));
-    int rv = ncgt_adapter_from_stack(f->ad, b, n);
+    int rv = f->gso ? fa_gso_from_stack(f, flags, b, n)
+                    : ncgt_adapter_from_stack(f->ad, b, n);
     FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_FAILURE);
   } else {
     f->generated = 0;
     size_t dl = fa_ip_len(b, n);
     f->in_l4_ok = dl > 0 && dl == n && fa_tl_ok(b, n);
     uint32_t ta = (flags & FA_NO_TUNNEL_ADDR) ? 0 : 0x0A4D0002;
-    int rv = ncgt_adapter_from_tunnel(f->ad, b, n, ta);
+    int rv = f->gso ? fa_gso_from_tunnel(f, b, n, ta)
+                    : ncgt_adapter_from_tunnel(f->ad, b, n, ta);
     FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_FAILURE);
   }
   free(b);
 }
 
-static inline int fa_run(const uint8_t *data, size_t size, int stack_first) {
+/* stack_first: records go from the stack unless FA_OTHER_WAY; gso: the
+ * GSO target (entry points and record contents as above). */
+static inline int fa_run(const uint8_t *data, size_t size, int stack_first,
+                         int gso) {
   fuzz_in in;
   fuzz_in_init(&in, data, size);
   uint8_t mode = fuzz_in_u8(&in);
   fa f;
   memset(&f, 0, sizeof f);
   f.server = mode & 1;
+  f.gso = gso;
   f.clamp = (mode >> 1) & 1;
   f.mtu = (uint16_t)(576 + fuzz_in_u16(&in) % 1000);
   ncgt_adapter_settings s;
@@ -339,9 +441,10 @@ static inline int fa_run(const uint8_t *data, size_t size, int stack_first) {
     s.server_prefix_len = 24;
   }
   memcpy(f.own_mac, f.server ? s.client_mac : s.server_mac, 6);
-  ncgt_adapter_callbacks cb = {.version = NCGT_ADAPTER_CALLBACKS_VERSION,
+  ncgt_adapter_callbacks cb = {.version = NCGT_ADAPTER_CALLBACKS_V2,
                                .to_stack = fa_to_stack,
-                               .to_tunnel = fa_to_tunnel};
+                               .to_tunnel = fa_to_tunnel,
+                               .to_stack_gso = fa_to_stack_gso};
   FUZZ_CHECK(ncgt_adapter_new(&f.ad, &s, &cb, &f) == 0);
   if (!f.server)
     fa_client_data(&f);

@@ -8,5 +8,5 @@
 #include "fuzz_adapter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  return fa_run(data, size, 1);
+  return fa_run(data, size, 1, 0);
 }

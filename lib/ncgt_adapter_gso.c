@@ -35,7 +35,10 @@ static int gso_check_tcp(ncgt_adapter *ad, const ncgt_gso *g,
                          const ncgt_ip *ip) {
   ncgt_rd r;
   uint8_t doff = 0;
+  /* hdr_len is only a hint, but ncgt_gso_decode (the peer's, and the
+   * conn's check before sealing) refuses one beyond the packet. */
   if (ip->proto != NCGT_IPPROTO_TCP || g->csum_start != ip->hlen ||
+      g->hdr_len > ip->len ||
       (ip->version == 4 && (ip->frag & GSO_IPV4_FRAG_BITS)))
     return gso_drop(ad, &ad->st.drop_gso_malformed);
   ncgt_rd_init(&r, ip->p + ip->hlen, ip->len - ip->hlen);

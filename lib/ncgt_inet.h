@@ -10,24 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ncgtun/inet.h>
+
 #include "ncgt_cursor.h"
 #include "ncgt_netproto.h"
 
-/* One's complement sum of buf[0..len) added to `sum` (not folded); an odd
- * trailing byte is padded with zero (RFC 1071). `len` is trusted: callers
- * pass lengths they validated. */
-uint32_t ncgt_csum_add(uint32_t sum, const uint8_t *buf, size_t len);
-/* Folds and complements: the value to store in a checksum field. */
-uint16_t ncgt_csum_fold(uint32_t sum);
+/* ncgt_csum_add, ncgt_csum_fold: <ncgtun/inet.h> (exported). */
 /* Sum of the IPv4 pseudo header (RFC 768 / RFC 9293 3.1). */
 uint32_t ncgt_csum_pseudo4(const uint8_t *src, const uint8_t *dst,
                            uint8_t proto, size_t len);
 /* Sum of the IPv6 pseudo header (RFC 8200 8.1). */
 uint32_t ncgt_csum_pseudo6(const uint8_t *src, const uint8_t *dst,
                            uint8_t proto, size_t len);
-/* RFC 1624 eqn. 3: a checksum field's new value after a 16-bit word of
- * the covered data changed from `old_w` to `new_w`. */
-uint16_t ncgt_csum_update16(uint16_t csum, uint16_t old_w, uint16_t new_w);
+/* ncgt_csum_update16: <ncgtun/inet.h>. */
 
 /* Writes an Ethernet II header. */
 int ncgt_wr_eth(ncgt_wr *w, const uint8_t *dst, const uint8_t *src,

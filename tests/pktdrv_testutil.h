@@ -17,7 +17,7 @@
 
 typedef struct capture {
   int n;
-  uint8_t last[NCGT_PD_FRAME_MAX];
+  uint8_t last[PDRV_FRAME_MAX];
   size_t len;
   int fail; /* the next sends fail */
 } capture;
@@ -35,7 +35,7 @@ static inline int cap_send(const uint8_t *f, size_t len, void *ctx) {
 typedef struct stack {
   int ip, arp;
   int got_ip, got_arp;
-  uint8_t buf[NCGT_PD_FRAME_MAX];
+  uint8_t buf[PDRV_FRAME_MAX];
   size_t len;
 } stack;
 
@@ -44,7 +44,7 @@ static inline uint8_t *stack_receiver(int handle, int flag, size_t len,
   stack *s = ud;
   (void)cap;
   (void)buf;
-  if (flag == NCGT_PD_RCV_GET_BUFFER)
+  if (flag == PDRV_RCV_GET_BUFFER)
     return s->buf;
   s->len = len;
   s->got_ip += handle == s->ip;
@@ -53,15 +53,15 @@ static inline uint8_t *stack_receiver(int handle, int flag, size_t len,
 }
 
 /* Opens the stack's IP (08 00) and ARP (08 06) handles; 0 or an error. */
-static inline int stack_open(ncgt_pd *pd, stack *s) {
+static inline int stack_open(pdrv *pd, stack *s) {
   static const uint8_t tip[2] = {0x08, 0x00}, tarp[2] = {0x08, 0x06};
-  int rc = ncgt_pd_access_type(pd, NCGT_PD_CLASS_ETHERNET, NCGT_PD_TYPE_ANY,
-                               NCGT_PD_NUMBER_ANY, tip, 2, stack_receiver, s,
+  int rc = pdrv_access_type(pd, PDRV_CLASS_ETHERNET, PDRV_TYPE_ANY,
+                               PDRV_NUMBER_ANY, tip, 2, stack_receiver, s,
                                &s->ip);
   if (rc)
     return rc;
-  return ncgt_pd_access_type(pd, NCGT_PD_CLASS_ETHERNET, NCGT_PD_TYPE_ANY,
-                             NCGT_PD_NUMBER_ANY, tarp, 2, stack_receiver, s,
+  return pdrv_access_type(pd, PDRV_CLASS_ETHERNET, PDRV_TYPE_ANY,
+                             PDRV_NUMBER_ANY, tarp, 2, stack_receiver, s,
                              &s->arp);
 }
 

@@ -1,6 +1,6 @@
 /* Program configuration: value parsers, INI error messages, the users
- * file and the address pool (cli/conf.c, cli/users.c, cli/pool.c,
- * cli/addr.c, cli/keytext.c). */
+ * file and the address pool (host/conf.c, host/users.c, host/pool.c,
+ * host/addr.c, host/keytext.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* The programs' event loop and TCP streams (cli/loop.c, cli/stream.c):
+/* The programs' event loop and TCP streams (host/loop.c, host/stream.c):
  * timer order, re-arming and stopping; a loopback connection carrying
  * bytes both ways; the bounded queue's soft and hard limits. */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
-/* The three programs' configuration files (cli/server_conf.c,
- * cli/client_conf.c, cli/relay_conf.c, cli/progconf.c, cli/hosts.c):
+/* The three programs' configuration files (host/server_conf.c,
+ * host/client_conf.c, host/relay_conf.c, host/progconf.c, host/hosts.c):
  * good files give the expected values and defaults; each mistake gives
  * "FILE:LINE: [section] key: what". */
 #include <setjmp.h>

@@ -190,6 +190,35 @@ static void stack_super_segment_goes_whole(void **st) {
   ncgt_adapter_del(x.h.ad);
 }
 
+/* fuzz_gso (doc/fuzzing.md): a descriptor from the stack whose hdr_len
+ * (a hint) is larger than the packet went to the tunnel as a
+ * NCGT_DATA_PROTO_GSO datagram that ncgt_gso_decode, on this side
+ * (ncgt_conn_send_datagram) and the peer's, refuses as BAD_OFFSET. The
+ * adapter must drop it as malformed instead. */
+static void fuzz_regression_gso_hdr_len_beyond_packet(void **st) {
+  (void)st;
+  gh x;
+  gh_new(&x, NCGT_ADAPTER_CLIENT, 1);
+  size_t len = tcp_frame(IP4(10, 77, 0, 2), IP4(192, 168, 77, 2), 3000, 0x10);
+  ncgt_gso g = desc;
+  g.hdr_len = (uint16_t)(len - 14 + 1); /* one byte past the packet */
+  assert_int_equal(ncgt_adapter_from_stack_gso(x.h.ad, &g, fr, len), 0);
+  assert_int_equal(x.h.ntun, 0);
+  assert_int_equal(h_stats(&x.h).drop_gso_malformed, 1);
+  /* the largest hdr_len that fits still goes through, and decodes */
+  len = tcp_frame(IP4(10, 77, 0, 2), IP4(192, 168, 77, 2), 3000, 0x10);
+  g.hdr_len = (uint16_t)(len - 14);
+  assert_int_equal(ncgt_adapter_from_stack_gso(x.h.ad, &g, fr, len), 0);
+  assert_int_equal(x.h.ntun, 1);
+  ncgt_gso back;
+  const uint8_t *pkt = NULL;
+  size_t n = 0;
+  assert_int_equal(ncgt_gso_decode(&back, x.h.tun[0], x.h.tun_len[0], &pkt,
+                                   &n),
+                   0);
+  ncgt_adapter_del(x.h.ad);
+}
+
 static void partial_checksum_completed_then_clamped(void **st) {
   (void)st;
   gh x;
@@ -251,6 +280,7 @@ int main(void) {
       cmocka_unit_test(codec_fixed_bytes),
       cmocka_unit_test(codec_rejects_each_class),
       cmocka_unit_test(stack_super_segment_goes_whole),
+      cmocka_unit_test(fuzz_regression_gso_hdr_len_beyond_packet),
       cmocka_unit_test(partial_checksum_completed_then_clamped),
       cmocka_unit_test(tunnel_super_segment_to_stack),
   };

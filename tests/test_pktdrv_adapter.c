@@ -1,6 +1,6 @@
 /*
  * The shim with libncgtun's pseudo adapter as its tunnel-side link
- * (cli/pktdrv/pd_link_adapter.c): the stack's ARP for an address across
+ * (pktdrv/pd_link_adapter.c): the stack's ARP for an address across
  * the tunnel is answered by the adapter's ARP emulator with the reserved
  * MAC and never reaches the LAN; its DHCP (dhcp = tunnel) by the DHCP
  * emulator from the client data; protected datagrams reach the tunnel with
@@ -27,8 +27,8 @@ static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 static capture lower_cap, tunnel_cap;
 
-static ncgt_pd_shim *shim;
-static ncgt_pd_adlink *adl;
+static pdrv_shim *shim;
+static pdrv_adlink *adl;
 static stack st;
 
 static int setup(void **state) {
@@ -36,20 +36,20 @@ static int setup(void **state) {
   memset(&lower_cap, 0, sizeof(lower_cap));
   memset(&tunnel_cap, 0, sizeof(tunnel_cap));
   memset(&st, 0, sizeof(st));
-  ncgt_pd_config c;
+  pdrv_config c;
   char err[128];
-  assert_int_equal(ncgt_pd_config_parse(&c,
+  assert_int_equal(pdrv_config_parse(&c,
                                         "[output]\n10.8.0.0/16 = protect\n"
                                         "[input]\n10.8.0.0/16 = protect\n"
                                         "[tunnel]\ndhcp = tunnel\n"
                                         "mac = 02:4e:43:47:00:01\n",
                                         err, sizeof(err)),
                    0);
-  ncgt_pd_lower lower = {cap_send, NULL, NULL, &lower_cap};
-  assert_int_equal(ncgt_pd_shim_new(&shim, &c, &lower, MAC, "shim"), 0);
-  ncgt_pd_tunnel t = {cap_send, &tunnel_cap};
-  ncgt_pd_shim_set_tunnel(shim, &t);
-  assert_int_equal(ncgt_pd_adlink_new(&adl, shim, c.tunnel_mac, MAC, 0), 0);
+  pdrv_lower lower = {cap_send, NULL, NULL, &lower_cap};
+  assert_int_equal(pdrv_shim_new(&shim, &c, &lower, MAC, "shim"), 0);
+  pdrv_tunnel t = {cap_send, &tunnel_cap};
+  pdrv_shim_set_tunnel(shim, &t);
+  assert_int_equal(pdrv_adlink_new(&adl, shim, c.tunnel_mac, MAC, 0), 0);
   /* client data: 10.8.100.2/24, server 10.8.100.1, route 10.8.0.0/16 */
   ncgt_client_config cc;
   memset(&cc, 0, sizeof(cc));
@@ -65,15 +65,15 @@ static int setup(void **state) {
   uint8_t opts[NCGT_CC_ENCODED_MAX];
   ssize_t n = ncgt_client_config_encode(opts, sizeof(opts), &cc);
   assert_true(n > 0);
-  assert_int_equal(ncgt_pd_adlink_set_client_data(adl, opts, (size_t)n), 0);
-  assert_int_equal(stack_open(ncgt_pd_shim_driver(shim), &st), NCGT_PD_OK);
+  assert_int_equal(pdrv_adlink_set_client_data(adl, opts, (size_t)n), 0);
+  assert_int_equal(stack_open(pdrv_shim_driver(shim), &st), PDRV_OK);
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  ncgt_pd_adlink_del(adl);
-  ncgt_pd_shim_del(shim);
+  pdrv_adlink_del(adl);
+  pdrv_shim_del(shim);
   return 0;
 }
 
@@ -100,8 +100,8 @@ static void test_arp_answered_by_adapter(void **state) {
   memcpy(a + 8, MAC, 6);
   put32(a + 14, IP(10, 8, 100, 2));
   put32(a + 24, IP(10, 8, 100, 1));
-  assert_int_equal(ncgt_pd_send_pkt(ncgt_pd_shim_driver(shim), f, 42),
-                   NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pdrv_shim_driver(shim), f, 42),
+                   PDRV_OK);
   assert_int_equal(lower_cap.n, 0); /* not on the LAN */
   assert_int_equal(st.got_arp, 1);
   /* an ARP reply: "10.8.100.1 is at the reserved MAC" */
@@ -112,7 +112,7 @@ static void test_arp_answered_by_adapter(void **state) {
   put32(spa, IP(10, 8, 100, 1));
   assert_memory_equal(st.buf + 14 + 14, spa, 4);
   ncgt_adapter_stats as;
-  ncgt_pd_adlink_get_stats(adl, &as);
+  pdrv_adlink_get_stats(adl, &as);
   assert_int_equal(as.arp_replies, 1);
 }
 
@@ -162,11 +162,11 @@ static void test_dhcp_answered_by_adapter(void **state) {
   memcpy(b + 28, MAC, 6);
   const uint8_t cookie_and_discover[] = {99, 130, 83, 99, 53, 1, 1, 255};
   memcpy(b + 236, cookie_and_discover, sizeof(cookie_and_discover));
-  assert_int_equal(ncgt_pd_send_pkt(ncgt_pd_shim_driver(shim), f, n),
-                   NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pdrv_shim_driver(shim), f, n),
+                   PDRV_OK);
   assert_int_equal(lower_cap.n, 0);
   ncgt_adapter_stats as;
-  ncgt_pd_adlink_get_stats(adl, &as);
+  pdrv_adlink_get_stats(adl, &as);
   assert_int_equal(as.dhcp_offers, 1);
   assert_int_equal(st.got_ip, 1);
   /* the OFFER carries yiaddr = the tunnel address */
@@ -181,8 +181,8 @@ static void test_datagrams_both_ways(void **state) {
   uint8_t f[200];
   size_t n = udp_frame(f, GW, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 4000, 7,
                        20);
-  assert_int_equal(ncgt_pd_send_pkt(ncgt_pd_shim_driver(shim), f, n),
-                   NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pdrv_shim_driver(shim), f, n),
+                   PDRV_OK);
   assert_int_equal(lower_cap.n, 0);
   assert_int_equal(tunnel_cap.n, 1);
   assert_int_equal(tunnel_cap.len, n - 14);
@@ -195,7 +195,7 @@ static void test_datagrams_both_ways(void **state) {
   uint8_t r[200];
   size_t rn = udp_frame(r, MAC, IP(10, 8, 1, 5), IP(10, 8, 100, 2), 7, 4000,
                         20);
-  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, r + 14, rn - 14), 0);
+  assert_int_equal(pdrv_shim_from_tunnel(shim, r + 14, rn - 14), 0);
   assert_int_equal(st.got_ip, 1);
   assert_memory_equal(st.buf, MAC, 6);
   assert_memory_equal(st.buf + 6, SERVER_MAC, 6);
@@ -203,16 +203,16 @@ static void test_datagrams_both_ways(void **state) {
   put32(laddr, IP(192, 168, 1, 2)); /* back to the stack's own address */
   assert_memory_equal(st.buf + 14 + 16, laddr, 4);
   ncgt_adapter_stats as;
-  ncgt_pd_adlink_get_stats(adl, &as);
+  pdrv_adlink_get_stats(adl, &as);
   assert_int_equal(as.to_tunnel, 1);
   assert_int_equal(as.to_stack, 1);
   /* tunnel down: CANT_SEND, nothing on the LAN */
-  ncgt_pd_shim_set_tunnel(shim, NULL);
-  assert_int_equal(ncgt_pd_send_pkt(ncgt_pd_shim_driver(shim), f, n),
-                   NCGT_PD_CANT_SEND);
+  pdrv_shim_set_tunnel(shim, NULL);
+  assert_int_equal(pdrv_send_pkt(pdrv_shim_driver(shim), f, n),
+                   PDRV_CANT_SEND);
   assert_int_equal(lower_cap.n, 0);
-  ncgt_pd_shim_stats ss;
-  ncgt_pd_shim_get_stats(shim, &ss);
+  pdrv_shim_stats ss;
+  pdrv_shim_get_stats(shim, &ss);
   assert_int_equal(ss.out_tunnel_down, 1);
 }
 

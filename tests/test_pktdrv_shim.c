@@ -1,5 +1,5 @@
 /*
- * The packet-driver shim (cli/pktdrv/pd_shim.c, pd_policy.c): the policy
+ * The packet-driver shim (pktdrv/pd_shim.c, pd_policy.c): the policy
  * table and its INI form, and the policy in both directions, with a fake
  * lower driver, a loopback tunnel stand-in and a fake tunnel-side link:
  *  protected out -> tunnel; bypass out -> lower; drop out -> nowhere;
@@ -45,62 +45,62 @@ static const char *const CONF = "; test policy\n"
 
 static void test_config_parse(void **state) {
   (void)state;
-  ncgt_pd_config c;
+  pdrv_config c;
   char err[160] = "";
-  assert_int_equal(ncgt_pd_config_parse(&c, CONF, err, sizeof(err)), 0);
-  assert_int_equal(c.nrules[NCGT_PD_OUT], 3);
-  assert_int_equal(c.nrules[NCGT_PD_IN], 2);
+  assert_int_equal(pdrv_config_parse(&c, CONF, err, sizeof(err)), 0);
+  assert_int_equal(c.nrules[PDRV_OUT], 3);
+  assert_int_equal(c.nrules[PDRV_IN], 2);
   const uint8_t mac[6] = {0x02, 0x4e, 0x43, 0x00, 0x00, 0x07};
   assert_memory_equal(c.tunnel_mac, mac, 6);
   assert_int_equal(c.dhcp_tunnel, 0);
   /* longest prefix wins; default otherwise */
-  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(10, 8, 1, 1)),
-                   NCGT_PD_PROTECT);
-  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(10, 8, 9, 1)),
-                   NCGT_PD_DROP);
-  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(192, 0, 2, 66)),
-                   NCGT_PD_DROP);
-  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(192, 0, 2, 67)),
-                   NCGT_PD_BYPASS);
-  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_IN, IP(10, 8, 9, 1)),
-                   NCGT_PD_PROTECT);
-  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_IN, IP(198, 51, 100, 3)),
-                   NCGT_PD_DROP);
+  assert_int_equal(pdrv_policy_lookup(&c, PDRV_OUT, IP(10, 8, 1, 1)),
+                   PDRV_PROTECT);
+  assert_int_equal(pdrv_policy_lookup(&c, PDRV_OUT, IP(10, 8, 9, 1)),
+                   PDRV_DROP);
+  assert_int_equal(pdrv_policy_lookup(&c, PDRV_OUT, IP(192, 0, 2, 66)),
+                   PDRV_DROP);
+  assert_int_equal(pdrv_policy_lookup(&c, PDRV_OUT, IP(192, 0, 2, 67)),
+                   PDRV_BYPASS);
+  assert_int_equal(pdrv_policy_lookup(&c, PDRV_IN, IP(10, 8, 9, 1)),
+                   PDRV_PROTECT);
+  assert_int_equal(pdrv_policy_lookup(&c, PDRV_IN, IP(198, 51, 100, 3)),
+                   PDRV_DROP);
   /* the two defaults are independent */
-  assert_int_equal(ncgt_pd_config_parse(&c,
+  assert_int_equal(pdrv_config_parse(&c,
                                         "[output]\ndefault = protect\n"
                                         "[input]\ndefault = drop\n"
                                         "[tunnel]\ndhcp = tunnel\n"
                                         "address = 10.8.100.2\n",
                                         err, sizeof(err)),
                    0);
-  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(1, 2, 3, 4)),
-                   NCGT_PD_PROTECT);
-  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_IN, IP(1, 2, 3, 4)),
-                   NCGT_PD_DROP);
+  assert_int_equal(pdrv_policy_lookup(&c, PDRV_OUT, IP(1, 2, 3, 4)),
+                   PDRV_PROTECT);
+  assert_int_equal(pdrv_policy_lookup(&c, PDRV_IN, IP(1, 2, 3, 4)),
+                   PDRV_DROP);
   assert_int_equal(c.dhcp_tunnel, 1);
   assert_int_equal(c.tunnel_addr, IP(10, 8, 100, 2));
   /* /0 and first-listed among equal prefixes */
-  ncgt_pd_config_init(&c);
-  assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_OUT, "0.0.0.0/0",
-                                      NCGT_PD_PROTECT),
+  pdrv_config_init(&c);
+  assert_int_equal(pdrv_policy_add(&c, PDRV_OUT, "0.0.0.0/0",
+                                      PDRV_PROTECT),
                    0);
-  assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_OUT, "10.0.0.0/8",
-                                      NCGT_PD_DROP),
+  assert_int_equal(pdrv_policy_add(&c, PDRV_OUT, "10.0.0.0/8",
+                                      PDRV_DROP),
                    0);
-  assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_OUT, "10.1.0.0/8",
-                                      NCGT_PD_BYPASS),
+  assert_int_equal(pdrv_policy_add(&c, PDRV_OUT, "10.1.0.0/8",
+                                      PDRV_BYPASS),
                    0);
-  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(9, 9, 9, 9)),
-                   NCGT_PD_PROTECT);
-  assert_int_equal(ncgt_pd_policy_lookup(&c, NCGT_PD_OUT, IP(10, 9, 9, 9)),
-                   NCGT_PD_DROP);
+  assert_int_equal(pdrv_policy_lookup(&c, PDRV_OUT, IP(9, 9, 9, 9)),
+                   PDRV_PROTECT);
+  assert_int_equal(pdrv_policy_lookup(&c, PDRV_OUT, IP(10, 9, 9, 9)),
+                   PDRV_DROP);
 }
 
 static void expect_error(const char *text, const char *msg) {
-  ncgt_pd_config c;
+  pdrv_config c;
   char err[160] = "";
-  assert_int_equal(ncgt_pd_config_parse(&c, text, err, sizeof(err)), -1);
+  assert_int_equal(pdrv_config_parse(&c, text, err, sizeof(err)), -1);
   assert_non_null(strstr(err, msg));
 }
 
@@ -117,24 +117,24 @@ static void test_config_errors(void **state) {
   expect_error("[tunnel]\ndhcp = both\n", "dhcp must be");
   expect_error("[tunnel]\naddress = 10.8.100\n", "bad address");
   expect_error("[output\n", "line 1: syntax error");
-  ncgt_pd_config c;
+  pdrv_config c;
   char err[64];
-  assert_int_equal(ncgt_pd_config_load(&c, "/nonexistent/pd.ini", err,
+  assert_int_equal(pdrv_config_load(&c, "/nonexistent/pd.ini", err,
                                        sizeof(err)),
                    -1);
   /* a full table is an error, not an overflow */
-  ncgt_pd_config_init(&c);
+  pdrv_config_init(&c);
   const uint8_t reserved[6] = {0x02, 0x4e, 0x43, 0x47, 0x00, 0x01};
   assert_memory_equal(c.tunnel_mac, reserved, 6); /* the adapter's */
-  for (int i = 0; i < NCGT_PD_POLICY_MAX; i++)
-    assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_IN, "10.0.0.1",
-                                        NCGT_PD_DROP),
+  for (int i = 0; i < PDRV_POLICY_MAX; i++)
+    assert_int_equal(pdrv_policy_add(&c, PDRV_IN, "10.0.0.1",
+                                        PDRV_DROP),
                      0);
-  assert_int_equal(ncgt_pd_policy_add(&c, NCGT_PD_IN, "10.0.0.1",
-                                      NCGT_PD_DROP),
+  assert_int_equal(pdrv_policy_add(&c, PDRV_IN, "10.0.0.1",
+                                      PDRV_DROP),
                    -1);
-  assert_int_equal(ncgt_pd_action_parse("PROTECT"), NCGT_PD_PROTECT);
-  assert_string_equal(ncgt_pd_action_name(NCGT_PD_DROP), "drop");
+  assert_int_equal(pdrv_action_parse("PROTECT"), PDRV_PROTECT);
+  assert_string_equal(pdrv_action_name(PDRV_DROP), "drop");
 }
 
 /* ---- fakes -------------------------------------------------------------- */
@@ -147,7 +147,7 @@ static int lower_set_mode(int mode, void *ctx) {
   lower_mode = mode;
   return 0;
 }
-static ncgt_pd_shim *shim;
+static pdrv_shim *shim;
 static const uint8_t LINK_MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xad};
 
 /* Fake link (where the pseudo adapter sits): records each frame; answers
@@ -161,25 +161,25 @@ static int link_from_stack(uint8_t *f, size_t len, void *ctx) {
   if (c->fail)
     return -1;
   if (f[12] == 0x08 && f[13] == 0x00)
-    return ncgt_pd_shim_link_to_tunnel(shim, f + 14, len - 14);
+    return pdrv_shim_link_to_tunnel(shim, f + 14, len - 14);
   uint8_t reply[42] = {0};
   memcpy(reply, MAC, 6);
   memcpy(reply + 6, LINK_MAC, 6);
   memcpy(reply + 12, T_ARP, 2);
   reply[21] = 2; /* op = reply */
-  (void)ncgt_pd_shim_link_to_stack(shim, reply, sizeof(reply));
+  (void)pdrv_shim_link_to_stack(shim, reply, sizeof(reply));
   return 0;
 }
 static capture link_in;
 static int link_from_tunnel(const uint8_t *dg, size_t len, void *ctx) {
   (void)ctx;
-  uint8_t f[NCGT_PD_FRAME_MAX];
+  uint8_t f[PDRV_FRAME_MAX];
   link_in.n++;
   memcpy(f, MAC, 6);
   memcpy(f + 6, LINK_MAC, 6);
   memcpy(f + 12, T_IP, 2);
   memcpy(f + 14, dg, len);
-  return ncgt_pd_shim_link_to_stack(shim, f, len + 14) > 0 ? 0 : -1;
+  return pdrv_shim_link_to_stack(shim, f, len + 14) > 0 ? 0 : -1;
 }
 
 static stack st;
@@ -190,16 +190,16 @@ static int setup_conf(const char *text) {
   memset(&link_cap, 0, sizeof(link_cap));
   memset(&link_in, 0, sizeof(link_in));
   memset(&st, 0, sizeof(st));
-  ncgt_pd_config c;
+  pdrv_config c;
   char err[128];
-  assert_int_equal(ncgt_pd_config_parse(&c, text, err, sizeof(err)), 0);
-  ncgt_pd_lower lower = {cap_send, lower_set_mode, NULL, &lower_cap};
-  assert_int_equal(ncgt_pd_shim_new(&shim, &c, &lower, MAC, "shim"), 0);
-  ncgt_pd_tunnel t = {cap_send, &tunnel_cap};
-  ncgt_pd_shim_set_tunnel(shim, &t);
-  ncgt_pd_link l = {link_from_stack, link_from_tunnel, &link_cap};
-  ncgt_pd_shim_set_link(shim, &l);
-  assert_int_equal(stack_open(ncgt_pd_shim_driver(shim), &st), NCGT_PD_OK);
+  assert_int_equal(pdrv_config_parse(&c, text, err, sizeof(err)), 0);
+  pdrv_lower lower = {cap_send, lower_set_mode, NULL, &lower_cap};
+  assert_int_equal(pdrv_shim_new(&shim, &c, &lower, MAC, "shim"), 0);
+  pdrv_tunnel t = {cap_send, &tunnel_cap};
+  pdrv_shim_set_tunnel(shim, &t);
+  pdrv_link l = {link_from_stack, link_from_tunnel, &link_cap};
+  pdrv_shim_set_link(shim, &l);
+  assert_int_equal(stack_open(pdrv_shim_driver(shim), &st), PDRV_OK);
   return 0;
 }
 
@@ -210,7 +210,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  ncgt_pd_shim_del(shim);
+  pdrv_shim_del(shim);
   shim = NULL;
   return 0;
 }
@@ -261,9 +261,9 @@ static size_t arp_request(uint8_t *f, uint32_t target) {
   return 42;
 }
 
-static ncgt_pd_shim_stats stats(void) {
-  ncgt_pd_shim_stats s;
-  ncgt_pd_shim_get_stats(shim, &s);
+static pdrv_shim_stats stats(void) {
+  pdrv_shim_stats s;
+  pdrv_shim_get_stats(shim, &s);
   return s;
 }
 
@@ -271,12 +271,12 @@ static ncgt_pd_shim_stats stats(void) {
 
 static void test_out_protected_to_tunnel(void **state) {
   (void)state;
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  pdrv *pd = pdrv_shim_driver(shim);
   uint8_t f[100];
   /* 10-byte payload: a 38-byte datagram padded to a 60-byte frame */
   size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 80,
                       10, 60);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   /* through the link, re-addressed to the tunnel side's MAC, unpadded */
   const uint8_t tmac[6] = {0x02, 0x4e, 0x43, 0x00, 0x00, 0x07};
   assert_int_equal(link_cap.n, 1);
@@ -291,8 +291,8 @@ static void test_out_protected_to_tunnel(void **state) {
   assert_int_equal(stats().out_protected, 1);
   assert_int_equal(stats().out_link, 1);
   /* without a link the shim strips the header itself */
-  ncgt_pd_shim_set_link(shim, NULL);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  pdrv_shim_set_link(shim, NULL);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(link_cap.n, 1);
   assert_int_equal(tunnel_cap.n, 2);
   assert_int_equal(tunnel_cap.len, 38);
@@ -301,11 +301,11 @@ static void test_out_protected_to_tunnel(void **state) {
 
 static void test_out_bypass_to_lower(void **state) {
   (void)state;
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  pdrv *pd = pdrv_shim_driver(shim);
   uint8_t f[100];
   size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(192, 0, 2, 1), 80,
                       10, 60);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(lower_cap.n, 1);
   assert_int_equal(lower_cap.len, 60); /* the frame untouched */
   assert_memory_equal(lower_cap.last, f, 60);
@@ -314,33 +314,33 @@ static void test_out_bypass_to_lower(void **state) {
   /* non-IP frames pass straight through too */
   const uint8_t ip6[2] = {0x86, 0xdd};
   memcpy(f + 12, ip6, 2);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, 60), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, 60), PDRV_OK);
   assert_int_equal(lower_cap.n, 2);
 }
 
 static void test_out_drop_and_tunnel_down(void **state) {
   (void)state;
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  pdrv *pd = pdrv_shim_driver(shim);
   uint8_t f[100];
   size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 9, 9), 80, 4,
                       0);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(192, 0, 2, 66), 80, 4, 0);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(stats().out_policy_drop, 2);
   assert_int_equal(lower_cap.n + tunnel_cap.n, 0);
   /* the tunnel refuses: CANT_SEND, counted, not sent in clear */
   tunnel_cap.fail = 1;
   n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 80, 4, 0);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_CANT_SEND);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_CANT_SEND);
   assert_int_equal(stats().out_tunnel_down, 1);
   assert_int_equal(lower_cap.n, 0);
-  ncgt_pd_shim_set_tunnel(shim, NULL); /* no tunnel at all */
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_CANT_SEND);
+  pdrv_shim_set_tunnel(shim, NULL); /* no tunnel at all */
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_CANT_SEND);
   assert_int_equal(stats().out_tunnel_down, 2);
   /* malformed IPv4 (total length beyond the frame): dropped, counted */
   f[14 + 2] = 0x7f;
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(stats().out_malformed, 1);
   assert_int_equal(lower_cap.n, 0);
 }
@@ -354,14 +354,14 @@ static void test_fail_closed_non_ipv4(void **state) {
   setup_conf("[output]\ndefault = protect\n192.168.1.0/24 = bypass\n"
              "[input]\ndefault = protect\n192.168.1.0/24 = bypass\n"
              "[tunnel]\ndhcp = lower\n");
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  pdrv *pd = pdrv_shim_driver(shim);
   uint8_t f[100];
   size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(192, 0, 2, 1), 80,
                       10, 60);
   static const uint8_t types[][2] = {{0x86, 0xdd}, {0x81, 0x00}, {0x88, 0xb5}};
   for (size_t i = 0; i < 3; i++) {
     memcpy(f + 12, types[i], 2);
-    assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_CANT_SEND);
+    assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_CANT_SEND);
   }
   assert_int_equal(lower_cap.n, 0);
   assert_int_equal(stats().out_non_ipv4_drop, 3);
@@ -369,24 +369,24 @@ static void test_fail_closed_non_ipv4(void **state) {
   /* inbound: an IPv6 frame from the lower driver is dropped, counted */
   uint64_t before = stats().in_lower;
   memcpy(f + 12, types[0], 2);
-  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), -1);
+  assert_int_equal(pdrv_shim_from_lower(shim, f, n), -1);
   assert_int_equal(stats().in_non_ipv4_drop, 1);
   assert_int_equal(stats().in_lower, before);
   /* ARP for a bypassed address still reaches the lower link */
   n = arp_request(f, IP(192, 168, 1, 1));
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(lower_cap.n, 1);
-  assert_true(ncgt_pd_shim_from_lower(shim, f, n) >= 0);
+  assert_true(pdrv_shim_from_lower(shim, f, n) >= 0);
   assert_int_equal(stats().in_non_ipv4_drop, 1);
 }
 
 static void test_arp_sides(void **state) {
   (void)state;
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  pdrv *pd = pdrv_shim_driver(shim);
   uint8_t f[64];
   /* tunnel side: given to the link, its reply reaches the ARP handle */
   size_t n = arp_request(f, IP(10, 8, 0, 1));
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(link_cap.n, 1);
   assert_memory_equal(link_cap.last, f, n);
   assert_int_equal(st.got_arp, 1);
@@ -395,35 +395,35 @@ static void test_arp_sides(void **state) {
   assert_int_equal(lower_cap.n, 0);
   /* pass-through side: to the lower driver untouched */
   n = arp_request(f, IP(192, 168, 1, 254));
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(lower_cap.n, 1);
   assert_memory_equal(lower_cap.last, f, n);
   assert_int_equal(link_cap.n, 1);
   /* a link failure is CANT_SEND and counted; nothing leaks */
   link_cap.fail = 1;
   n = arp_request(f, IP(10, 8, 0, 1));
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_CANT_SEND);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_CANT_SEND);
   assert_int_equal(stats().out_link_failed, 1);
   /* no link: tunnel-side ARP is dropped and counted, never leaked */
-  ncgt_pd_shim_set_link(shim, NULL);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  pdrv_shim_set_link(shim, NULL);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(stats().out_unanswered, 1);
   assert_int_equal(lower_cap.n, 1);
 }
 
 static void test_dhcp_sides(void **state) {
   (void)state;
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  pdrv *pd = pdrv_shim_driver(shim);
   uint8_t f[400];
   /* dhcp = lower: a DISCOVER goes to the real network */
   size_t n = ip_frame(f, BCAST, MAC, 0, IP(255, 255, 255, 255), 67, 300, 0);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(lower_cap.n, 1);
   assert_int_equal(link_cap.n, 0);
   teardown(NULL);
   setup_conf("[tunnel]\ndhcp = tunnel\n");
-  pd = ncgt_pd_shim_driver(shim);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  pd = pdrv_shim_driver(shim);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(link_cap.n, 1);
   assert_int_equal(lower_cap.n, 0);
   assert_int_equal(stats().out_link, 1);
@@ -436,23 +436,23 @@ static void test_in_from_lower(void **state) {
   uint8_t f[100];
   size_t n = ip_frame(f, MAC, GW, IP(192, 0, 2, 1), IP(192, 168, 1, 2), 80, 4,
                       60);
-  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), st.ip);
+  assert_int_equal(pdrv_shim_from_lower(shim, f, n), st.ip);
   assert_int_equal(st.got_ip, 1);
   assert_memory_equal(st.buf, f, n);
   /* a protected source that did not come through the tunnel: dropped */
   n = ip_frame(f, MAC, GW, IP(10, 8, 1, 5), IP(192, 168, 1, 2), 80, 4, 60);
-  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), -1);
+  assert_int_equal(pdrv_shim_from_lower(shim, f, n), -1);
   assert_int_equal(st.got_ip, 1);
   assert_int_equal(stats().in_spoofed, 1);
   n = ip_frame(f, MAC, GW, IP(198, 51, 100, 9), IP(192, 168, 1, 2), 80, 4, 60);
-  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), -1);
+  assert_int_equal(pdrv_shim_from_lower(shim, f, n), -1);
   assert_int_equal(stats().in_policy_drop, 1);
   f[14] = 0x65; /* IPv6 version nibble in an IPv4 frame */
-  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), -1);
+  assert_int_equal(pdrv_shim_from_lower(shim, f, n), -1);
   assert_int_equal(stats().in_malformed, 1);
   /* ARP from the LAN goes up untouched */
   n = arp_request(f, IP(192, 168, 1, 2));
-  assert_int_equal(ncgt_pd_shim_from_lower(shim, f, n), st.arp);
+  assert_int_equal(pdrv_shim_from_lower(shim, f, n), st.arp);
   assert_int_equal(stats().in_lower, 2);
 }
 
@@ -464,14 +464,14 @@ static void test_in_from_tunnel(void **state) {
   const uint8_t *dg = f + 14;
   size_t dglen = n - 14;
   /* with a link, the link frames it */
-  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, dg, dglen), 0);
+  assert_int_equal(pdrv_shim_from_tunnel(shim, dg, dglen), 0);
   assert_int_equal(link_in.n, 1);
   assert_int_equal(st.got_ip, 1);
   assert_memory_equal(st.buf + 6, LINK_MAC, 6);
   assert_memory_equal(st.buf + 14, dg, dglen);
   /* without, the shim rebuilds: to us, from the tunnel MAC, IPv4 */
-  ncgt_pd_shim_set_link(shim, NULL);
-  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, dg, dglen), st.ip);
+  pdrv_shim_set_link(shim, NULL);
+  assert_int_equal(pdrv_shim_from_tunnel(shim, dg, dglen), st.ip);
   assert_int_equal(st.len, n);
   const uint8_t tmac[6] = {0x02, 0x4e, 0x43, 0x00, 0x00, 0x07};
   assert_memory_equal(st.buf, MAC, 6);
@@ -481,11 +481,11 @@ static void test_in_from_tunnel(void **state) {
   assert_int_equal(stats().in_tunnel, 2);
   /* the tunnel may only carry protected sources */
   n = ip_frame(f, MAC, GW, IP(192, 0, 2, 1), IP(192, 168, 1, 2), 80, 10, 0);
-  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, f + 14, n - 14), -1);
+  assert_int_equal(pdrv_shim_from_tunnel(shim, f + 14, n - 14), -1);
   assert_int_equal(stats().in_tunnel_spoofed, 1);
   assert_int_equal(st.got_ip, 2);
   /* truncated datagram */
-  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, f + 14, 19), -1);
+  assert_int_equal(pdrv_shim_from_tunnel(shim, f + 14, 19), -1);
   assert_int_equal(stats().in_malformed, 1);
   /* too big for one frame */
   static uint8_t big[2000];
@@ -494,7 +494,7 @@ static void test_in_from_tunnel(void **state) {
   big[3] = (uint8_t)sizeof(big);
   big[12] = 10;
   big[13] = 8;
-  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, big, sizeof(big)), -1);
+  assert_int_equal(pdrv_shim_from_tunnel(shim, big, sizeof(big)), -1);
   assert_int_equal(stats().in_tunnel_too_big, 1);
 }
 
@@ -527,14 +527,14 @@ static void assert_checksums_ok(const uint8_t *dg) {
  * frame as built) or TCP (protocol byte changed: the 20 bytes after the
  * IPv4 header are then read as a TCP header). */
 static void address_rewriting(uint8_t proto) {
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
-  ncgt_pd_shim_set_tunnel_addr(shim, IP(10, 8, 100, 2));
+  pdrv *pd = pdrv_shim_driver(shim);
+  pdrv_shim_set_tunnel_addr(shim, IP(10, 8, 100, 2));
   uint8_t f[100];
   size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 7, 13,
                       0);
   f[14 + 9] = proto;
   fix_checksums(f + 14);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(tunnel_cap.n, 1);
   const uint8_t taddr[4] = {10, 8, 100, 2};
   assert_memory_equal(tunnel_cap.last + 12, taddr, 4);
@@ -548,7 +548,7 @@ static void address_rewriting(uint8_t proto) {
   memcpy(echo + 12, tunnel_cap.last + 16, 4);
   memcpy(echo + 16, tunnel_cap.last + 12, 4);
   fix_checksums(echo);
-  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, echo, tunnel_cap.len), 0);
+  assert_int_equal(pdrv_shim_from_tunnel(shim, echo, tunnel_cap.len), 0);
   assert_int_equal(st.got_ip, 1);
   const uint8_t stack_addr[4] = {192, 168, 1, 2};
   assert_memory_equal(st.buf + 14 + 16, stack_addr, 4);
@@ -572,34 +572,34 @@ static void test_address_rewriting_tcp(void **state) {
  * back from it through the tunnel, and reaches the stack. */
 static void test_loopback_tunnel_round_trip(void **state) {
   (void)state;
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
+  pdrv *pd = pdrv_shim_driver(shim);
   uint8_t f[100];
   size_t n = ip_frame(f, GW, MAC, IP(192, 168, 1, 2), IP(10, 8, 1, 5), 7, 16,
                       0);
-  assert_int_equal(ncgt_pd_send_pkt(pd, f, n), NCGT_PD_OK);
+  assert_int_equal(pdrv_send_pkt(pd, f, n), PDRV_OK);
   assert_int_equal(tunnel_cap.n, 1);
-  uint8_t echo[NCGT_PD_FRAME_MAX];
+  uint8_t echo[PDRV_FRAME_MAX];
   memcpy(echo, tunnel_cap.last, tunnel_cap.len);
   memcpy(echo + 12, tunnel_cap.last + 16, 4); /* swap addresses */
   memcpy(echo + 16, tunnel_cap.last + 12, 4);
-  assert_int_equal(ncgt_pd_shim_from_tunnel(shim, echo, tunnel_cap.len), 0);
+  assert_int_equal(pdrv_shim_from_tunnel(shim, echo, tunnel_cap.len), 0);
   assert_int_equal(st.got_ip, 1);
   assert_memory_equal(st.buf + 14 + 20, f + 14 + 20, n - 34);
-  ncgt_pd_stats ps;
-  assert_int_equal(ncgt_pd_get_statistics(pd, st.ip, &ps), NCGT_PD_OK);
+  pdrv_stats ps;
+  assert_int_equal(pdrv_get_statistics(pd, st.ip, &ps), PDRV_OK);
   assert_int_equal(ps.packets_out, 1);
   assert_int_equal(ps.packets_in, 1);
 }
 
 static void test_modes_reach_lower(void **state) {
   (void)state;
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
-  assert_int_equal(ncgt_pd_set_rcv_mode(pd, st.ip, 6), NCGT_PD_OK);
+  pdrv *pd = pdrv_shim_driver(shim);
+  assert_int_equal(pdrv_set_rcv_mode(pd, st.ip, 6), PDRV_OK);
   assert_int_equal(lower_mode, 6);
   /* this fake lower has no multicast */
   const uint8_t m[6] = {0x01, 0, 0x5e, 0, 0, 1};
-  assert_int_equal(ncgt_pd_set_multicast_list(pd, m, 6),
-                   NCGT_PD_NO_MULTICAST);
+  assert_int_equal(pdrv_set_multicast_list(pd, m, 6),
+                   PDRV_NO_MULTICAST);
 }
 
 /* xorshift32: a fixed pseudo-random sequence, so failures reproduce. */
@@ -646,8 +646,8 @@ static size_t random_frame(uint8_t *f, uint32_t *x) {
  * send_pkt in exactly one output counter; nothing crashes (ASan build). */
 static void test_random_frames_accounted(void **state) {
   (void)state;
-  ncgt_pd *pd = ncgt_pd_shim_driver(shim);
-  ncgt_pd_shim_set_link(shim, NULL);
+  pdrv *pd = pdrv_shim_driver(shim);
+  pdrv_shim_set_link(shim, NULL);
   uint32_t x = 0x2545F491u;
   static uint8_t f[1601];
   uint64_t n_in = 0, n_out = 0;
@@ -656,20 +656,20 @@ static void test_random_frames_accounted(void **state) {
     tunnel_cap.fail = (int)(rnd(&x) % 2);
     switch (rnd(&x) % 3) {
     case 0:
-      (void)ncgt_pd_shim_from_lower(shim, f, len);
+      (void)pdrv_shim_from_lower(shim, f, len);
       n_in++;
       break;
     case 1:
-      (void)ncgt_pd_shim_from_tunnel(shim, f + 14 * (len >= 14),
+      (void)pdrv_shim_from_tunnel(shim, f + 14 * (len >= 14),
                                      len - 14 * (len >= 14));
       n_in++;
       break;
     default:
-      (void)ncgt_pd_send_pkt(pd, f, len);
-      n_out += len >= 14 && len <= NCGT_PD_FRAME_MAX;
+      (void)pdrv_send_pkt(pd, f, len);
+      n_out += len >= 14 && len <= PDRV_FRAME_MAX;
     }
   }
-  ncgt_pd_shim_stats s = stats();
+  pdrv_shim_stats s = stats();
   assert_int_equal(s.in_lower + s.in_spoofed + s.in_policy_drop +
                        s.in_malformed + s.in_tunnel + s.in_tunnel_spoofed +
                        s.in_tunnel_too_big,

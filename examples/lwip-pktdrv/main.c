@@ -72,9 +72,9 @@ static int parse_hostport(char *arg, fetch *f, const char *send) {
 
 typedef struct host {
   pthread_mutex_t lock; /* every packet-driver / shim / tunnel call */
-  ncgt_pd_packet *lower;
-  ncgt_pd_shim *shim;
-  ncgt_pd_adlink *adl;
+  pdrv_packet *lower;
+  pdrv_shim *shim;
+  pdrv_adlink *adl;
   pd_tunnel *tunnel; /* NULL without -C */
   volatile int stop;
 } host;
@@ -121,9 +121,9 @@ static int parse_opts(int argc, char **argv, opts *o) {
  * and timers run here too. Waits unlocked, works locked. */
 static void *rx_thread(void *arg) {
   host *h = arg;
-  static uint8_t buf[NCGT_PD_FRAME_MAX + 64];
+  static uint8_t buf[PDRV_FRAME_MAX + 64];
   struct pollfd pfd[2] = {
-      {.fd = ncgt_pd_packet_fd(h->lower), .events = POLLIN},
+      {.fd = pdrv_packet_fd(h->lower), .events = POLLIN},
       {.fd = h->tunnel ? pd_tunnel_fd(h->tunnel) : -1, .events = POLLIN},
   };
   while (!h->stop) {
@@ -132,8 +132,8 @@ static void *rx_thread(void *arg) {
       break;
     pthread_mutex_lock(&h->lock);
     ssize_t n;
-    while ((n = ncgt_pd_packet_recv(h->lower, buf, sizeof(buf))) > 0)
-      (void)ncgt_pd_shim_from_lower(h->shim, buf, (size_t)n);
+    while ((n = pdrv_packet_recv(h->lower, buf, sizeof(buf))) > 0)
+      (void)pdrv_shim_from_lower(h->shim, buf, (size_t)n);
     if (h->tunnel)
       pd_tunnel_dispatch(h->tunnel);
     pthread_mutex_unlock(&h->lock);
@@ -210,11 +210,11 @@ static void do_probe(const fetch *f) {
 }
 
 static void print_stats(host *h, const pd_netif *pn) {
-  ncgt_pd_stats ps;
-  ncgt_pd_shim_stats ss;
+  pdrv_stats ps;
+  pdrv_shim_stats ss;
   pthread_mutex_lock(&h->lock);
-  ncgt_pd_shim_get_stats(h->shim, &ss);
-  (void)ncgt_pd_get_statistics(ncgt_pd_shim_driver(h->shim), pn->h_ip, &ps);
+  pdrv_shim_get_stats(h->shim, &ss);
+  (void)pdrv_get_statistics(pdrv_shim_driver(h->shim), pn->h_ip, &ps);
   pthread_mutex_unlock(&h->lock);
   fprintf(stderr,
           "stat packets_in=%u packets_out=%u packets_lost=%u "
@@ -256,21 +256,21 @@ int main(int argc, char **argv) {
   char err[160];
   parse_opts(argc, argv, &o);
 
-  ncgt_pd_config cfg;
-  ncgt_pd_config_init(&cfg);
-  if (o.policy && ncgt_pd_config_load(&cfg, o.policy, err, sizeof(err))) {
+  pdrv_config cfg;
+  pdrv_config_init(&cfg);
+  if (o.policy && pdrv_config_load(&cfg, o.policy, err, sizeof(err))) {
     fprintf(stderr, "%s: %s\n", o.policy, err);
     return 1;
   }
-  if (ncgt_pd_packet_open(&h.lower, o.ifname, err, sizeof(err)) != 0) {
+  if (pdrv_packet_open(&h.lower, o.ifname, err, sizeof(err)) != 0) {
     fprintf(stderr, "%s\n", err);
     return 1;
   }
-  uint8_t mac[NCGT_PD_ADDR_LEN];
-  ncgt_pd_packet_mac(h.lower, mac);
-  ncgt_pd_lower lower = ncgt_pd_packet_lower(h.lower);
-  if (ncgt_pd_shim_new(&h.shim, &cfg, &lower, mac, "NCGTUN shim") != 0 ||
-      ncgt_pd_adlink_new(&h.adl, h.shim, cfg.tunnel_mac, mac, 0) != 0)
+  uint8_t mac[PDRV_ADDR_LEN];
+  pdrv_packet_mac(h.lower, mac);
+  pdrv_lower lower = pdrv_packet_lower(h.lower);
+  if (pdrv_shim_new(&h.shim, &cfg, &lower, mac, "NCGTUN shim") != 0 ||
+      pdrv_adlink_new(&h.adl, h.shim, cfg.tunnel_mac, mac, 0) != 0)
     return 1;
   if (o.client_conf && pd_tunnel_open(&h.tunnel, o.client_conf, h.shim,
                                       h.adl, err, sizeof(err)) != 0) {
@@ -291,7 +291,7 @@ int main(int argc, char **argv) {
 
   static struct netif netif;
   static pd_netif pn;
-  pn.pd = ncgt_pd_shim_driver(h.shim);
+  pn.pd = pdrv_shim_driver(h.shim);
   pn.lock = &h.lock;
   LOCK_TCPIP_CORE();
   struct netif *ok =
@@ -326,6 +326,6 @@ int main(int argc, char **argv) {
   /* The tcpip thread keeps running until exit: lwIP has no shutdown. */
   pd_netif_release(&pn);
   pd_tunnel_close(h.tunnel);
-  ncgt_pd_adlink_del(h.adl);
+  pdrv_adlink_del(h.adl);
   return rc;
 }

@@ -37,7 +37,7 @@ static uint8_t *receiver(int handle, int flag, size_t len, uint8_t *buf,
   struct netif *netif = user_data;
   pd_netif *pn = netif->state;
   (void)handle;
-  if (flag == NCGT_PD_RCV_GET_BUFFER) {
+  if (flag == PDRV_RCV_GET_BUFFER) {
     int slot = -1;
     for (int i = 0; i < PENDING && slot < 0; i++)
       if (!pending[i])
@@ -63,41 +63,41 @@ static uint8_t *receiver(int handle, int flag, size_t len, uint8_t *buf,
 
 static err_t linkoutput(struct netif *netif, struct pbuf *p) {
   pd_netif *pn = netif->state;
-  uint8_t frame[NCGT_PD_FRAME_MAX];
+  uint8_t frame[PDRV_FRAME_MAX];
   if (p->tot_len > sizeof(frame))
     return ERR_BUF;
   u16_t n = pbuf_copy_partial(p, frame, p->tot_len, 0);
   pthread_mutex_lock(pn->lock);
-  int rc = ncgt_pd_send_pkt(pn->pd, frame, n);
+  int rc = pdrv_send_pkt(pn->pd, frame, n);
   pthread_mutex_unlock(pn->lock);
-  return rc == NCGT_PD_OK ? ERR_OK : ERR_IF;
+  return rc == PDRV_OK ? ERR_OK : ERR_IF;
 }
 
 err_t pd_netif_init(struct netif *netif) {
   pd_netif *pn = netif->state;
-  ncgt_pd_info info;
+  pdrv_info info;
   size_t alen = 0;
   err_t err = ERR_IF;
   pthread_mutex_lock(pn->lock);
-  (void)ncgt_pd_driver_info(pn->pd, &info);
-  if (info.if_class != NCGT_PD_CLASS_ETHERNET ||
-      info.functionality == NCGT_PD_FUNC_NOT_INSTALLED)
+  (void)pdrv_driver_info(pn->pd, &info);
+  if (info.if_class != PDRV_CLASS_ETHERNET ||
+      info.functionality == PDRV_FUNC_NOT_INSTALLED)
     goto out;
-  if (ncgt_pd_access_type(pn->pd, NCGT_PD_CLASS_ETHERNET, NCGT_PD_TYPE_ANY,
-                          NCGT_PD_NUMBER_ANY, TYPE_IP, sizeof(TYPE_IP),
-                          receiver, netif, &pn->h_ip) != NCGT_PD_OK)
+  if (pdrv_access_type(pn->pd, PDRV_CLASS_ETHERNET, PDRV_TYPE_ANY,
+                          PDRV_NUMBER_ANY, TYPE_IP, sizeof(TYPE_IP),
+                          receiver, netif, &pn->h_ip) != PDRV_OK)
     goto out;
-  if (ncgt_pd_access_type(pn->pd, NCGT_PD_CLASS_ETHERNET, NCGT_PD_TYPE_ANY,
-                          NCGT_PD_NUMBER_ANY, TYPE_ARP, sizeof(TYPE_ARP),
-                          receiver, netif, &pn->h_arp) != NCGT_PD_OK) {
-    (void)ncgt_pd_release_type(pn->pd, pn->h_ip);
+  if (pdrv_access_type(pn->pd, PDRV_CLASS_ETHERNET, PDRV_TYPE_ANY,
+                          PDRV_NUMBER_ANY, TYPE_ARP, sizeof(TYPE_ARP),
+                          receiver, netif, &pn->h_arp) != PDRV_OK) {
+    (void)pdrv_release_type(pn->pd, pn->h_ip);
     goto out;
   }
-  if (ncgt_pd_get_address(pn->pd, pn->h_ip, netif->hwaddr,
-                          sizeof(netif->hwaddr), &alen) != NCGT_PD_OK)
+  if (pdrv_get_address(pn->pd, pn->h_ip, netif->hwaddr,
+                          sizeof(netif->hwaddr), &alen) != PDRV_OK)
     goto out;
   netif->hwaddr_len = (u8_t)alen;
-  netif->mtu = NCGT_PD_FRAME_MAX - NCGT_PD_ETH_HDR_LEN;
+  netif->mtu = PDRV_FRAME_MAX - PDRV_ETH_HDR_LEN;
   netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
                  NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
   netif->name[0] = 'p';
@@ -112,7 +112,7 @@ out:
 
 void pd_netif_release(pd_netif *pn) {
   pthread_mutex_lock(pn->lock);
-  (void)ncgt_pd_release_type(pn->pd, pn->h_arp);
-  (void)ncgt_pd_release_type(pn->pd, pn->h_ip);
+  (void)pdrv_release_type(pn->pd, pn->h_arp);
+  (void)pdrv_release_type(pn->pd, pn->h_ip);
   pthread_mutex_unlock(pn->lock);
 }

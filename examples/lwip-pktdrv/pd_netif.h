@@ -1,12 +1,12 @@
 /*
  * An lwIP network interface whose only driver is a packet driver
- * (Packet Driver Specification 1.11, cli/pktdrv/pktdrv.h): what a DOS
+ * (Packet Driver Specification 1.11, pktdrv/pktdrv.h): what a DOS
  * stack's packet-driver client does, for lwIP. It uses only the packet
  * driver's calls: driver_info, access_type (one handle for IP, one for
  * ARP), get_address, send_pkt, the two-call receiver, release_type.
  *
  * Threads: lwIP calls linkoutput from its tcpip thread; the host delivers
- * received frames (ncgt_pd_input / the shim) from its own thread. Both
+ * received frames (pdrv_input / the shim) from its own thread. Both
  * paths take `lock`, the host's lock around every packet-driver call.
  */
 #ifndef PD_NETIF_H
@@ -19,7 +19,7 @@
 #include "pktdrv.h"
 
 typedef struct pd_netif {
-  ncgt_pd *pd;
+  pdrv *pd;
   pthread_mutex_t *lock;
   int h_ip, h_arp;
   uint64_t rx_dropped; /* receiver refused: no pbuf */

@@ -23,7 +23,7 @@ typedef struct pd_tunnel pd_tunnel;
 /* Loads `client_conf`, installs itself as the shim's tunnel and starts
  * connecting. Returns 0, or -1 with a message in err. */
 int pd_tunnel_open(pd_tunnel **out, const char *client_conf,
-                   ncgt_pd_shim *shim, ncgt_pd_adlink *adl, char *err,
+                   pdrv_shim *shim, pdrv_adlink *adl, char *err,
                    size_t errlen);
 void pd_tunnel_close(pd_tunnel *t);
 

@@ -1,6 +1,6 @@
 /*
  * The lwIP example's tunnel: a libncgtun initiator (patent Fig. 11) over
- * the programs' stream and loop (cli/tunnel.h), configured from an
+ * the programs' stream and loop (host/tunnel.h, the ncghost library), configured from an
  * ncg-client configuration file. See pd_tunnel.h.
  */
 #include "pd_tunnel.h"
@@ -22,8 +22,8 @@ struct pd_tunnel {
   ncg_tunnel t; /* first: the library's user_data */
   ncg_loop loop;
   ncg_client_conf conf;
-  ncgt_pd_shim *shim;
-  ncgt_pd_adlink *adl;
+  pdrv_shim *shim;
+  pdrv_adlink *adl;
   int fail_pending;
   int up;
 };
@@ -60,7 +60,7 @@ static int cb_recv_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
   pd_tunnel *p = ud;
   (void)c;
   if (proto == NCGT_DATA_PROTO_IPV4)
-    (void)ncgt_pd_shim_from_tunnel(p->shim, dg, len);
+    (void)pdrv_shim_from_tunnel(p->shim, dg, len);
   return 0;
 }
 
@@ -72,7 +72,7 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
   (void)c;
   if (rekey)
     return;
-  int rc = ncgt_pd_adlink_set_client_data(p->adl, cd, len);
+  int rc = pdrv_adlink_set_client_data(p->adl, cd, len);
   if (rc != 0) {
     ncg_err("event=bad-client-data error=\"%s\"", ncgt_strerror(rc));
     return;
@@ -112,7 +112,7 @@ static int conn_start(pd_tunnel *p) {
 }
 
 int pd_tunnel_open(pd_tunnel **out, const char *client_conf,
-                   ncgt_pd_shim *shim, ncgt_pd_adlink *adl, char *err,
+                   pdrv_shim *shim, pdrv_adlink *adl, char *err,
                    size_t errlen) {
   pd_tunnel *p = calloc(1, sizeof(*p));
   ncg_ini ini;
@@ -135,8 +135,8 @@ int pd_tunnel_open(pd_tunnel **out, const char *client_conf,
   snprintf(p->t.ctx, sizeof(p->t.ctx), "user=%s peer=-", p->conf.user);
   p->shim = shim;
   p->adl = adl;
-  ncgt_pd_tunnel tun = {tunnel_send, p};
-  ncgt_pd_shim_set_tunnel(shim, &tun);
+  pdrv_tunnel tun = {tunnel_send, p};
+  pdrv_shim_set_tunnel(shim, &tun);
   int rc = conn_start(p);
   if (rc != 0) {
     snprintf(err, errlen, "tunnel start: %s", ncgt_strerror(rc));
@@ -150,7 +150,7 @@ int pd_tunnel_open(pd_tunnel **out, const char *client_conf,
 void pd_tunnel_close(pd_tunnel *p) {
   if (!p)
     return;
-  ncgt_pd_shim_set_tunnel(p->shim, NULL);
+  pdrv_shim_set_tunnel(p->shim, NULL);
   ncg_tunnel_fini(&p->t);
   ncgt_conn_del(p->t.conn);
   ncg_loop_fini(&p->loop);

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 int pd_tunnel_open(pd_tunnel **out, const char *client_conf,
-                   ncgt_pd_shim *shim, ncgt_pd_adlink *adl, char *err,
+                   pdrv_shim *shim, pdrv_adlink *adl, char *err,
                    size_t errlen) {
   (void)out;
   (void)client_conf;
