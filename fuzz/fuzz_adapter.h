@@ -302,14 +302,14 @@ static inline void fa_step(fa *f, int from_stack, uint8_t flags,
     if (n >= 14 && fa_u16(b + 12) != 0x0806 && fa_ip_len(b + 14, n - 14))
       f->in_l4_ok = fa_tl_ok(b + 14, fa_ip_len(b + 14, n - 14));
     int rv = ncgt_adapter_from_stack(f->ad, b, n);
-    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_FAILURE);
+    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_DROPPED);
   } else {
     f->generated = 0;
     size_t dl = fa_ip_len(b, n);
     f->in_l4_ok = dl > 0 && dl == n && fa_tl_ok(b, n);
     uint32_t ta = (flags & FA_NO_TUNNEL_ADDR) ? 0 : 0x0A4D0002;
     int rv = ncgt_adapter_from_tunnel(f->ad, b, n, ta);
-    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_FAILURE);
+    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_DROPPED);
   }
   free(b);
 }

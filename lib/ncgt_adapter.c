@@ -131,7 +131,7 @@ const uint8_t *ncgt_adapter_stack_mac(const ncgt_adapter *ad) {
 int ncgt_adapter_emit(ncgt_adapter *ad, const uint8_t *frame, size_t len) {
   if (ad->cb.to_stack(frame, len, ad->user_data) != 0) {
     ad->st.drop_callback++;
-    return NCGT_ERR_CALLBACK_FAILURE;
+    return NCGT_ERR_CALLBACK_DROPPED;
   }
   ad->st.to_stack++;
   return 0;
@@ -141,7 +141,7 @@ int ncgt_adapter_to_tunnel(ncgt_adapter *ad, uint8_t proto, const uint8_t *dg,
                            size_t len) {
   if (ad->cb.to_tunnel(proto, dg, len, ad->user_data) != 0) {
     ad->st.drop_callback++;
-    return NCGT_ERR_CALLBACK_FAILURE;
+    return NCGT_ERR_CALLBACK_DROPPED;
   }
   ad->st.to_tunnel++;
   return 0;

@@ -13,6 +13,7 @@
 
 #include "ncgt_conn_int.h"
 #include "ncgt_cursor.h"
+#include "ncgt_struct.h"
 
 const char *ncgt_state_name(ncgt_state st) {
   static const char *const names[NCGT_ST_COUNT_] = {
@@ -61,6 +62,12 @@ static void fill_timers(ncgt_timers *o, const ncgt_timers *in) {
     o->reconnect_max = o->reconnect_min;
 }
 
+void ncgt_timers_default(ncgt_timers *t) { fill_timers(t, NULL); }
+
+static const size_t conn_callbacks_sizes[] = {
+    sizeof(ncgt_conn_callbacks), /* V1 */
+};
+
 int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
                     const ncgt_timers *t, const ncgt_conn_callbacks *cb,
                     void *user_data) {
@@ -77,7 +84,7 @@ int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_NOMEM);
   c->role = role;
   c->state = role == NCGT_ROLE_INITIATOR ? NCGT_ST_IDLE : NCGT_ST_ACCEPT_WAIT;
-  c->cb = *cb;
+  (void)NCGT_STRUCT_COPY(&c->cb, cb, conn_callbacks_sizes);
   c->user_data = user_data;
   fill_timers(&c->t, t);
   c->max_frame = max_frame;
@@ -110,11 +117,33 @@ void ncgt_conn_drop_keys(ncgt_conn *c) {
   c->tx_phase = c->rx_phase = 0;
 }
 
-void ncgt_conn_del(ncgt_conn *c) {
-  if (!c)
-    return;
-  if (c->srv)
-    ncgt_server_unlink(c->srv, c);
+/* Callbacks of a conn the host deleted inside one of its callbacks: the
+ * host's user_data may be gone, so nothing reaches it any more; the conn
+ * winds down quietly until the library's call returns and frees it. */
+static int quiet_send(ncgt_conn *c, const uint8_t *d, size_t n, void *ud) {
+  (void)c, (void)d, (void)n, (void)ud;
+  return -1;
+}
+static int quiet_open(ncgt_conn *c, const char *hop, void *ud) {
+  (void)c, (void)hop, (void)ud;
+  return -1;
+}
+static void quiet_close(ncgt_conn *c, void *ud) { (void)c, (void)ud; }
+static int quiet_dg(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
+                    size_t len, void *ud) {
+  (void)c, (void)proto, (void)dg, (void)len, (void)ud;
+  return -1;
+}
+static int quiet_rand(uint8_t *b, size_t n, void *ud) {
+  (void)b, (void)n, (void)ud;
+  return -1;
+}
+static uint64_t quiet_wall(void *ud) {
+  (void)ud;
+  return 0;
+}
+
+static void conn_free(ncgt_conn *c) {
   ncgt_conn_drop_keys(c);
   if (c->ini) {
     ncgt_wipe(c->ini, sizeof(*c->ini));
@@ -125,6 +154,37 @@ void ncgt_conn_del(ncgt_conn *c) {
   free(c->sbuf);
   free(c->rbuf);
   free(c);
+}
+
+void ncgt_conn_del(ncgt_conn *c) {
+  if (!c)
+    return;
+  if (c->srv) /* at once: the server never sees it again */
+    ncgt_server_unlink(c->srv, c);
+  if (c->busy == 0) {
+    conn_free(c);
+    return;
+  }
+  /* Inside one of its callbacks (conn.h): freed when the call returns. */
+  c->del_pending = 1;
+  if (c->ini)
+    c->ini->no_reconnect = 1;
+  memset(&c->cb, 0, sizeof(c->cb));
+  c->cb.send = quiet_send;
+  c->cb.open_transport = quiet_open;
+  c->cb.close_transport = quiet_close;
+  c->cb.recv_datagram = quiet_dg;
+  c->cb.rand = quiet_rand;
+  c->cb.wallclock = quiet_wall;
+  c->user_data = NULL;
+}
+
+void ncgt_conn_enter(ncgt_conn *c) { c->busy++; }
+
+int ncgt_conn_leave(ncgt_conn *c, int rv) {
+  if (--c->busy == 0 && c->del_pending)
+    conn_free(c);
+  return rv;
 }
 
 int ncgt_conn_reset_decoder(ncgt_conn *c) {
@@ -387,8 +447,8 @@ int ncgt_conn_send_keepalive(ncgt_conn *c, ncgt_tstamp ts) {
   return 0;
 }
 
-int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
-                            size_t len, ncgt_tstamp ts) {
+static int conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
+                              size_t len, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c && (dg || !len), NCGT_ERR_INVALID_ARGUMENT);
   NCGT_ENSURE_COND(c->state == NCGT_ST_AUTHORIZED, NCGT_ERR_INVALID_STATE);
   NCGT_ENSURE_COND(
@@ -459,8 +519,11 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
     if (rv < 0)
       return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, rv, 1, ts);
     c->stats.datagrams_recv++;
+    /* The host could not take it: end the tunnel rather than lose the
+     * datagram silently and go on (conn.h, recv_datagram). */
     if (c->cb.recv_datagram(c, fd.proto, c->rbuf, fd.dglen, c->user_data))
-      return NCGT_ERR_CALLBACK_FAILURE;
+      return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
+                            NCGT_ERR_CALLBACK_FAILURE, 1, ts);
   }
   if (c->role == NCGT_ROLE_INITIATOR && c->state == NCGT_ST_AUTHORIZED)
     ncgt_ini_after_frames(c, ts);
@@ -527,8 +590,8 @@ static int conn_on_frame(ncgt_conn *c, const uint8_t *f, size_t len,
   return ncgt_resp_on_frame(c, type, f, len, ts);
 }
 
-int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
-                   ncgt_tstamp ts) {
+static int conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
+                     ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c && (data || !len), NCGT_ERR_INVALID_ARGUMENT);
   if (ncgt_conn_is_over(c) || !c->transport)
     return NCGT_ERR_CLOSED;
@@ -555,7 +618,7 @@ int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
   return 0;
 }
 
-int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts) {
+static int conn_transport_error(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
   if (ncgt_conn_is_over(c) || !c->transport)
     return 0;
@@ -563,7 +626,7 @@ int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts) {
   return 0;
 }
 
-int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
+static int conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
   if (c->ini) /* the user's End Session: do not come back by itself */
     c->ini->no_reconnect = 1;
@@ -593,7 +656,7 @@ ncgt_tstamp ncgt_conn_get_expiry(const ncgt_conn *c) {
   return r < e ? r : e;
 }
 
-int ncgt_conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts) {
+static int conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
   if (waiting_state(c->state) && ts >= c->state_deadline)
     return ncgt_conn_fail(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT, NCGT_ERR_TIMEOUT, 1,
@@ -643,4 +706,43 @@ const ncgt_close_info *ncgt_conn_close_info(const ncgt_conn *c) {
 
 void *ncgt_conn_get_user_data(const ncgt_conn *c) {
   return c ? c->user_data : NULL;
+}
+
+/* Public entry points that can run callbacks: the conn stays allocated
+ * until they return even if the host deletes it inside a callback. */
+#define NCGT_CONN_GUARDED(c, call)                                             \
+  do {                                                                         \
+    NCGT_ENSURE_COND((c) != NULL, NCGT_ERR_INVALID_ARGUMENT);                  \
+    ncgt_conn_enter(c);                                                        \
+    return ncgt_conn_leave((c), (call));                                       \
+  } while (0)
+
+int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
+                            size_t len, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_send_datagram(c, proto, dg, len, ts));
+}
+
+int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
+                   ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_recv(c, data, len, ts));
+}
+
+int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_transport_error(c, ts));
+}
+
+int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_close(c, status, ts));
+}
+
+int ncgt_conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_handle_expiry(c, ts));
+}
+
+int ncgt_conn_start(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, ncgt_ini_start(c, ts));
+}
+
+int ncgt_conn_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, ncgt_ini_transport_connected(c, ts));
 }

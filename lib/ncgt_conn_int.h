@@ -54,6 +54,7 @@ typedef struct ncgt_ini {
   uint16_t transforms;
   uint32_t offer; /* NCGT_FEATURE_* offered in REQUEST */
   int auto_reconnect;
+  int direct; /* REQUEST first, no RELAY (direct_request, one-name path) */
   /* Redirect target of the last CLOSE REDIRECT: the next open uses it. */
   char redirect[NCGT_CLOSE_INFO_MAX + 1];
   unsigned attempts;      /* failed attempts since last AUTHORIZED */
@@ -112,6 +113,8 @@ struct ncgt_conn {
   uint8_t pending_tai[NCGT_TAI64N_LEN]; /* REQUEST's, until proven */
   int has_pending_tai;
   unsigned tgen; /* transport generation: which stream recv belongs to */
+  unsigned busy;   /* public calls under way (callbacks may run) */
+  int del_pending; /* ncgt_conn_del inside a callback: free on return */
 };
 
 /* Type byte of a whole frame from the stream decoder (0 if too short). */
@@ -125,6 +128,8 @@ static inline uint8_t ncgt_frame_type_of(const uint8_t *f, size_t len) {
 }
 
 /* ncgt_conn.c */
+/* Every timer at its default value (the values conn.h documents). */
+void ncgt_timers_default(ncgt_timers *t);
 /* Copies a name for a log line, every byte outside printable ASCII (and
  * space) replaced by '?': names from the wire must not forge log lines. */
 void ncgt_log_name(char *out, size_t cap, const char *name);
@@ -173,7 +178,14 @@ ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c);
 /* Maps a decode status onto a CLOSE status (VERSION or PROTOCOL). */
 uint16_t ncgt_conn_decode_status(int err);
 
+/* Around every call that may run callbacks (ncgt_server.c too): the
+ * conn is freed by ncgt_conn_leave if deleted meanwhile; returns rv. */
+void ncgt_conn_enter(ncgt_conn *c);
+int ncgt_conn_leave(ncgt_conn *c, int rv);
+
 /* ncgt_initiator.c */
+int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts);
+int ncgt_ini_transport_connected(ncgt_conn *c, ncgt_tstamp ts);
 int ncgt_ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
                       ncgt_tstamp ts);
 int ncgt_ini_expiry(ncgt_conn *c, ncgt_tstamp ts);

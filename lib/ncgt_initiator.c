@@ -10,6 +10,7 @@
 
 #include "ncgt_conn_int.h"
 #include "ncgt_cursor.h"
+#include "ncgt_struct.h"
 
 enum { NCGT_REDIRECTS_AT_ONCE = 3 };
 /* Longest wait an authenticated SERVER_FULL can impose. */
@@ -44,29 +45,51 @@ static int ini_copy(ncgt_ini *ini, const ncgt_client_settings *s) {
       s->transforms ? s->transforms & NCGT_TRANSFORMS_ALL : NCGT_TRANSFORMS_ALL;
   NCGT_ENSURE_COND(ini->transforms != 0, NCGT_ERR_INVALID_ARGUMENT);
   ini->auto_reconnect = s->auto_reconnect != 0;
-  if (s->version >= NCGT_CLIENT_SETTINGS_V2)
-    ini->offer = s->features & NCGT_FEATURE_GSO;
+  ini->offer = s->features & NCGT_FEATURE_GSO; /* zero before V2 */
+  ini->direct = s->direct_request && s->npath == 1;
   return 0;
 }
 
-int ncgt_conn_client_new(ncgt_conn **pc, const ncgt_client_settings *s,
+void ncgt_client_settings_default(ncgt_client_settings *s) {
+  if (!s)
+    return;
+  memset(s, 0, sizeof(*s));
+  s->version = NCGT_CLIENT_SETTINGS_VERSION;
+  s->transforms = NCGT_TRANSFORMS_ALL;
+  s->max_frame = NCGT_FRAME_MAX_DEFAULT;
+  ncgt_timers_default(&s->timers);
+}
+
+static const size_t client_settings_sizes[] = {
+    offsetof(ncgt_client_settings, features),       /* V1 */
+    offsetof(ncgt_client_settings, direct_request), /* V2 */
+    sizeof(ncgt_client_settings),                   /* V3 */
+};
+
+int ncgt_conn_client_new(ncgt_conn **pc, const ncgt_client_settings *in,
                          const ncgt_conn_callbacks *cb, void *user_data) {
-  NCGT_ENSURE_COND(pc && s && s->version >= NCGT_CLIENT_SETTINGS_V1 && cb &&
+  ncgt_client_settings sc, *s = &sc;
+  NCGT_ENSURE_COND(pc && in && cb && cb->version >= NCGT_CONN_CALLBACKS_V1 &&
                        cb->open_transport && cb->wallclock,
                    NCGT_ERR_INVALID_ARGUMENT);
   *pc = NULL;
+  NCGT_ENSURE_COND(NCGT_STRUCT_COPY(&sc, in, client_settings_sizes) == 0,
+                   NCGT_ERR_INVALID_ARGUMENT);
   ncgt_conn *c = NULL;
-  NCGT_ENSURE(ncgt_conn_alloc(&c, NCGT_ROLE_INITIATOR, s->max_frame, &s->timers,
-                              cb, user_data));
-  c->ini = calloc(1, sizeof(*c->ini));
-  int rv = c->ini ? ini_copy(c->ini, s) : NCGT_ERR_NOMEM;
-  if (rv < 0) {
-    ncgt_conn_del(c);
-    return rv;
+  int rv = ncgt_conn_alloc(&c, NCGT_ROLE_INITIATOR, s->max_frame, &s->timers,
+                           cb, user_data);
+  if (rv == 0) {
+    c->ini = calloc(1, sizeof(*c->ini));
+    rv = c->ini ? ini_copy(c->ini, s) : NCGT_ERR_NOMEM;
   }
-  memcpy(c->user, s->user, strlen(s->user) + 1);
-  *pc = c;
-  return 0;
+  if (rv == 0) {
+    memcpy(c->user, s->user, strlen(s->user) + 1);
+    *pc = c;
+  } else {
+    ncgt_conn_del(c);
+  }
+  ncgt_wipe(&sc, sizeof(sc)); /* the keys */
+  return rv;
 }
 
 /* Idle 194 -> TCP Open 195: ask the host for a transport to the first
@@ -86,12 +109,18 @@ static int ini_open(ncgt_conn *c, ncgt_tstamp ts) {
   ncgt_conn_set_state(c, NCGT_ST_TCP_OPEN, ts);
   c->transport = 1;
   c->tgen++;
-  if (c->cb.open_transport(c, next, c->user_data) != 0)
-    return ncgt_conn_net_error(c, NCGT_ERR_CALLBACK_FAILURE, ts);
+  /* A transport that cannot be opened is a transport failure like any
+   * later one (conn.h, open_transport): Dead, closed() with TRANSPORT,
+   * a reconnect when configured. The attempt was made: not an error of
+   * the call that asked for it. */
+  if (c->cb.open_transport(c, next, c->user_data) != 0) {
+    c->transport = 0; /* nothing was opened: nothing to close */
+    (void)ncgt_conn_net_error(c, NCGT_ERR_CALLBACK_FAILURE, ts);
+  }
   return 0;
 }
 
-int ncgt_conn_start(ncgt_conn *c, ncgt_tstamp ts) {
+int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
   NCGT_ENSURE_COND(c->role == NCGT_ROLE_INITIATOR, NCGT_ERR_INVALID_STATE);
   if (c->state == NCGT_ST_DEAD) {
@@ -108,7 +137,8 @@ static int ini_send_request(ncgt_conn *c, int rekey, ncgt_tstamp ts) {
   ncgt_ini *ini = c->ini;
   uint8_t e[NCGT_KEY_LEN];
   if (c->cb.rand(e, sizeof(e), c->user_data) != 0)
-    return NCGT_ERR_CALLBACK_FAILURE;
+    return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
+                          NCGT_ERR_CALLBACK_FAILURE, 1, ts);
   /* TAI64N must rise strictly or the server refuses it as a replay. */
   uint64_t now = c->cb.wallclock(c->user_data);
   if (now <= ini->last_unix_ns)
@@ -135,12 +165,15 @@ static int ini_send_request(ncgt_conn *c, int rekey, ncgt_tstamp ts) {
 
 /* TCP Open -> Send Relay (RELAY 198) -> Connect (REQUEST 200) -> Response
  * Wait. A failed send is the Network Error 215. */
-int ncgt_conn_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
+int ncgt_ini_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
   NCGT_ENSURE_COND(c->role == NCGT_ROLE_INITIATOR &&
                        c->state == NCGT_ST_TCP_OPEN,
                    NCGT_ERR_INVALID_STATE);
   ncgt_ini *ini = c->ini;
+  int rv;
+  if (ini->direct) /* doc/protocol.md "Direct connections" */
+    goto request;
   ncgt_conn_set_state(c, NCGT_ST_SEND_RELAY, ts);
   ncgt_frame_relay fr;
   memset(&fr, 0, sizeof(fr));
@@ -151,9 +184,10 @@ int ncgt_conn_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
   ssize_t n = ncgt_relay_encode(c->sbuf, c->max_frame, &fr);
   if (n < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, (int)n, 0, ts);
-  int rv = ncgt_conn_send_frame(c, (size_t)n, ts);
+  rv = ncgt_conn_send_frame(c, (size_t)n, ts);
   if (rv < 0)
     return ncgt_conn_net_error(c, rv, ts);
+request:
   ncgt_conn_set_state(c, NCGT_ST_CONNECT, ts);
   rv = ini_send_request(c, 0, ts);
   if (rv == NCGT_ERR_CALLBACK_FAILURE)

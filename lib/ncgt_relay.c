@@ -13,6 +13,7 @@
 
 #include "ncgt_conn_int.h"
 #include "ncgt_cursor.h"
+#include "ncgt_struct.h"
 
 enum { RELAY_POOL_MAX = 32 }; /* members per pool: a bit mask of tries */
 
@@ -88,14 +89,40 @@ static relay_pool *relay_find_pool(const ncgt_relay *r, const char *name) {
   return NULL;
 }
 
+static const size_t relay_settings_sizes[] = {
+    offsetof(ncgt_relay_settings, idle_timeout), /* V1 */
+    sizeof(ncgt_relay_settings),                 /* V2 */
+};
+static const size_t relay_callbacks_sizes[] = {
+    sizeof(ncgt_relay_callbacks), /* V1 */
+};
+
+void ncgt_relay_settings_default(ncgt_relay_settings *s) {
+  if (!s)
+    return;
+  memset(s, 0, sizeof(*s));
+  s->version = NCGT_RELAY_SETTINGS_VERSION;
+  s->max_frame = NCGT_FRAME_MAX_DEFAULT;
+  s->relay_timeout = RELAY_DEF_TIMEOUT;
+  s->connect_timeout = RELAY_DEF_TIMEOUT;
+  s->fail_holdoff = RELAY_DEF_HOLDOFF;
+  s->idle_timeout = RELAY_DEF_IDLE;
+}
+
 int ncgt_relay_new(ncgt_relay **pr, const ncgt_relay_settings *s,
                    const ncgt_relay_callbacks *cb, void *user_data) {
   size_t n = 0;
   NCGT_ENSURE_COND(pr != NULL, NCGT_ERR_INVALID_ARGUMENT);
   *pr = NULL;
-  NCGT_ENSURE_COND(s && s->version >= NCGT_RELAY_SETTINGS_V1 && cb &&
-                       cb->version >= NCGT_RELAY_CALLBACKS_V1 && cb->connect &&
-                       cb->send && cb->close && name_len_ok(s->name, &n) &&
+  ncgt_relay_settings sc;
+  ncgt_relay_callbacks cc;
+  NCGT_ENSURE_COND(s && cb &&
+                       NCGT_STRUCT_COPY(&sc, s, relay_settings_sizes) == 0 &&
+                       NCGT_STRUCT_COPY(&cc, cb, relay_callbacks_sizes) == 0,
+                   NCGT_ERR_INVALID_ARGUMENT);
+  s = &sc;
+  NCGT_ENSURE_COND(cc.connect && cc.send && cc.close &&
+                       name_len_ok(s->name, &n) &&
                        s->max_frame <= NCGT_FRAME_MAX_LIMIT,
                    NCGT_ERR_INVALID_ARGUMENT);
   ncgt_relay *r = calloc(1, sizeof(*r));
@@ -106,10 +133,8 @@ int ncgt_relay_new(ncgt_relay **pr, const ncgt_relay_settings *s,
   r->connect_timeout =
       s->connect_timeout ? s->connect_timeout : RELAY_DEF_TIMEOUT;
   r->fail_holdoff = s->fail_holdoff ? s->fail_holdoff : RELAY_DEF_HOLDOFF;
-  r->idle_timeout = s->version >= NCGT_RELAY_SETTINGS_V2 && s->idle_timeout
-                        ? s->idle_timeout
-                        : RELAY_DEF_IDLE;
-  r->cb = *cb;
+  r->idle_timeout = s->idle_timeout ? s->idle_timeout : RELAY_DEF_IDLE;
+  r->cb = cc;
   r->user_data = user_data;
   *pr = r;
   return 0;

@@ -87,8 +87,8 @@ static int resp_send_response(ncgt_conn *c, const ncgt_request_info *info,
                           ts);
   uint8_t e[NCGT_KEY_LEN];
   if (c->cb.rand(e, sizeof(e), c->user_data) != 0)
-    return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_CALLBACK_FAILURE,
-                          1, ts);
+    return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
+                          NCGT_ERR_CALLBACK_FAILURE, 1, ts);
   ncgt_response_params p;
   memset(&p, 0, sizeof(p));
   p.transform = (uint16_t)tf;
@@ -189,6 +189,13 @@ int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
                        ncgt_tstamp ts) {
   switch (c->state) {
   case NCGT_ST_RECEIVE_RELAY:
+    /* A direct connection may start with REQUEST: the RELAY frame of a
+     * path with no relays says nothing the server needs (doc/protocol.md
+     * "Direct connections"). */
+    if (type == NCGT_FRAME_REQUEST) {
+      ncgt_conn_set_state(c, NCGT_ST_CONNECT_WAIT, ts);
+      return resp_on_request(c, f, len, 0, ts);
+    }
     if (type == NCGT_FRAME_RELAY) { /* 220 */
       ncgt_frame_relay fr;
       int rv = ncgt_relay_decode(&fr, f, len);

@@ -11,6 +11,7 @@
 
 #include "ncgt_conn_int.h"
 #include "ncgt_cursor.h"
+#include "ncgt_struct.h"
 
 typedef struct srv_ident {
   struct srv_ident *next;
@@ -58,13 +59,37 @@ static void srv_log(const ncgt_server *s, const char *what, const char *user,
   s->cb.log(NCGT_LOG_INFO, msg, s->user_data);
 }
 
+static const size_t server_settings_sizes[] = {
+    offsetof(ncgt_server_settings, features), /* V1 */
+    sizeof(ncgt_server_settings),             /* V2 */
+};
+static const size_t server_callbacks_sizes[] = {
+    sizeof(ncgt_server_callbacks), /* V1 */
+};
+
+void ncgt_server_settings_default(ncgt_server_settings *s) {
+  if (!s)
+    return;
+  memset(s, 0, sizeof(*s));
+  s->version = NCGT_SERVER_SETTINGS_VERSION;
+  s->transforms = NCGT_TRANSFORMS_ALL;
+  s->max_frame = NCGT_FRAME_MAX_DEFAULT;
+  s->retry_after = 30;
+  ncgt_timers_default(&s->timers);
+}
+
 int ncgt_server_new(ncgt_server **ps, const ncgt_server_settings *st,
                     const ncgt_server_callbacks *cb, void *user_data) {
   NCGT_ENSURE_COND(ps != NULL, NCGT_ERR_INVALID_ARGUMENT);
   *ps = NULL;
-  NCGT_ENSURE_COND(st && st->version >= NCGT_SERVER_SETTINGS_V1 && cb &&
-                       cb->version >= NCGT_SERVER_CALLBACKS_V1 && cb->authorize,
+  ncgt_server_settings sc;
+  ncgt_server_callbacks cc;
+  NCGT_ENSURE_COND(st && cb &&
+                       NCGT_STRUCT_COPY(&sc, st, server_settings_sizes) == 0 &&
+                       NCGT_STRUCT_COPY(&cc, cb, server_callbacks_sizes) == 0 &&
+                       cc.authorize,
                    NCGT_ERR_INVALID_ARGUMENT);
+  st = &sc;
   NCGT_ENSURE_COND(st->max_frame <= NCGT_FRAME_MAX_LIMIT,
                    NCGT_ERR_INVALID_ARGUMENT);
   ncgt_server *s = calloc(1, sizeof(*s));
@@ -72,12 +97,11 @@ int ncgt_server_new(ncgt_server **ps, const ncgt_server_settings *st,
   s->cfg.transforms = st->transforms ? st->transforms & NCGT_TRANSFORMS_ALL
                                      : NCGT_TRANSFORMS_ALL;
   s->cfg.max_sessions = st->max_sessions;
-  if (st->version >= NCGT_SERVER_SETTINGS_V2)
-    s->cfg.features = st->features & NCGT_FEATURE_GSO;
+  s->cfg.features = st->features & NCGT_FEATURE_GSO; /* zero before V2 */
   s->cfg.retry_after = st->retry_after ? st->retry_after : 30;
   s->max_frame = st->max_frame;
   s->timers = st->timers;
-  s->cb = *cb;
+  s->cb = cc;
   s->user_data = user_data;
   if (!s->cfg.transforms) {
     free(s);
@@ -244,17 +268,22 @@ ncgt_conn *ncgt_server_find_user(ncgt_server *s, const char *user) {
 int ncgt_server_close_user(ncgt_server *s, const char *user, uint16_t status,
                            ncgt_tstamp ts) {
   NCGT_ENSURE_COND(s && user, NCGT_ERR_INVALID_ARGUMENT);
-  for (ncgt_conn *c = s->conns; c; c = c->srv_next)
+  /* next first: the host may delete `c` inside its callbacks */
+  for (ncgt_conn *c = s->conns, *next; c; c = next) {
+    next = c->srv_next;
     if (!ncgt_conn_is_over(c) && strcmp(c->user, user) == 0)
       (void)ncgt_conn_close(c, status, ts);
+  }
   return 0;
 }
 
 int ncgt_server_shutdown(ncgt_server *s, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(s != NULL, NCGT_ERR_INVALID_ARGUMENT);
-  for (ncgt_conn *c = s->conns; c; c = c->srv_next)
+  for (ncgt_conn *c = s->conns, *next; c; c = next) {
+    next = c->srv_next;
     if (!ncgt_conn_is_over(c))
       (void)ncgt_conn_close(c, NCGT_CLOSE_SHUTTING_DOWN, ts);
+  }
   return 0;
 }
 

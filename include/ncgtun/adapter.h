@@ -173,8 +173,11 @@ NCGT_EXTERN void ncgt_adapter_settings_default(ncgt_adapter_settings *s,
 typedef struct ncgt_adapter_callbacks {
   uint32_t version; /* NCGT_ADAPTER_CALLBACKS_VERSION */
   /* Required. An Ethernet frame for the local stack (write it to the
-   * TAP). Return 0, or non-zero: the call returns
-   * NCGT_ERR_CALLBACK_FAILURE. */
+   * TAP). Return 0, or non-zero to refuse it: the frame is dropped and
+   * counted (drop_callback), the call returns NCGT_ERR_CALLBACK_DROPPED
+   * (not fatal) and the adapter stays usable. The same holds for
+   * to_tunnel and to_stack_gso. The adapter must not be deleted from
+   * inside its callbacks. */
   int (*to_stack)(const uint8_t *frame, size_t len, void *user_data);
   /* Required. An IP datagram for the tunnel; proto is 4 or 6
    * (NCGT_DATA_PROTO_IPV4 / _IPV6, the DATA frame's protocol byte). In
@@ -254,8 +257,8 @@ NCGT_EXTERN NCGT_WUR int ncgt_adapter_set_client_data(ncgt_adapter *ad,
 
 /* One Ethernet frame from the local stack. The frame may be modified in
  * place (MSS clamping). Returns 0 whether the frame was answered, sent to
- * the tunnel or dropped (see the counters), or NCGT_ERR_CALLBACK_FAILURE
- * when a callback failed (the adapter stays usable). */
+ * the tunnel or dropped (see the counters), or NCGT_ERR_CALLBACK_DROPPED
+ * when a callback refused the frame (counted; the adapter stays usable). */
 NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_stack(ncgt_adapter *ad,
                                                  uint8_t *frame, size_t len);
 
