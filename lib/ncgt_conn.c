@@ -693,9 +693,16 @@ uint32_t ncgt_conn_features(const ncgt_conn *c) {
   return c && c->state == NCGT_ST_AUTHORIZED ? c->features : 0;
 }
 
-void ncgt_conn_get_stats(const ncgt_conn *c, ncgt_conn_stats *st) {
+void ncgt_conn_get_stats_sized(const ncgt_conn *c, ncgt_conn_stats *st,
+                               size_t size) {
   if (c && st)
-    *st = c->stats;
+    memcpy(st, &c->stats, size < sizeof(c->stats) ? size : sizeof(c->stats));
+}
+
+/* The first ncgt_conn_stats, before the size was passed. */
+void(ncgt_conn_get_stats)(const ncgt_conn *c, ncgt_conn_stats *st) {
+  ncgt_conn_get_stats_sized(c, st, offsetof(ncgt_conn_stats, reconnects) +
+                                       sizeof(st->reconnects));
 }
 
 const ncgt_close_info *ncgt_conn_close_info(const ncgt_conn *c) {

@@ -138,7 +138,8 @@ enum {
 #define NCGT_SERVER_MAC_DEFAULT {0x02, 0x4E, 0x43, 0x47, 0x00, 0x01}
 #define NCGT_CLIENT_MAC_DEFAULT {0x02, 0x4E, 0x43, 0x47, 0x00, 0x02}
 
-#define NCGT_ADAPTER_SETTINGS_VERSION 1
+#define NCGT_ADAPTER_SETTINGS_V1 1
+#define NCGT_ADAPTER_SETTINGS_VERSION NCGT_ADAPTER_SETTINGS_V1 /* newest */
 typedef struct ncgt_adapter_settings {
   uint32_t version; /* NCGT_ADAPTER_SETTINGS_VERSION */
   ncgt_adapter_role role;
@@ -168,7 +169,11 @@ typedef struct ncgt_adapter_settings {
 NCGT_EXTERN void ncgt_adapter_settings_default(ncgt_adapter_settings *s,
                                                ncgt_adapter_role role);
 
-#define NCGT_ADAPTER_CALLBACKS_VERSION 1
+/* Copied by the size `version` declares (doc/api.md "Versioned structs").
+ * NCGT_ADAPTER_CALLBACKS_VERSION names V1 (kept for source
+ * compatibility); set V2 to pass to_stack_gso. */
+#define NCGT_ADAPTER_CALLBACKS_V1 1
+#define NCGT_ADAPTER_CALLBACKS_VERSION NCGT_ADAPTER_CALLBACKS_V1
 #define NCGT_ADAPTER_CALLBACKS_V2 2 /* adds to_stack_gso */
 typedef struct ncgt_adapter_callbacks {
   uint32_t version; /* NCGT_ADAPTER_CALLBACKS_VERSION */
@@ -238,8 +243,9 @@ typedef struct ncgt_adapter_stats {
   uint64_t drop_gso_malformed; /* descriptor does not fit the packet */
 } ncgt_adapter_stats;
 
-/* Creates an adapter. `s` and `cb` are copied. Returns 0,
- * NCGT_ERR_INVALID_ARGUMENT (bad version, role, MTU, missing callback,
+/* Creates an adapter. `s` and `cb` are copied by the size their version
+ * declares. Returns 0, NCGT_ERR_INVALID_ARGUMENT (version 0, role, MTU,
+ * missing callback,
  * multicast reserved MAC, server role without server address) or
  * NCGT_ERR_NOMEM. Allocates ~67 KB once; nothing per packet. */
 NCGT_EXTERN NCGT_WUR int

@@ -237,7 +237,15 @@ NCGT_EXTERN unsigned ncgt_conn_transform(const ncgt_conn *c);
  * NCGT_FEATURE_GSO may ncgt_conn_send_datagram take NCGT_DATA_PROTO_GSO
  * and recv_datagram see it. */
 NCGT_EXTERN uint32_t ncgt_conn_features(const ncgt_conn *c);
+/* Copies min(size, sizeof(ncgt_conn_stats)) bytes of the counters, so a
+ * caller built against an older, shorter struct keeps working (counters
+ * are only ever appended). The macro passes the caller's own size; the
+ * two-argument function is kept for binaries built before it. */
+NCGT_EXTERN void ncgt_conn_get_stats_sized(const ncgt_conn *c,
+                                           ncgt_conn_stats *st, size_t size);
 NCGT_EXTERN void ncgt_conn_get_stats(const ncgt_conn *c, ncgt_conn_stats *st);
+#define ncgt_conn_get_stats(c, st)                                             \
+  ncgt_conn_get_stats_sized((c), (st), sizeof(*(st)))
 /* The close info of a conn in DYING/DEAD, else NULL. */
 NCGT_EXTERN const ncgt_close_info *ncgt_conn_close_info(const ncgt_conn *c);
 NCGT_EXTERN void *ncgt_conn_get_user_data(const ncgt_conn *c);
