@@ -195,15 +195,6 @@ int ncgt_conn_reset_decoder(ncgt_conn *c) {
   return 0;
 }
 
-void ncgt_log_name(char *out, size_t cap, const char *name) {
-  size_t i = 0;
-  for (; name[i] && i + 1 < cap; i++) {
-    unsigned char ch = (unsigned char)name[i];
-    out[i] = ch > 0x20 && ch < 0x7f ? (char)ch : '?';
-  }
-  out[i] = '\0';
-}
-
 int ncgt_conn_grow(ncgt_conn *c) {
   if (c->sbuf_cap == c->max_frame)
     return 0;
@@ -365,10 +356,6 @@ int ncgt_conn_fail_ex(ncgt_conn *c, uint16_t status, int err, int send_close,
 int ncgt_conn_fail(ncgt_conn *c, uint16_t status, int err, int send_close,
                    ncgt_tstamp ts) {
   return ncgt_conn_fail_ex(c, status, err, send_close, 0, NULL, ts);
-}
-
-uint16_t ncgt_conn_decode_status(int err) {
-  return err == NCGT_ERR_BAD_VERSION ? NCGT_CLOSE_VERSION : NCGT_CLOSE_PROTOCOL;
 }
 
 ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c) {

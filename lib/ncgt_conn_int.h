@@ -9,6 +9,7 @@
 #include <ncgtun/conn.h>
 
 #include "ncgt_cursor.h"
+#include "ncgt_frame_int.h"
 #include "ncgt_handshake.h"
 #include "ncgt_transform.h"
 
@@ -25,21 +26,6 @@ typedef enum ncgt_role {
 #define NCGT_DEF_REKEY_FRAMES ((uint64_t)1 << 32)
 #define NCGT_DEF_RECONNECT_MIN (1 * NCGT_SECONDS)
 #define NCGT_DEF_RECONNECT_MAX (60 * NCGT_SECONDS)
-
-/* Largest frames that can legitimately arrive before a tunnel is
- * authorised (doc/protocol.md): RELAY with a full path (origin and path
- * names in its string buffer) and REQUEST (destination name, key
- * exchange data). Server conns and relay sessions start with buffers of
- * this size and grow to max_frame once authorised / forwarding, so an
- * unauthenticated connection costs kilobytes, not 3 x max_frame. */
-#define NCGT_RELAY_FRAME_MAX                                                   \
-  ((size_t)NCGT_RELAY_FIXED_LEN + 2 * NCGT_PATH_MAX +                          \
-   (NCGT_PATH_MAX + 1) * (NCGT_NAME_MAX + 1))
-#define NCGT_REQUEST_FRAME_MAX                                                 \
-  ((size_t)NCGT_REQUEST_FIXED_LEN + NCGT_NAME_MAX + 1 + NCGT_KX_MAX)
-#define NCGT_PREAUTH_FRAME_MAX                                                 \
-  (NCGT_RELAY_FRAME_MAX > NCGT_REQUEST_FRAME_MAX ? NCGT_RELAY_FRAME_MAX        \
-                                                 : NCGT_REQUEST_FRAME_MAX)
 
 /* Initiator configuration, copied from ncgt_client_settings. */
 typedef struct ncgt_ini {
@@ -117,22 +103,9 @@ struct ncgt_conn {
   int del_pending; /* ncgt_conn_del inside a callback: free on return */
 };
 
-/* Type byte of a whole frame from the stream decoder (0 if too short). */
-static inline uint8_t ncgt_frame_type_of(const uint8_t *f, size_t len) {
-  ncgt_rd r;
-  uint8_t t = 0;
-  ncgt_rd_init(&r, f, len);
-  if (ncgt_rd_skip(&r, 4) < 0 || ncgt_rd_u8(&r, &t) < 0)
-    return 0;
-  return t;
-}
-
 /* ncgt_conn.c */
 /* Every timer at its default value (the values conn.h documents). */
 void ncgt_timers_default(ncgt_timers *t);
-/* Copies a name for a log line, every byte outside printable ASCII (and
- * space) replaced by '?': names from the wire must not forge log lines. */
-void ncgt_log_name(char *out, size_t cap, const char *name);
 int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
                     const ncgt_timers *t, const ncgt_conn_callbacks *cb,
                     void *user_data);
@@ -176,7 +149,9 @@ int ncgt_conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
 int ncgt_conn_is_over(const ncgt_conn *c);
 ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c);
 /* Maps a decode status onto a CLOSE status (VERSION or PROTOCOL). */
-uint16_t ncgt_conn_decode_status(int err);
+static inline uint16_t ncgt_conn_decode_status(int err) {
+  return ncgt_frame_err_close_status(err);
+}
 
 /* Around every call that may run callbacks (ncgt_server.c too): the
  * conn is freed by ncgt_conn_leave if deleted meanwhile; returns rv. */
@@ -225,7 +200,7 @@ size_t ncgt_server_busy(const ncgt_server *s, const char *user);
 void ncgt_server_session_up(ncgt_server *s, ncgt_conn *c, ncgt_tstamp ts);
 void ncgt_server_unlink(ncgt_server *s, ncgt_conn *c);
 
-/* ncgt_gso.c: feature negotiation (doc/protocol.md "GSO datagrams"). */
+/* ncgt_conn_feat.c: feature negotiation (doc/protocol.md "GSO datagrams"). */
 uint16_t ncgt_feat_to_kx(uint32_t features);
 uint32_t ncgt_feat_from_kx(uint16_t kx_flags);
 /* A DATA protocol this conn may send or receive: 0, or

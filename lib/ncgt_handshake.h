@@ -21,33 +21,17 @@
 #include <ncgtun/frame.h>
 
 #include "ncgt_crypto.h"
+#include "ncgt_noise.h"
 
-#define NCGT_NOISE_PROTOCOL_NAME "Noise_IKpsk2_25519_ChaChaPoly_SHA256"
 enum {
   NCGT_TAI64N_LEN = 12,
-  /* REQUEST plaintext payload: timestamp, user name length, user name,
-   * client data (ignored by the server, Fig. 23 step 502). */
-  NCGT_MSG1_OVERHEAD = NCGT_KEY_LEN + (NCGT_KEY_LEN + NCGT_TAG_LEN) +
-                       NCGT_TAG_LEN,
-  NCGT_MSG2_OVERHEAD = NCGT_KEY_LEN + NCGT_TAG_LEN,
+  /* REQUEST / RESPONSE key exchange data without payloads: the Noise
+   * messages' overheads (lib/ncgt_noise.h). */
+  NCGT_MSG1_OVERHEAD = NCGT_NOISE_MSG1_OVERHEAD,
+  NCGT_MSG2_OVERHEAD = NCGT_NOISE_MSG2_OVERHEAD,
   /* Client data in RESPONSE: DHCP options (RFC 2132 TLVs). */
   NCGT_CLIENT_DATA_MAX = 512,
 };
-
-/* Noise HandshakeState (section 5.3) for one handshake, both roles. */
-typedef struct ncgt_hs {
-  uint8_t ck[NCGT_HASH_LEN];
-  uint8_t h[NCGT_HASH_LEN];
-  uint8_t k[NCGT_KEY_LEN];
-  int has_k;
-  uint64_t n;
-  int initiator;
-  uint8_t s_priv[NCGT_KEY_LEN], s_pub[NCGT_KEY_LEN];
-  uint8_t e_priv[NCGT_KEY_LEN], e_pub[NCGT_KEY_LEN];
-  uint8_t rs[NCGT_KEY_LEN]; /* remote static */
-  uint8_t re[NCGT_KEY_LEN]; /* remote ephemeral */
-  int step; /* messages processed: 0, 1, or 2 = complete (lib/ncgt_noise.h) */
-} ncgt_hs;
 
 /* What the initiator puts in REQUEST. */
 typedef struct ncgt_request_params {

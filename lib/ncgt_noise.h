@@ -9,7 +9,7 @@
  *     <- e, ee, se, psk           message 2 (RESPONSE key exchange data)
  *
  * The CipherState / SymmetricState / HandshakeState of section 5 live in
- * ncgt_hs (lib/ncgt_handshake.h): k, has_k, n / ck, h / s, e, rs, re.
+ * ncgt_hs (below): k, has_k, n / ck, h / s, e, rs, re.
  * This layer knows nothing of frames: it takes a prologue and payload
  * bytes and produces or consumes the Noise messages, so it can be checked
  * against the public Cacophony vectors (tests/test_noise.c).
@@ -24,7 +24,9 @@
 
 #include <sys/types.h>
 
-#include "ncgt_handshake.h"
+#include "ncgt_crypto.h"
+
+#define NCGT_NOISE_PROTOCOL_NAME "Noise_IKpsk2_25519_ChaChaPoly_SHA256"
 
 enum {
   NCGT_NOISE_E_LEN = NCGT_KEY_LEN,
@@ -36,9 +38,20 @@ enum {
   /* Largest Noise message (section 3). */
   NCGT_NOISE_MAX_MSG = 65535,
 };
-_Static_assert((int)NCGT_NOISE_MSG1_OVERHEAD == (int)NCGT_MSG1_OVERHEAD &&
-                   (int)NCGT_NOISE_MSG2_OVERHEAD == (int)NCGT_MSG2_OVERHEAD,
-               "handshake overheads disagree");
+/* Noise HandshakeState (section 5.3) for one handshake, both roles. */
+typedef struct ncgt_hs {
+  uint8_t ck[NCGT_HASH_LEN];
+  uint8_t h[NCGT_HASH_LEN];
+  uint8_t k[NCGT_KEY_LEN];
+  int has_k;
+  uint64_t n;
+  int initiator;
+  uint8_t s_priv[NCGT_KEY_LEN], s_pub[NCGT_KEY_LEN];
+  uint8_t e_priv[NCGT_KEY_LEN], e_pub[NCGT_KEY_LEN];
+  uint8_t rs[NCGT_KEY_LEN]; /* remote static */
+  uint8_t re[NCGT_KEY_LEN]; /* remote ephemeral */
+  int step; /* messages processed: 0, 1, or 2 = complete (below) */
+} ncgt_hs;
 
 /* Initialize() of section 5.3 for IKpsk2: InitializeSymmetric(protocol
  * name), MixHash(prologue), then the pre-message "<- s": MixHash(the

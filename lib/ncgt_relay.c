@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ncgt_conn_int.h"
+#include <ncgtun/conn.h>
+
+#include "ncgt_frame_int.h"
 #include "ncgt_cursor.h"
 #include "ncgt_struct.h"
 
@@ -392,7 +394,7 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
   ncgt_frame_relay fr;
   int rv = ncgt_relay_decode(&fr, f, len);
   if (rv < 0)
-    return rs_refuse(rs, ncgt_conn_decode_status(rv), rv, ts);
+    return rs_refuse(rs, ncgt_frame_err_close_status(rv), rv, ts);
   size_t i = 0;
   while (i < fr.npath && strcmp(fr.path[i], rs->r->name) != 0)
     i++;
@@ -431,7 +433,7 @@ static int rs_forward(ncgt_rsess *rs, ncgt_side from, const uint8_t *data,
     size_t flen = 0;
     ssize_t n = ncgt_fdec_feed(rs->dec[from], data, len, &f, &flen);
     if (n < 0) {
-      rs_die(rs, ncgt_conn_decode_status((int)n), (int)n, 0, ts);
+      rs_die(rs, ncgt_frame_err_close_status((int)n), (int)n, 0, ts);
       return (int)n;
     }
     data += n;
@@ -477,7 +479,7 @@ static int rs_receive_relay(ncgt_rsess *rs, const uint8_t *data, size_t len,
     size_t flen = 0;
     ssize_t n = ncgt_fdec_feed(rs->dec[NCGT_SIDE_IN], data, len, &f, &flen);
     if (n < 0)
-      return rs_refuse(rs, ncgt_conn_decode_status((int)n), (int)n, ts);
+      return rs_refuse(rs, ncgt_frame_err_close_status((int)n), (int)n, ts);
     data += n;
     len -= (size_t)n;
     if (f) {
