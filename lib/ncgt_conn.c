@@ -378,7 +378,7 @@ static void conn_promote_rx(ncgt_conn *c) {
  * waits in rx_next for the peer's first frame with the flipped phase. */
 int ncgt_conn_install_keys(ncgt_conn *c, unsigned transform,
                            uint32_t lifetime_s, int rekey, ncgt_tstamp ts) {
-  uint8_t sk[NCGT_KEY_LEN], rk[NCGT_KEY_LEN];
+  uint8_t sk[NCGT_KEY_BYTES], rk[NCGT_KEY_BYTES];
   int rv = ncgt_hs_split(&c->hs, sk, rk);
   if (rv < 0)
     goto out;

@@ -33,9 +33,9 @@ typedef struct ncgt_ini {
   char path[NCGT_PATH_MAX][NCGT_NAME_MAX + 1];
   size_t npath;
   char dest[NCGT_NAME_MAX + 1];
-  uint8_t priv[NCGT_KEY_LEN];
-  uint8_t server_pub[NCGT_KEY_LEN];
-  uint8_t psk[NCGT_KEY_LEN];
+  uint8_t priv[NCGT_KEY_BYTES];
+  uint8_t server_pub[NCGT_KEY_BYTES];
+  uint8_t psk[NCGT_KEY_BYTES];
   int has_psk;
   uint16_t transforms;
   uint32_t offer; /* NCGT_FEATURE_* offered in REQUEST */
@@ -92,9 +92,9 @@ struct ncgt_conn {
   /* Responder only. */
   ncgt_server *srv;
   ncgt_conn *srv_prev, *srv_next;
-  uint8_t client_pub[NCGT_KEY_LEN];
+  uint8_t client_pub[NCGT_KEY_BYTES];
   const uint8_t *id_priv; /* identity chosen by dest, owned by srv */
-  uint8_t psk[NCGT_KEY_LEN];
+  uint8_t psk[NCGT_KEY_BYTES];
   int has_psk;
   uint8_t pending_tai[NCGT_TAI64N_LEN]; /* REQUEST's, until proven */
   int has_pending_tai;
@@ -185,14 +185,14 @@ const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest);
 const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s);
 /* NCGT_ERR_REPLAY unless `tai` is newer than the last accepted of user */
 NCGT_WUR int ncgt_server_check_replay(const ncgt_server *s, const char *user,
-                                      const uint8_t pub[NCGT_KEY_LEN],
+                                      const uint8_t pub[NCGT_KEY_BYTES],
                                       const uint8_t tai[NCGT_TAI64N_LEN]);
 NCGT_WUR int ncgt_server_note_accepted(ncgt_server *s, const char *user,
-                                       const uint8_t pub[NCGT_KEY_LEN],
+                                       const uint8_t pub[NCGT_KEY_BYTES],
                                        const uint8_t tai[NCGT_TAI64N_LEN]);
 NCGT_WUR int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c,
                                    const char *dest, const char *user,
-                                   const uint8_t pub[32], ncgt_authz *out);
+                                   const uint8_t pub[NCGT_KEY_BYTES], ncgt_authz *out);
 /* Counts authorised sessions, not counting `user`'s own (it is replaced). */
 size_t ncgt_server_busy(const ncgt_server *s, const char *user);
 /* `c` is authorised and confirmed (the initiator proved the keys): every

@@ -52,7 +52,7 @@ typedef struct ncgt_request_params {
 /* What the responder learns from REQUEST (all authenticated). */
 typedef struct ncgt_request_info {
   char user[NCGT_NAME_MAX + 1];
-  uint8_t client_pub[NCGT_KEY_LEN];
+  uint8_t client_pub[NCGT_KEY_BYTES];
   uint8_t tai64n[NCGT_TAI64N_LEN];
   uint16_t transforms; /* offered */
   uint16_t flags;
@@ -83,7 +83,7 @@ NCGT_WUR ssize_t ncgt_request_build(ncgt_hs *hs, const ncgt_request_params *p,
 /* Responder: processes a decoded REQUEST with the static key chosen by its
  * `dest`. NCGT_ERR_AUTH when it does not decrypt. */
 NCGT_WUR int ncgt_request_open(ncgt_hs *hs, const ncgt_frame_request *req,
-                               const uint8_t s_priv[NCGT_KEY_LEN],
+                               const uint8_t s_priv[NCGT_KEY_BYTES],
                                ncgt_request_info *info);
 /* Responder: builds a whole RESPONSE frame. */
 NCGT_WUR ssize_t ncgt_response_build(ncgt_hs *hs,
@@ -97,8 +97,8 @@ NCGT_WUR int ncgt_response_open(ncgt_hs *hs, const ncgt_frame_response *resp,
                                 ncgt_response_info *info);
 /* After a completed handshake: the two data keys (Noise Split(), section
  * 5.2), oriented for this side: send_key is what this side seals with. */
-NCGT_WUR int ncgt_hs_split(ncgt_hs *hs, uint8_t send_key[NCGT_KEY_LEN],
-                           uint8_t recv_key[NCGT_KEY_LEN]);
+NCGT_WUR int ncgt_hs_split(ncgt_hs *hs, uint8_t send_key[NCGT_KEY_BYTES],
+                           uint8_t recv_key[NCGT_KEY_BYTES]);
 void ncgt_hs_wipe(ncgt_hs *hs);
 
 /* Prologue label (doc/handshake.md): the prologue is this label followed

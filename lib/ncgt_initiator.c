@@ -36,11 +36,11 @@ static int ini_copy(ncgt_ini *ini, const ncgt_client_settings *s) {
   const char *dest = s->dest ? s->dest : s->path[s->npath - 1];
   NCGT_ENSURE_COND(name_ok(dest), NCGT_ERR_INVALID_ARGUMENT);
   memcpy(ini->dest, dest, strlen(dest) + 1);
-  memcpy(ini->priv, s->private_key, NCGT_KEY_LEN);
-  memcpy(ini->server_pub, s->server_public_key, NCGT_KEY_LEN);
+  memcpy(ini->priv, s->private_key, NCGT_KEY_BYTES);
+  memcpy(ini->server_pub, s->server_public_key, NCGT_KEY_BYTES);
   ini->has_psk = s->has_psk != 0;
   if (ini->has_psk)
-    memcpy(ini->psk, s->psk, NCGT_KEY_LEN);
+    memcpy(ini->psk, s->psk, NCGT_KEY_BYTES);
   ini->transforms =
       s->transforms ? s->transforms & NCGT_TRANSFORMS_ALL : NCGT_TRANSFORMS_ALL;
   NCGT_ENSURE_COND(ini->transforms != 0, NCGT_ERR_INVALID_ARGUMENT);
@@ -135,7 +135,7 @@ int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts) {
 /* Builds and sends REQUEST (Fig. 7; Fig. 5 step 90), first or rekey. */
 static int ini_send_request(ncgt_conn *c, int rekey, ncgt_tstamp ts) {
   ncgt_ini *ini = c->ini;
-  uint8_t e[NCGT_KEY_LEN];
+  uint8_t e[NCGT_KEY_BYTES];
   if (c->cb.rand(e, sizeof(e), c->user_data) != 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
                           NCGT_ERR_CALLBACK_FAILURE, 1, ts);
@@ -181,7 +181,7 @@ int ncgt_ini_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
   fr.npath = ini->npath;
   for (size_t i = 0; i < ini->npath; i++)
     fr.path[i] = ini->path[i];
-  ssize_t n = ncgt_relay_encode(c->sbuf, c->max_frame, &fr);
+  ssize_t n = ncgt_relay_encode(c->sbuf, c->sbuf_cap, &fr);
   if (n < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, (int)n, 0, ts);
   rv = ncgt_conn_send_frame(c, (size_t)n, ts);

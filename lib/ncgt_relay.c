@@ -47,7 +47,6 @@ struct ncgt_relay {
   void *user_data;
   relay_hop *hops;
   relay_pool *pools;
-  size_t nsess;
 };
 
 struct ncgt_rsess {
@@ -320,7 +319,6 @@ int ncgt_relay_accept(ncgt_relay *r, ncgt_rsess **prs, void *sess_user_data,
     ncgt_rsess_del(rs);
     return rv;
   }
-  r->nsess++;
   rs->open[NCGT_SIDE_IN] = 1;
   *prs = rs;
   rs_set_state(rs, NCGT_ST_RECEIVE_RELAY, ts); /* TCP connect 236 */
@@ -332,7 +330,6 @@ void ncgt_rsess_del(ncgt_rsess *rs) {
     return;
   rs_release_hop(rs);
   if (rs->r && rs->state != NCGT_ST_ACCEPT_WAIT)
-    rs->r->nsess--;
   ncgt_fdec_del(rs->dec[0]);
   ncgt_fdec_del(rs->dec[1]);
   free(rs->relay);

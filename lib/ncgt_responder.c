@@ -44,7 +44,7 @@ static int resp_authorize(ncgt_conn *c, const char *dest,
                           const ncgt_request_info *info, ncgt_tstamp ts) {
   const ncgt_srv_cfg *cfg = ncgt_server_cfg(c->srv);
   memcpy(c->user, info->user, sizeof(c->user));
-  memcpy(c->client_pub, info->client_pub, NCGT_KEY_LEN);
+  memcpy(c->client_pub, info->client_pub, NCGT_KEY_BYTES);
   ncgt_authz az;
   memset(&az, 0, sizeof(az));
   az.close_status = NCGT_CLOSE_AUTH_FAILED;
@@ -65,7 +65,7 @@ static int resp_authorize(ncgt_conn *c, const char *dest,
                        cfg->retry_after, ts);
   c->has_psk = az.has_psk != 0;
   if (c->has_psk)
-    memcpy(c->psk, az.psk, NCGT_KEY_LEN);
+    memcpy(c->psk, az.psk, NCGT_KEY_BYTES);
   c->key_lifetime_s =
       az.key_lifetime ? az.key_lifetime : resp_default_lifetime(c);
   size_t cdl = az.client_data_len;
@@ -85,7 +85,7 @@ static int resp_send_response(ncgt_conn *c, const ncgt_request_info *info,
   if (!tf)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_NO_TRANSFORM, 1,
                           ts);
-  uint8_t e[NCGT_KEY_LEN];
+  uint8_t e[NCGT_KEY_BYTES];
   if (c->cb.rand(e, sizeof(e), c->user_data) != 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
                           NCGT_ERR_CALLBACK_FAILURE, 1, ts);
@@ -144,7 +144,7 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, rv, 1, ts);
   if (rekey &&
       (strcmp(info.user, c->user) != 0 ||
-       ncgt_memcmp_ct(info.client_pub, c->client_pub, NCGT_KEY_LEN) != 0))
+       ncgt_memcmp_ct(info.client_pub, c->client_pub, NCGT_KEY_BYTES) != 0))
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_AUTH, 1, ts);
   if (rekey && ncgt_server_check_replay(c->srv, c->user, c->client_pub,
                                         info.tai64n) < 0)

@@ -16,7 +16,7 @@
 typedef struct srv_ident {
   struct srv_ident *next;
   char name[NCGT_NAME_MAX + 1];
-  uint8_t priv[NCGT_KEY_LEN];
+  uint8_t priv[NCGT_KEY_BYTES];
 } srv_ident;
 
 /* Greatest proven TAI64N of one (user, static key), as WireGuard keeps
@@ -26,7 +26,7 @@ typedef struct srv_ident {
 typedef struct srv_seen {
   struct srv_seen *next;
   char user[NCGT_NAME_MAX + 1];
-  uint8_t pub[NCGT_KEY_LEN];
+  uint8_t pub[NCGT_KEY_BYTES];
   uint8_t tai[NCGT_TAI64N_LEN];
 } srv_seen;
 
@@ -131,14 +131,14 @@ void ncgt_server_del(ncgt_server *s) {
 }
 
 int ncgt_server_add_identity(ncgt_server *s, const char *name,
-                             const uint8_t priv[32]) {
+                             const uint8_t priv[NCGT_KEY_BYTES]) {
   NCGT_ENSURE_COND(s && name && priv, NCGT_ERR_INVALID_ARGUMENT);
   size_t n = strnlen(name, NCGT_NAME_MAX + 1);
   NCGT_ENSURE_COND(n >= 1 && n <= NCGT_NAME_MAX, NCGT_ERR_BAD_NAME);
   srv_ident *id = calloc(1, sizeof(*id));
   NCGT_ENSURE_COND(id != NULL, NCGT_ERR_NOMEM);
   memcpy(id->name, name, n);
-  memcpy(id->priv, priv, NCGT_KEY_LEN);
+  memcpy(id->priv, priv, NCGT_KEY_BYTES);
   id->next = s->ids;
   s->ids = id;
   return 0;
@@ -158,15 +158,15 @@ const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest) {
 const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s) { return &s->cfg; }
 
 static srv_seen *srv_find_seen(const ncgt_server *s, const char *user,
-                               const uint8_t pub[NCGT_KEY_LEN]) {
+                               const uint8_t pub[NCGT_KEY_BYTES]) {
   for (srv_seen *e = s->seen; e; e = e->next)
-    if (strcmp(e->user, user) == 0 && memcmp(e->pub, pub, NCGT_KEY_LEN) == 0)
+    if (strcmp(e->user, user) == 0 && memcmp(e->pub, pub, NCGT_KEY_BYTES) == 0)
       return e;
   return NULL;
 }
 
 int ncgt_server_check_replay(const ncgt_server *s, const char *user,
-                             const uint8_t pub[NCGT_KEY_LEN],
+                             const uint8_t pub[NCGT_KEY_BYTES],
                              const uint8_t tai[NCGT_TAI64N_LEN]) {
   const srv_seen *e = srv_find_seen(s, user, pub);
   /* TAI64N is big-endian: byte order is time order. */
@@ -176,14 +176,14 @@ int ncgt_server_check_replay(const ncgt_server *s, const char *user,
 }
 
 int ncgt_server_note_accepted(ncgt_server *s, const char *user,
-                              const uint8_t pub[NCGT_KEY_LEN],
+                              const uint8_t pub[NCGT_KEY_BYTES],
                               const uint8_t tai[NCGT_TAI64N_LEN]) {
   srv_seen *e = srv_find_seen(s, user, pub);
   if (!e) {
     e = calloc(1, sizeof(*e));
     NCGT_ENSURE_COND(e != NULL, NCGT_ERR_NOMEM);
     memcpy(e->user, user, strnlen(user, NCGT_NAME_MAX));
-    memcpy(e->pub, pub, NCGT_KEY_LEN);
+    memcpy(e->pub, pub, NCGT_KEY_BYTES);
     e->next = s->seen;
     s->seen = e;
   }
@@ -194,7 +194,7 @@ int ncgt_server_note_accepted(ncgt_server *s, const char *user,
 }
 
 int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c, const char *dest,
-                          const char *user, const uint8_t pub[32],
+                          const char *user, const uint8_t pub[NCGT_KEY_BYTES],
                           ncgt_authz *out) {
   if (s->cb.authorize(s, c, dest, user, pub, out, s->user_data) != 0)
     return NCGT_ERR_CALLBACK_FAILURE;

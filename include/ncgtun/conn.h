@@ -19,6 +19,7 @@
 #define NCGTUN_CONN_H
 
 #include <ncgtun/frame.h>
+#include <ncgtun/keys.h>
 #include <ncgtun/ncgtun.h>
 
 #ifdef __cplusplus
@@ -165,9 +166,9 @@ typedef struct ncgt_client_settings {
   const char *dest;            /* server identity (REQUEST 128); NULL =
                                   path[npath-1] */
   const char *user;            /* user name (REQUEST 126) */
-  uint8_t private_key[32];     /* user's static X25519 key */
-  uint8_t server_public_key[32];
-  uint8_t psk[32];             /* used when has_psk */
+  uint8_t private_key[NCGT_KEY_BYTES];     /* user's static X25519 key */
+  uint8_t server_public_key[NCGT_KEY_BYTES];
+  uint8_t psk[NCGT_KEY_BYTES];             /* used when has_psk */
   int has_psk;
   uint16_t transforms;         /* offered; 0 = NCGT_TRANSFORMS_ALL */
   size_t max_frame;            /* 0 = NCGT_FRAME_MAX_DEFAULT */
@@ -263,7 +264,7 @@ typedef struct ncgt_authz {
                                  REDIRECT are useful too */
   uint32_t retry_after;       /* SERVER_FULL */
   char redirect[NCGT_CLOSE_INFO_MAX + 1]; /* REDIRECT "host:port" */
-  uint8_t psk[32];            /* the user's pre-shared key if has_psk */
+  uint8_t psk[NCGT_KEY_BYTES];            /* the user's pre-shared key if has_psk */
   int has_psk;
   uint8_t client_data[512];   /* DHCP options for the client (Fig. 23) */
   size_t client_data_len;
@@ -282,7 +283,7 @@ typedef struct ncgt_server_callbacks {
    * claims decrypted but before the initiator has proven the PSK; the
    * handshake still fails if the key or PSK do not match. */
   int (*authorize)(ncgt_server *srv, ncgt_conn *c, const char *dest,
-                   const char *user, const uint8_t pub[32], ncgt_authz *out,
+                   const char *user, const uint8_t pub[NCGT_KEY_BYTES], ncgt_authz *out,
                    void *user_data);
   /* Optional. */
   ncgt_log_cb log;
@@ -319,7 +320,7 @@ NCGT_EXTERN void ncgt_server_del(ncgt_server *s);
  * matches any) and static private key. Several make virtual servers. */
 NCGT_EXTERN NCGT_WUR int ncgt_server_add_identity(ncgt_server *s,
                                                   const char *name,
-                                                  const uint8_t priv[32]);
+                                                  const uint8_t priv[NCGT_KEY_BYTES]);
 /* A TCP connection was accepted: a new server-side conn in Receive Relay
  * (Accept Wait 217 is the host's listen()). */
 NCGT_EXTERN NCGT_WUR int ncgt_server_accept(ncgt_server *s, ncgt_conn **pc,
