@@ -83,6 +83,7 @@ static int legal(int server, ncgt_state s) {
   case NCGT_ST_ACCEPT_WAIT:
   case NCGT_ST_RECEIVE_RELAY:
   case NCGT_ST_CONNECT_WAIT:
+  case NCGT_ST_CONFIRM_WAIT:
     return server;
   case NCGT_ST_IDLE:
   case NCGT_ST_TCP_OPEN:

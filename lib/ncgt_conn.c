@@ -32,6 +32,7 @@ const char *ncgt_state_name(ncgt_state st) {
       [NCGT_ST_CONNECT_WAIT] = "CONNECT_WAIT",
       [NCGT_ST_FORWARD_CONNECT] = "FORWARD_CONNECT",
       [NCGT_ST_FORWARD] = "FORWARD",
+      [NCGT_ST_CONFIRM_WAIT] = "CONFIRM_WAIT",
   };
   if ((unsigned)st < NCGT_ST_COUNT_ && names[st])
     return names[st];
@@ -113,7 +114,6 @@ void ncgt_conn_drop_keys(ncgt_conn *c) {
   ncgt_hs_wipe(&c->hs);
   c->has_keys = 0;
   c->rekey_pending = 0;
-  c->confirmed = 0;
   c->tx_phase = c->rx_phase = 0;
 }
 
@@ -240,6 +240,7 @@ static int waiting_state(ncgt_state s) {
   case NCGT_ST_RESPONSE_WAIT:
   case NCGT_ST_RECEIVE_RELAY:
   case NCGT_ST_CONNECT_WAIT:
+  case NCGT_ST_CONFIRM_WAIT:
     return 1;
   default:
     return 0;
@@ -461,7 +462,8 @@ static ncgt_dirkey *conn_rx_key(ncgt_conn *c, unsigned phase) {
 
 /* Responder: a frame opened under the newest keys proves the initiator
  * completed the handshake, PSK included. Only now does its timestamp
- * count against replays and does it replace the user's older session. */
+ * count against replays, and (Confirm Wait -> Authorized) does it replace
+ * the user's older session and count as authorised. */
 static void conn_proven(ncgt_conn *c, ncgt_tstamp ts) {
   if (c->rx_next.aead) /* opened with the previous generation */
     return;
@@ -471,10 +473,12 @@ static void conn_proven(ncgt_conn *c, ncgt_tstamp ts) {
                                   c->pending_tai) < 0)
       ncgt_conn_log(c, NCGT_LOG_WARN, "replay table full");
   }
-  if (!c->confirmed) {
-    c->confirmed = 1;
-    c->state_deadline = NCGT_TSTAMP_MAX;
+  if (c->state == NCGT_ST_CONFIRM_WAIT) {
+    ncgt_conn_set_state(c, NCGT_ST_AUTHORIZED, ts);
+    c->last_recv = ts;
     ncgt_server_session_up(c->srv, c, ts);
+    if (c->cb.authorized && !ncgt_conn_is_over(c))
+      c->cb.authorized(c, NULL, 0, 0, c->user_data);
   }
 }
 
@@ -496,6 +500,8 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_INTEGRITY, rv, 1, ts);
   if (c->role == NCGT_ROLE_RESPONDER && c->srv)
     conn_proven(c, ts);
+  if (ncgt_conn_is_over(c)) /* the host ended it in `authorized` */
+    return 0;
   if (fd.proto == NCGT_DATA_PROTO_NONE) {
     if (fd.dglen != 0)
       return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_BAD_VALUE, 1, ts);
@@ -527,7 +533,7 @@ static int conn_close_auth(ncgt_conn *c, const uint8_t *f,
   if (!c->has_keys)
     return 0;
   if (!(fc->flags & NCGT_CLOSE_FLAG_AUTH)) {
-    if (c->role == NCGT_ROLE_RESPONDER && !c->confirmed)
+    if (c->state == NCGT_ST_CONFIRM_WAIT)
       return 0;
     return NCGT_ERR_DECRYPT;
   }
@@ -646,11 +652,6 @@ ncgt_tstamp ncgt_conn_get_expiry(const ncgt_conn *c) {
 static int conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
   if (waiting_state(c->state) && ts >= c->state_deadline)
-    return ncgt_conn_fail(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT, NCGT_ERR_TIMEOUT, 1,
-                          ts);
-  /* A server conn whose initiator never proves the keys holds no slot
-   * for long: the handshake timeout, not the dead-peer one. */
-  if (c->state == NCGT_ST_AUTHORIZED && ts >= c->state_deadline)
     return ncgt_conn_fail(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT, NCGT_ERR_TIMEOUT, 1,
                           ts);
   if (c->state == NCGT_ST_AUTHORIZED &&

@@ -70,7 +70,6 @@ struct ncgt_conn {
   unsigned transform;
   uint32_t features; /* NCGT_FEATURE_* negotiated */
   int has_keys;
-  int confirmed; /* responder: a frame under these keys was received */
   ncgt_dirkey tx, rx, rx_next;
   uint8_t tx_phase, rx_phase;
   ncgt_hs hs;

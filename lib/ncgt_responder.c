@@ -170,15 +170,15 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     rv = ncgt_conn_grow(c);
     if (rv < 0)
       return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN, rv, 1, ts);
-    ncgt_conn_set_state(c, NCGT_ST_AUTHORIZED, ts);
-    c->confirmed = 0;
-    c->state_deadline = ts + c->t.handshake_timeout; /* until confirmed */
+    /* 224 -> Confirm Wait: the older session of this user is replaced,
+     * and the host told, once this one is confirmed (conn_proven in
+     * ncgt_conn.c): someone holding the user's static key but not the
+     * PSK cannot push the user out. */
+    ncgt_conn_set_state(c, NCGT_ST_CONFIRM_WAIT, ts);
     c->last_recv = ts;
     ncgt_conn_log(c, NCGT_LOG_INFO, "authorized transform=%s",
                   ncgt_transform_name(c->transform));
-    /* The older session of this user is replaced once this one is
-     * confirmed (ncgt_conn_on_data): someone holding the user's static
-     * key but not the PSK cannot push the user out. */
+    return 0;
   }
   if (c->cb.authorized)
     c->cb.authorized(c, NULL, 0, rekey, c->user_data);
@@ -208,6 +208,10 @@ int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
   case NCGT_ST_CONNECT_WAIT:
     if (type == NCGT_FRAME_REQUEST)
       return resp_on_request(c, f, len, 0, ts);
+    break;
+  case NCGT_ST_CONFIRM_WAIT:
+    if (type == NCGT_FRAME_DATA)
+      return ncgt_conn_on_data(c, f, len, ts);
     break;
   case NCGT_ST_AUTHORIZED:
     if (type == NCGT_FRAME_DATA)

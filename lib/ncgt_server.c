@@ -203,7 +203,7 @@ int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c, const char *dest,
 
 /* A session counts once its initiator proved the keys (confirmed). */
 static int srv_live(const ncgt_conn *c) {
-  return c->state == NCGT_ST_AUTHORIZED && c->confirmed;
+  return c->state == NCGT_ST_AUTHORIZED;
 }
 
 size_t ncgt_server_busy(const ncgt_server *s, const char *user) {

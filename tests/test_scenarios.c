@@ -536,7 +536,7 @@ static void coverage_every_state_and_transition(void **st) {
                                    NCGT_ST_RECONNECT,     NCGT_ST_CLOSE,
                                    NCGT_ST_DYING,         NCGT_ST_DEAD};
   static const ncgt_state srv[] = {NCGT_ST_ACCEPT_WAIT,  NCGT_ST_RECEIVE_RELAY,
-                                   NCGT_ST_CONNECT_WAIT, NCGT_ST_AUTHORIZED,
+                                   NCGT_ST_CONNECT_WAIT, NCGT_ST_CONFIRM_WAIT, NCGT_ST_AUTHORIZED,
                                    NCGT_ST_CLOSE,        NCGT_ST_DYING,
                                    NCGT_ST_DEAD};
   static const ncgt_state rly[] = {
@@ -581,7 +581,9 @@ static void coverage_every_state_and_transition(void **st) {
       {SIM_SERVER, NCGT_ST_RECEIVE_RELAY, NCGT_ST_CONNECT_WAIT},
       {SIM_SERVER, NCGT_ST_RECEIVE_RELAY, NCGT_ST_CLOSE},
       {SIM_SERVER, NCGT_ST_RECEIVE_RELAY, NCGT_ST_DYING},
-      {SIM_SERVER, NCGT_ST_CONNECT_WAIT, NCGT_ST_AUTHORIZED},
+      {SIM_SERVER, NCGT_ST_CONNECT_WAIT, NCGT_ST_CONFIRM_WAIT},
+      {SIM_SERVER, NCGT_ST_CONFIRM_WAIT, NCGT_ST_AUTHORIZED},
+      {SIM_SERVER, NCGT_ST_CONFIRM_WAIT, NCGT_ST_DYING},
       {SIM_SERVER, NCGT_ST_CONNECT_WAIT, NCGT_ST_CLOSE},
       {SIM_SERVER, NCGT_ST_AUTHORIZED, NCGT_ST_CLOSE},
       {SIM_SERVER, NCGT_ST_AUTHORIZED, NCGT_ST_DYING},

@@ -51,6 +51,11 @@ typedef enum ncgt_state {
   /* Fig. 13, tunnel relay */
   NCGT_ST_FORWARD_CONNECT, /* 240 */
   NCGT_ST_FORWARD,         /* 242 */
+  /* Fig. 12 between 224 (RESPONSE sent) and 225: the server waits for
+   * the initiator's first frame under the new keys, which proves it
+   * completed the handshake (PSK included); the handshake timeout runs.
+   * The server's `authorized` callback comes on leaving it. */
+  NCGT_ST_CONFIRM_WAIT,
   NCGT_ST_COUNT_
 } ncgt_state;
 
