@@ -69,7 +69,7 @@ static const size_t conn_callbacks_sizes[] = {
     sizeof(ncgt_conn_callbacks), /* V1 */
 };
 
-int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
+int ncgt_conn_alloc(ncgt_conn **pc, const ncgt_role_ops *ops, size_t max_frame,
                     const ncgt_timers *t, const ncgt_conn_callbacks *cb,
                     void *user_data) {
   NCGT_ENSURE_COND(pc != NULL, NCGT_ERR_INVALID_ARGUMENT);
@@ -83,14 +83,14 @@ int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
                    NCGT_ERR_INVALID_ARGUMENT);
   ncgt_conn *c = calloc(1, sizeof(*c));
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_NOMEM);
-  c->role = role;
-  c->state = role == NCGT_ROLE_INITIATOR ? NCGT_ST_IDLE : NCGT_ST_ACCEPT_WAIT;
+  c->ops = ops;
+  c->state = ops->first_state;
   (void)NCGT_STRUCT_COPY(&c->cb, cb, conn_callbacks_sizes);
   c->user_data = user_data;
   fill_timers(&c->t, t);
   c->max_frame = max_frame;
   /* A server conn is anyone's until authorised: small buffers first. */
-  size_t cap = role == NCGT_ROLE_RESPONDER && max_frame > NCGT_PREAUTH_FRAME_MAX
+  size_t cap = ops->preauth_buffers && max_frame > NCGT_PREAUTH_FRAME_MAX
                    ? NCGT_PREAUTH_FRAME_MAX
                    : max_frame;
   c->sbuf_cap = c->rbuf_cap = cap;
@@ -219,7 +219,7 @@ void ncgt_conn_log(const ncgt_conn *c, ncgt_log_level lvl, const char *fmt,
   /* The user name may be a claim from an unauthenticated REQUEST. */
   ncgt_log_name(user, sizeof(user), c->user[0] ? c->user : "-");
   int n = snprintf(msg, sizeof(msg), "%s user=%s ",
-                   c->role == NCGT_ROLE_INITIATOR ? "initiator" : "server",
+                   c->ops->name,
                    user);
   if (n < 0 || (size_t)n >= sizeof(msg))
     n = 0;
@@ -314,8 +314,8 @@ void ncgt_conn_die(ncgt_conn *c, ncgt_tstamp ts) {
   }
   ncgt_conn_drop_keys(c);
   ncgt_conn_set_state(c, NCGT_ST_DEAD, ts);
-  if (c->role == NCGT_ROLE_INITIATOR)
-    ncgt_ini_after_dead(c, ts);
+  if (c->ops->after_dead)
+    c->ops->after_dead(c, ts);
 }
 
 int ncgt_conn_net_error(ncgt_conn *c, int err, ncgt_tstamp ts) {
@@ -424,8 +424,8 @@ static int conn_seal_send(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
   int rv = ncgt_conn_send_frame(c, (size_t)n, ts);
   if (rv < 0)
     return ncgt_conn_net_error(c, rv, ts);
-  if (c->role == NCGT_ROLE_INITIATOR)
-    ncgt_ini_after_frames(c, ts);
+  if (c->ops->after_frames)
+    c->ops->after_frames(c, ts);
   return 0;
 }
 
@@ -460,32 +460,10 @@ static ncgt_dirkey *conn_rx_key(ncgt_conn *c, unsigned phase) {
   return NULL;
 }
 
-/* Responder: a frame opened under the newest keys proves the initiator
- * completed the handshake, PSK included. Only now does its timestamp
- * count against replays, and (Confirm Wait -> Authorized) does it replace
- * the user's older session and count as authorised. */
-static void conn_proven(ncgt_conn *c, ncgt_tstamp ts) {
-  if (c->rx_next.aead) /* opened with the previous generation */
-    return;
-  if (c->has_pending_tai) {
-    c->has_pending_tai = 0;
-    if (ncgt_server_note_accepted(c->srv, c->user, c->client_pub,
-                                  c->pending_tai) < 0)
-      ncgt_conn_log(c, NCGT_LOG_WARN, "replay table full");
-  }
-  if (c->state == NCGT_ST_CONFIRM_WAIT) {
-    ncgt_conn_set_state(c, NCGT_ST_AUTHORIZED, ts);
-    c->last_recv = ts;
-    ncgt_server_session_up(c->srv, c, ts);
-    if (c->cb.authorized && !ncgt_conn_is_over(c))
-      c->cb.authorized(c, NULL, 0, 0, c->user_data);
-  }
-}
-
 /* DATA in Authorized (Fig. 9): a bad digest is an integrity failure that
  * closes the tunnel (Fig. 11 205, Fig. 12 integrity failure). */
-int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
-                      ncgt_tstamp ts) {
+static int conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
+                        ncgt_tstamp ts) {
   ncgt_frame_data fd;
   int rv = ncgt_data_decode(&fd, f, len);
   if (rv < 0)
@@ -498,8 +476,8 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, rv, 1, ts);
   if (rv < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_INTEGRITY, rv, 1, ts);
-  if (c->role == NCGT_ROLE_RESPONDER && c->srv)
-    conn_proven(c, ts);
+  if (c->ops->on_proven)
+    c->ops->on_proven(c, ts);
   if (ncgt_conn_is_over(c)) /* the host ended it in `authorized` */
     return 0;
   if (fd.proto == NCGT_DATA_PROTO_NONE) {
@@ -518,8 +496,8 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
       return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
                             NCGT_ERR_CALLBACK_FAILURE, 1, ts);
   }
-  if (c->role == NCGT_ROLE_INITIATOR && c->state == NCGT_ST_AUTHORIZED)
-    ncgt_ini_after_frames(c, ts);
+  if (c->ops->after_frames)
+    c->ops->after_frames(c, ts);
   return 0;
 }
 
@@ -546,8 +524,8 @@ static int conn_close_auth(ncgt_conn *c, const uint8_t *f,
 }
 
 /* CLOSE received (Fig. 11 216, Fig. 12 233): Dying. */
-int ncgt_conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
-                       ncgt_tstamp ts) {
+static int conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
+                         ncgt_tstamp ts) {
   ncgt_frame_close fc;
   int rv = ncgt_close_decode(&fc, f, len);
   if (rv < 0)
@@ -570,17 +548,19 @@ int ncgt_conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
 }
 
 /* One whole frame from the decoder. CLOSE is handled the same way in
- * every state; the rest depends on the role's figure. */
+ * every state, DATA the same way in both roles once keys are in use; the
+ * rest (RELAY, REQUEST, RESPONSE) depends on the role's figure. */
 static int conn_on_frame(ncgt_conn *c, const uint8_t *f, size_t len,
                          ncgt_tstamp ts) {
   uint8_t type = ncgt_frame_type_of(f, len);
   c->stats.frames_recv++;
   c->last_recv = ts;
   if (type == NCGT_FRAME_CLOSE)
-    return ncgt_conn_on_close(c, f, len, ts);
-  if (c->role == NCGT_ROLE_INITIATOR)
-    return ncgt_ini_on_frame(c, type, f, len, ts);
-  return ncgt_resp_on_frame(c, type, f, len, ts);
+    return conn_on_close(c, f, len, ts);
+  if (type == NCGT_FRAME_DATA && (c->state == NCGT_ST_AUTHORIZED ||
+                                  c->state == NCGT_ST_CONFIRM_WAIT))
+    return conn_on_data(c, f, len, ts);
+  return c->ops->on_frame(c, type, f, len, ts);
 }
 
 static int conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
@@ -644,8 +624,7 @@ ncgt_tstamp ncgt_conn_get_expiry(const ncgt_conn *c) {
     e = k < e ? k : e;
     e = d < e ? d : e;
   }
-  ncgt_tstamp r = c->role == NCGT_ROLE_INITIATOR ? ncgt_ini_get_expiry(c)
-                                                 : ncgt_resp_get_expiry(c);
+  ncgt_tstamp r = c->ops->get_expiry(c);
   return r < e ? r : e;
 }
 
@@ -657,8 +636,7 @@ static int conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts) {
   if (c->state == NCGT_ST_AUTHORIZED &&
       ts >= tadd(c->last_recv, c->t.dead_peer_timeout))
     return ncgt_conn_fail(c, NCGT_CLOSE_IDLE_TIMEOUT, NCGT_ERR_TIMEOUT, 1, ts);
-  int rv = c->role == NCGT_ROLE_INITIATOR ? ncgt_ini_expiry(c, ts)
-                                          : ncgt_resp_expiry(c, ts);
+  int rv = c->ops->expiry(c, ts);
   if (rv < 0)
     return rv;
   if (c->state == NCGT_ST_AUTHORIZED &&

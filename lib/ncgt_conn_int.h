@@ -13,10 +13,29 @@
 #include "ncgt_handshake.h"
 #include "ncgt_transform.h"
 
-typedef enum ncgt_role {
-  NCGT_ROLE_INITIATOR = 0,
-  NCGT_ROLE_RESPONDER = 1,
-} ncgt_role;
+/* What differs between the two roles of a conn: the initiator's steps
+ * (Fig. 11, ncgt_initiator.c) and the tunnel server's (Fig. 12,
+ * ncgt_responder.c). ncgt_conn.c calls through this and never asks which
+ * role it is. Optional hooks may be NULL. */
+typedef struct ncgt_role_ops {
+  const char *name;        /* log prefix: "initiator", "server" */
+  ncgt_state first_state;  /* IDLE, ACCEPT_WAIT */
+  int preauth_buffers;     /* start with NCGT_PREAUTH_FRAME_MAX buffers */
+  /* A whole frame other than CLOSE, and other than DATA in AUTHORIZED /
+   * CONFIRM_WAIT (those two are the conn's). */
+  int (*on_frame)(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
+                  ncgt_tstamp ts);
+  /* Optional: a DATA frame opened (the peer holds these keys). */
+  void (*on_proven)(ncgt_conn *c, ncgt_tstamp ts);
+  /* Optional: a DATA frame was sealed or opened (frame-count limits). */
+  void (*after_frames)(ncgt_conn *c, ncgt_tstamp ts);
+  /* Optional: the conn just went DEAD. */
+  void (*after_dead)(ncgt_conn *c, ncgt_tstamp ts);
+  ncgt_tstamp (*get_expiry)(const ncgt_conn *c);
+  int (*expiry)(ncgt_conn *c, ncgt_tstamp ts);
+} ncgt_role_ops;
+extern const ncgt_role_ops ncgt_ini_ops;  /* ncgt_initiator.c */
+extern const ncgt_role_ops ncgt_resp_ops; /* ncgt_responder.c */
 
 /* Defaults for ncgt_timers fields left zero (conn.h documents them). */
 #define NCGT_DEF_HANDSHAKE_TIMEOUT (10 * NCGT_SECONDS)
@@ -51,7 +70,7 @@ typedef struct ncgt_ini {
 } ncgt_ini;
 
 struct ncgt_conn {
-  ncgt_role role;
+  const ncgt_role_ops *ops;
   ncgt_state state;
   ncgt_conn_callbacks cb;
   void *user_data;
@@ -105,7 +124,7 @@ struct ncgt_conn {
 /* ncgt_conn.c */
 /* Every timer at its default value (the values conn.h documents). */
 void ncgt_timers_default(ncgt_timers *t);
-int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
+int ncgt_conn_alloc(ncgt_conn **pc, const ncgt_role_ops *ops, size_t max_frame,
                     const ncgt_timers *t, const ncgt_conn_callbacks *cb,
                     void *user_data);
 void ncgt_conn_set_state(ncgt_conn *c, ncgt_state to, ncgt_tstamp ts);
@@ -141,10 +160,6 @@ NCGT_WUR int ncgt_conn_install_keys(ncgt_conn *c, unsigned transform,
                                     uint32_t lifetime_s, int rekey,
                                     ncgt_tstamp ts);
 NCGT_WUR int ncgt_conn_send_keepalive(ncgt_conn *c, ncgt_tstamp ts);
-int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
-                      ncgt_tstamp ts);
-int ncgt_conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
-                       ncgt_tstamp ts);
 int ncgt_conn_is_over(const ncgt_conn *c);
 ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c);
 /* Maps a decode status onto a CLOSE status (VERSION or PROTOCOL). */
@@ -157,21 +172,9 @@ static inline uint16_t ncgt_conn_decode_status(int err) {
 void ncgt_conn_enter(ncgt_conn *c);
 int ncgt_conn_leave(ncgt_conn *c, int rv);
 
-/* ncgt_initiator.c */
+/* ncgt_initiator.c: the public calls only an initiator takes. */
 int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts);
 int ncgt_ini_transport_connected(ncgt_conn *c, ncgt_tstamp ts);
-int ncgt_ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
-                      ncgt_tstamp ts);
-int ncgt_ini_expiry(ncgt_conn *c, ncgt_tstamp ts);
-ncgt_tstamp ncgt_ini_get_expiry(const ncgt_conn *c);
-void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts);
-void ncgt_ini_after_frames(ncgt_conn *c, ncgt_tstamp ts);
-
-/* ncgt_responder.c */
-int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
-                       ncgt_tstamp ts);
-int ncgt_resp_expiry(ncgt_conn *c, ncgt_tstamp ts);
-ncgt_tstamp ncgt_resp_get_expiry(const ncgt_conn *c);
 
 /* ncgt_server.c: what the responder needs from its server. */
 typedef struct ncgt_srv_cfg {

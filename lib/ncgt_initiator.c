@@ -76,7 +76,7 @@ int ncgt_conn_client_new(ncgt_conn **pc, const ncgt_client_settings *in,
   NCGT_ENSURE_COND(NCGT_STRUCT_COPY(&sc, in, client_settings_sizes) == 0,
                    NCGT_ERR_INVALID_ARGUMENT);
   ncgt_conn *c = NULL;
-  int rv = ncgt_conn_alloc(&c, NCGT_ROLE_INITIATOR, s->max_frame, &s->timers,
+  int rv = ncgt_conn_alloc(&c, &ncgt_ini_ops, s->max_frame, &s->timers,
                            cb, user_data);
   if (rv == 0) {
     c->ini = calloc(1, sizeof(*c->ini));
@@ -122,7 +122,7 @@ static int ini_open(ncgt_conn *c, ncgt_tstamp ts) {
 
 int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
-  NCGT_ENSURE_COND(c->role == NCGT_ROLE_INITIATOR, NCGT_ERR_INVALID_STATE);
+  NCGT_ENSURE_COND(c->ini != NULL, NCGT_ERR_INVALID_STATE);
   if (c->state == NCGT_ST_DEAD) {
     c->reconnect_at = NCGT_TSTAMP_MAX;
     ncgt_conn_set_state(c, NCGT_ST_IDLE, ts);
@@ -167,7 +167,7 @@ static int ini_send_request(ncgt_conn *c, int rekey, ncgt_tstamp ts) {
  * Wait. A failed send is the Network Error 215. */
 int ncgt_ini_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
-  NCGT_ENSURE_COND(c->role == NCGT_ROLE_INITIATOR &&
+  NCGT_ENSURE_COND(c->ini != NULL &&
                        c->state == NCGT_ST_TCP_OPEN,
                    NCGT_ERR_INVALID_STATE);
   ncgt_ini *ini = c->ini;
@@ -274,16 +274,14 @@ static int ini_on_response(ncgt_conn *c, const uint8_t *f, size_t len,
   return 0;
 }
 
-int ncgt_ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
-                      ncgt_tstamp ts) {
+/* Frames of Fig. 11 other than DATA and CLOSE (ncgt_conn.c). */
+static int ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f,
+                        size_t len, ncgt_tstamp ts) {
   if (c->state == NCGT_ST_RESPONSE_WAIT && type == NCGT_FRAME_RESPONSE)
     return ini_on_response(c, f, len, 0, ts);
-  if (c->state == NCGT_ST_AUTHORIZED) {
-    if (type == NCGT_FRAME_DATA)
-      return ncgt_conn_on_data(c, f, len, ts);
-    if (type == NCGT_FRAME_RESPONSE && c->rekey_pending)
-      return ini_on_response(c, f, len, 1, ts);
-  }
+  if (c->state == NCGT_ST_AUTHORIZED && type == NCGT_FRAME_RESPONSE &&
+      c->rekey_pending)
+    return ini_on_response(c, f, len, 1, ts);
   /* RELAY, REQUEST, or anything before its time (Fig. 11 has no edge) */
   return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_PROTO, 1, ts);
 }
@@ -303,7 +301,7 @@ static ncgt_tstamp ini_expire_at(const ncgt_conn *c) {
   return life ? c->keys_at + life : NCGT_TSTAMP_MAX;
 }
 
-ncgt_tstamp ncgt_ini_get_expiry(const ncgt_conn *c) {
+static ncgt_tstamp ini_get_expiry(const ncgt_conn *c) {
   if (c->state == NCGT_ST_DEAD)
     return c->reconnect_at;
   if (c->state != NCGT_ST_AUTHORIZED)
@@ -314,7 +312,7 @@ ncgt_tstamp ncgt_ini_get_expiry(const ncgt_conn *c) {
   return r < x ? r : x;
 }
 
-int ncgt_ini_expiry(ncgt_conn *c, ncgt_tstamp ts) {
+static int ini_expiry(ncgt_conn *c, ncgt_tstamp ts) {
   if (c->state == NCGT_ST_DEAD && ts >= c->reconnect_at) {
     /* Dead 210 -> Idle 194 -> TCP Open 195 */
     c->reconnect_at = NCGT_TSTAMP_MAX;
@@ -334,7 +332,7 @@ int ncgt_ini_expiry(ncgt_conn *c, ncgt_tstamp ts) {
 }
 
 /* Frame counters: rekey before a key has sealed or opened too much. */
-void ncgt_ini_after_frames(ncgt_conn *c, ncgt_tstamp ts) {
+static void ini_after_frames(ncgt_conn *c, ncgt_tstamp ts) {
   if (c->state != NCGT_ST_AUTHORIZED || c->rekey_pending)
     return;
   uint64_t lim = c->t.rekey_after_frames;
@@ -366,7 +364,7 @@ static ncgt_tstamp ini_backoff(ncgt_conn *c) {
 
 /* Dead 210: whether and when to go back to Idle (Fig. 11: "at a point in
  * time predetermined by system security configuration parameters"). */
-void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
+static void ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
   ncgt_ini *ini = c->ini;
   const ncgt_close_info *ci = &c->ci;
   c->reconnect_at = NCGT_TSTAMP_MAX;
@@ -403,3 +401,13 @@ void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
   ini->redirect[0] = '\0';
   c->reconnect_at = ts + ini_backoff(c);
 }
+
+const ncgt_role_ops ncgt_ini_ops = {
+    .name = "initiator",
+    .first_state = NCGT_ST_IDLE,
+    .on_frame = ini_on_frame,
+    .after_frames = ini_after_frames,
+    .after_dead = ini_after_dead,
+    .get_expiry = ini_get_expiry,
+    .expiry = ini_expiry,
+};

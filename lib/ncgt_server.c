@@ -242,7 +242,7 @@ int ncgt_server_accept(ncgt_server *s, ncgt_conn **pc,
                        ncgt_tstamp ts) {
   NCGT_ENSURE_COND(s && pc, NCGT_ERR_INVALID_ARGUMENT);
   ncgt_conn *c = NULL;
-  NCGT_ENSURE(ncgt_conn_alloc(&c, NCGT_ROLE_RESPONDER, s->max_frame, &s->timers,
+  NCGT_ENSURE(ncgt_conn_alloc(&c, &ncgt_resp_ops, s->max_frame, &s->timers,
                               cb, user_data));
   c->srv = s;
   c->srv_next = s->conns;
