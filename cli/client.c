@@ -24,13 +24,6 @@ static void cli_after(ncg_tunnel *t) {
     ncg_loop_stop(&p->loop);
 }
 
-static void transport_failed_deferred(void *obj) {
-  cli_prog *p = obj;
-  p->fail_pending = 0;
-  ncgt_conn_transport_error(p->t.conn, ncg_now());
-  ncg_tunnel_after(&p->t);
-}
-
 /* Fig. 11 195 TCP Open: connect to the first hop. */
 static int cb_open_transport(ncgt_conn *c, const char *next_hop, void *ud) {
   cli_prog *p = ud;
@@ -44,11 +37,7 @@ static int cb_open_transport(ncgt_conn *c, const char *next_hop, void *ud) {
   }
   ncg_warn("user=%s hop=%s event=connect-failed error=\"%s\"", p->conf.user,
            next_hop, why ? why : strerror(errno));
-  if (!p->fail_pending) { /* not from inside the library's call */
-    p->fail_pending = 1;
-    ncg_loop_defer(&p->loop, transport_failed_deferred, p);
-  }
-  return 0;
+  return -1; /* a transport failure: the library retries (conn.h) */
 }
 
 static int cb_recv_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,

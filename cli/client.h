@@ -27,7 +27,6 @@ typedef struct cli_prog {
   ncg_addrwatch aw;
   int stopping;
   int exit_code;
-  int fail_pending;
   ncg_timer stop_timer;
   /* What client_net applied, to replace it when the client data changes */
   uint32_t applied_addr;

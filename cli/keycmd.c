@@ -27,9 +27,9 @@ static int keycmd_genkey(void) {
   ncgt_key_to_base64(text, priv);
   rc = printf("%s\n", text) < 0 || fflush(stdout) != 0 ? -1 : 0;
 out:
-  memset(rnd, 0, sizeof(rnd));
-  memset(priv, 0, sizeof(priv));
-  memset(text, 0, sizeof(text));
+  ncgt_key_wipe(rnd, sizeof(rnd));
+  ncgt_key_wipe(priv, sizeof(priv));
+  ncgt_key_wipe(text, sizeof(text));
   return rc == 0 ? 0 : 1;
 }
 
@@ -54,8 +54,8 @@ static int keycmd_pubkey(void) {
   ncgt_key_to_base64(text, pub);
   rc = printf("%s\n", text) < 0 || fflush(stdout) != 0 ? -1 : 0;
 out:
-  memset(line, 0, sizeof(line));
-  memset(priv, 0, sizeof(priv));
+  ncgt_key_wipe(line, sizeof(line));
+  ncgt_key_wipe(priv, sizeof(priv));
   return rc == 0 ? 0 : 1;
 }
 

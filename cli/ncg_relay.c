@@ -36,7 +36,6 @@ typedef struct rsess_host {
   ncg_stream side[2]; /* NCGT_SIDE_IN, NCGT_SIDE_OUT */
   ncg_timer timer;
   int dying; /* destroy scheduled */
-  int fail_pending;
   char ctx[NCG_ADDR_STRLEN + 64]; /* log prefix "peer=... hop=..." */
 } rsess_host;
 
@@ -160,15 +159,6 @@ static void side_drain(ncg_stream *s, void *obj) {
 static const ncg_stream_ops side_ops = { side_connected, side_data,
                                          side_error, side_drain };
 
-static void connect_failed_deferred(void *obj) {
-  rsess_host *h = obj;
-  h->fail_pending = 0;
-  if (h->dying)
-    return;
-  ncgt_rsess_connect_failed(h->rs, ncg_now());
-  sess_after(h);
-}
-
 static int cb_connect(ncgt_rsess *rs, const char *next_hop, void *ud) {
   rsess_host *h = ud;
   ncg_addr to;
@@ -184,12 +174,9 @@ static int cb_connect(ncgt_rsess *rs, const char *next_hop, void *ud) {
                          h->rp->conf.queue_limit, &side_ops, h) != 0) {
     ncg_warn("%s event=connect-failed error=\"%s\"", h->ctx,
              why ? why : strerror(errno));
-    /* Not from inside the callback: the library is mid-call. */
-    if (!h->fail_pending) {
-      h->fail_pending = 1;
-      ncg_loop_defer(&h->rp->loop, connect_failed_deferred, h);
-    }
-    return 0;
+    /* Non-zero = connect failed: the library marks the member failed and
+     * tries another one, or refuses the tunnel (conn.h, connect). */
+    return -1;
   }
   ncg_debug("%s event=connecting addr=%s", h->ctx,
             h->side[NCGT_SIDE_OUT].peer_str);
@@ -299,13 +286,12 @@ static int relay_setup(relay_prog *rp) {
     .log = ncg_log_lib_plain,
   };
   const ncg_relay_conf *c = &rp->conf;
-  ncgt_relay_settings s = {
-    .version = NCGT_RELAY_SETTINGS_V1,
-    .name = c->name,
-    .relay_timeout = (ncgt_tstamp)c->relay_timeout * NCGT_SECONDS,
-    .connect_timeout = (ncgt_tstamp)c->connect_timeout * NCGT_SECONDS,
-    .fail_holdoff = (ncgt_tstamp)c->fail_holdoff * NCGT_SECONDS,
-  };
+  ncgt_relay_settings s;
+  ncgt_relay_settings_default(&s); /* 0 below keeps the library default */
+  s.name = c->name;
+  s.relay_timeout = (ncgt_tstamp)c->relay_timeout * NCGT_SECONDS;
+  s.connect_timeout = (ncgt_tstamp)c->connect_timeout * NCGT_SECONDS;
+  s.fail_holdoff = (ncgt_tstamp)c->fail_holdoff * NCGT_SECONDS;
   int rc = ncgt_relay_new(&rp->relay, &s, &cb, NULL);
   for (size_t i = 0; rc == 0 && i < c->nallow; i++)
     rc = ncgt_relay_allow(rp->relay, c->allow[i]);

@@ -106,7 +106,7 @@ static void on_accept(int fd, const ncg_addr *peer, void *obj) {
 
 static int key_equal(const uint8_t *a, const uint8_t *b) {
   uint8_t d = 0;
-  for (size_t i = 0; i < NCG_KEY_LEN; i++)
+  for (size_t i = 0; i < NCGT_KEY_BYTES; i++)
     d |= a[i] ^ b[i];
   return d == 0;
 }

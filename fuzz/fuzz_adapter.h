@@ -399,7 +399,7 @@ static inline void fa_step(fa *f, int from_stack, uint8_t flags,
       f->in_l4_ok = fa_tl_ok(b + 14, fa_ip_len(b + 14, n - 14));
     int rv = f->gso ? fa_gso_from_stack(f, flags, b, n)
                     : ncgt_adapter_from_stack(f->ad, b, n);
-    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_FAILURE);
+    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_DROPPED);
   } else {
     f->generated = 0;
     size_t dl = fa_ip_len(b, n);
@@ -407,7 +407,7 @@ static inline void fa_step(fa *f, int from_stack, uint8_t flags,
     uint32_t ta = (flags & FA_NO_TUNNEL_ADDR) ? 0 : 0x0A4D0002;
     int rv = f->gso ? fa_gso_from_tunnel(f, b, n, ta)
                     : ncgt_adapter_from_tunnel(f->ad, b, n, ta);
-    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_FAILURE);
+    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_DROPPED);
   }
   free(b);
 }

@@ -65,6 +65,7 @@ static inline int fc_legal(int server, ncgt_state st) {
   case NCGT_ST_ACCEPT_WAIT:
   case NCGT_ST_RECEIVE_RELAY:
   case NCGT_ST_CONNECT_WAIT:
+  case NCGT_ST_CONFIRM_WAIT:
     return server;
   case NCGT_ST_IDLE:
   case NCGT_ST_TCP_OPEN:

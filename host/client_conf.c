@@ -135,8 +135,8 @@ int ncg_client_conf_load(ncg_client_conf *c, const char *path, ncg_ini *ini) {
 }
 
 void ncg_client_conf_free(ncg_client_conf *c) {
-  memset(c->private_key, 0, sizeof(c->private_key));
-  memset(c->psk, 0, sizeof(c->psk));
+  ncgt_key_wipe(c->private_key, sizeof(c->private_key));
+  ncgt_key_wipe(c->psk, sizeof(c->psk));
   ncg_hosts_free(&c->hosts);
 }
 
@@ -162,8 +162,6 @@ int ncg_client_conf_conn_new(const ncg_client_conf *c, uint32_t features,
   memcpy(s.server_public_key, c->server_key, sizeof(s.server_public_key));
   memcpy(s.psk, c->psk, sizeof(s.psk));
   int rc = ncgt_conn_client_new(out, &s, cb, user_data);
-  /* explicit_bzero: a plain memset of a dead local may be elided. */
-  explicit_bzero(s.private_key, sizeof(s.private_key));
-  explicit_bzero(s.psk, sizeof(s.psk));
+  ncgt_key_wipe(&s, sizeof(s)); /* a dead local: memset may be elided */
   return rc;
 }

@@ -29,11 +29,11 @@
 
 typedef struct ncg_client_conf {
   char user[NCGT_NAME_MAX + 1];
-  uint8_t private_key[NCG_KEY_LEN];
+  uint8_t private_key[NCGT_KEY_BYTES];
   int has_key;
-  uint8_t server_key[NCG_KEY_LEN];
+  uint8_t server_key[NCGT_KEY_BYTES];
   int has_server_key;
-  uint8_t psk[NCG_KEY_LEN];
+  uint8_t psk[NCGT_KEY_BYTES];
   int has_psk;
   char path[NCGT_PATH_MAX][NCGT_NAME_MAX + 1];
   size_t npath;

@@ -8,7 +8,7 @@
 #include <ncgtun/keys.h>
 
 
-int ncg_parse_key(const char *s, uint8_t out[NCG_KEY_LEN], const char **why) {
+int ncg_parse_key(const char *s, uint8_t out[NCGT_KEY_BYTES], const char **why) {
   if (ncgt_key_from_base64(out, s, strlen(s)) != 0) {
     *why = "a key is 44 characters of base64 (as printed by genkey)";
     return -1;
@@ -16,7 +16,7 @@ int ncg_parse_key(const char *s, uint8_t out[NCG_KEY_LEN], const char **why) {
   return 0;
 }
 
-int ncg_read_key_file(const char *path, uint8_t out[NCG_KEY_LEN],
+int ncg_read_key_file(const char *path, uint8_t out[NCGT_KEY_BYTES],
                       const char **why) {
   char line[128];
   FILE *f = fopen(path, "r");
@@ -31,11 +31,11 @@ int ncg_read_key_file(const char *path, uint8_t out[NCG_KEY_LEN],
     return -1;
   }
   int rc = ncg_parse_key(line, out, why); /* trailing newline is allowed */
-  memset(line, 0, sizeof(line));
+  ncgt_key_wipe(line, sizeof(line));
   return rc;
 }
 
-void ncg_key_to_text(const uint8_t key[NCG_KEY_LEN],
-                     char out[NCG_KEY_B64_LEN + 1]) {
+void ncg_key_to_text(const uint8_t key[NCGT_KEY_BYTES],
+                     char out[NCGT_KEY_B64_LEN + 1]) {
   ncgt_key_to_base64(out, key);
 }

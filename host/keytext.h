@@ -11,15 +11,14 @@
 
 #include <ncgtun/keys.h>
 
-enum { NCG_KEY_LEN = NCGT_KEY_BYTES, NCG_KEY_B64_LEN = NCGT_KEY_B64_LEN };
 
 /* 0, or -1 with *why. Never echoes the text (it may be a secret). */
-int ncg_parse_key(const char *s, uint8_t out[NCG_KEY_LEN], const char **why);
+int ncg_parse_key(const char *s, uint8_t out[NCGT_KEY_BYTES], const char **why);
 /* Reads the first line of a key file. 0, or -1 with *why. */
-int ncg_read_key_file(const char *path, uint8_t out[NCG_KEY_LEN],
+int ncg_read_key_file(const char *path, uint8_t out[NCGT_KEY_BYTES],
                       const char **why);
-/* out[NCG_KEY_B64_LEN + 1] */
-void ncg_key_to_text(const uint8_t key[NCG_KEY_LEN],
-                     char out[NCG_KEY_B64_LEN + 1]);
+/* out[NCGT_KEY_B64_LEN + 1] */
+void ncg_key_to_text(const uint8_t key[NCGT_KEY_BYTES],
+                     char out[NCGT_KEY_B64_LEN + 1]);
 
 #endif /* NCG_KEYTEXT_H */

@@ -128,7 +128,7 @@ int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
   return 0;
 }
 
-int ncg_key_kv(uint8_t key[NCG_KEY_LEN], int *has, ncg_ini *ini,
+int ncg_key_kv(uint8_t key[NCGT_KEY_BYTES], int *has, ncg_ini *ini,
                const char *section, const char *key_name, const char *value,
                int from_file) {
   const char *why = NULL;

@@ -33,7 +33,7 @@ enum { NCG_DNS_MAX = 4, NCG_DOMAIN_MAX = 64 };
 
 typedef struct ncg_server_conf {
   char name[NCGT_NAME_MAX + 1];
-  uint8_t private_key[NCG_KEY_LEN];
+  uint8_t private_key[NCGT_KEY_BYTES];
   int has_key;
   ncg_listen_list listen;
   char users_path[PATH_MAX];

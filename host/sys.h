@@ -12,7 +12,7 @@
 ncgt_tstamp ncg_now(void);
 /* CLOCK_REALTIME in ns since the Unix epoch (ncgt_conn_callbacks.wallclock) */
 uint64_t ncg_wallclock(void *user_data);
-/* getrandom(2) until `len` bytes are filled (ncgt_rand_cb). */
+/* getrandom(2) until `len` bytes are filled (the conn's rand callback). */
 int ncg_rand(uint8_t *buf, size_t len, void *user_data);
 /* Writes the whole buffer to fd, retrying on EINTR; 0 or -1. */
 int ncg_write_all(int fd, const void *buf, size_t len);

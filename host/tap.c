@@ -23,10 +23,6 @@ enum {
   TAP_FRAMES_PER_EVENT = 64,
 };
 
-int ncg_tap_open(ncg_tap *t, const char *name) {
-  return ncg_tap_open_vnet(t, name, 0);
-}
-
 int ncg_tap_open_vnet(ncg_tap *t, const char *name, int vnet) {
   struct ifreq ifr;
   memset(t, 0, sizeof(*t));

@@ -26,10 +26,9 @@ typedef struct ncg_tap {
 
 /* Opens /dev/net/tun as IFF_TAP|IFF_NO_PI, non-blocking. `name` may be
  * NULL or "" for a kernel-chosen name, or a pattern such as "ncg%d".
- * Returns 0, or -1 with errno. */
-int ncg_tap_open(ncg_tap *t, const char *name);
-/* The same with IFF_VNET_HDR (a 10-byte virtio_net_hdr before every
- * frame, offloads off until ncg_tap_set_offload) when `vnet`. */
+ * With IFF_VNET_HDR (a 10-byte virtio_net_hdr before every frame,
+ * offloads off until ncg_tap_set_offload) when `vnet`. Returns 0, or -1
+ * with errno. */
 int ncg_tap_open_vnet(ncg_tap *t, const char *name, int vnet);
 /* TUNSETOFFLOAD: CSUM|TSO4|TSO6 when `on` (the kernel then hands over
  * TCP super-segments with partial checksums), else none. A no-op without

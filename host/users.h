@@ -32,9 +32,9 @@ typedef struct ncg_route4 {
 
 typedef struct ncg_user {
   char name[NCG_USER_NAME_MAX + 1];
-  uint8_t public_key[NCG_KEY_LEN];
+  uint8_t public_key[NCGT_KEY_BYTES];
   int has_key;
-  uint8_t psk[NCG_KEY_LEN];
+  uint8_t psk[NCGT_KEY_BYTES];
   int has_psk;
   uint32_t address; /* host order; 0 = from the pool */
   ncg_route4 routes[NCG_ROUTES_MAX];

@@ -12,6 +12,7 @@
 
 #include "ncgt_adapter_int.h"
 #include "ncgt_inet.h"
+#include "ncgt_struct.h"
 
 static const uint8_t eth_bcast[NCGT_ETH_ALEN] = {0xFF, 0xFF, 0xFF,
                                                  0xFF, 0xFF, 0xFF};
@@ -48,8 +49,7 @@ static int mac_unicast(const uint8_t *m) {
 }
 
 static int settings_ok(const ncgt_adapter_settings *s) {
-  if (s->version != NCGT_ADAPTER_SETTINGS_VERSION ||
-      (s->role != NCGT_ADAPTER_CLIENT && s->role != NCGT_ADAPTER_SERVER) ||
+  if ((s->role != NCGT_ADAPTER_CLIENT && s->role != NCGT_ADAPTER_SERVER) ||
       s->mtu < NCGT_CC_MTU_MIN || !mac_unicast(s->server_mac) ||
       !mac_unicast(s->client_mac) ||
       memcmp(s->server_mac, s->client_mac, NCGT_ETH_ALEN) == 0)
@@ -62,21 +62,25 @@ static int settings_ok(const ncgt_adapter_settings *s) {
 
 int ncgt_adapter_new(ncgt_adapter **pad, const ncgt_adapter_settings *s,
                      const ncgt_adapter_callbacks *cb, void *user_data) {
+  static const size_t settings_sizes[] = {sizeof(ncgt_adapter_settings)};
+  static const size_t cb_sizes[] = {
+      offsetof(ncgt_adapter_callbacks, to_stack_gso), /* V1 */
+      sizeof(ncgt_adapter_callbacks),                 /* V2 */
+  };
+  ncgt_adapter_settings sc;
+  ncgt_adapter_callbacks cc;
   NCGT_ENSURE_COND(pad && s && cb, NCGT_ERR_INVALID_ARGUMENT);
   *pad = NULL;
-  NCGT_ENSURE_COND(settings_ok(s), NCGT_ERR_INVALID_ARGUMENT);
-  NCGT_ENSURE_COND((cb->version == NCGT_ADAPTER_CALLBACKS_VERSION ||
-                    cb->version == NCGT_ADAPTER_CALLBACKS_V2) &&
-                       cb->to_stack && cb->to_tunnel,
+  NCGT_ENSURE_COND(NCGT_STRUCT_COPY(&sc, s, settings_sizes) == 0 &&
+                       NCGT_STRUCT_COPY(&cc, cb, cb_sizes) == 0,
                    NCGT_ERR_INVALID_ARGUMENT);
+  s = &sc;
+  NCGT_ENSURE_COND(settings_ok(s), NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(cc.to_stack && cc.to_tunnel, NCGT_ERR_INVALID_ARGUMENT);
   ncgt_adapter *ad = calloc(1, sizeof *ad);
   NCGT_ENSURE_COND(ad, NCGT_ERR_NOMEM);
-  ad->s = *s;
-  /* A V1 struct ends before to_stack_gso. */
-  memcpy(&ad->cb, cb,
-         cb->version >= NCGT_ADAPTER_CALLBACKS_V2
-             ? sizeof(*cb)
-             : offsetof(ncgt_adapter_callbacks, to_stack_gso));
+  ad->s = sc;
+  ad->cb = cc;
   ad->user_data = user_data;
   ad->peer_mac =
       s->role == NCGT_ADAPTER_CLIENT ? ad->s.server_mac : ad->s.client_mac;
@@ -131,7 +135,7 @@ const uint8_t *ncgt_adapter_stack_mac(const ncgt_adapter *ad) {
 int ncgt_adapter_emit(ncgt_adapter *ad, const uint8_t *frame, size_t len) {
   if (ad->cb.to_stack(frame, len, ad->user_data) != 0) {
     ad->st.drop_callback++;
-    return NCGT_ERR_CALLBACK_FAILURE;
+    return NCGT_ERR_CALLBACK_DROPPED;
   }
   ad->st.to_stack++;
   return 0;
@@ -141,7 +145,7 @@ int ncgt_adapter_to_tunnel(ncgt_adapter *ad, uint8_t proto, const uint8_t *dg,
                            size_t len) {
   if (ad->cb.to_tunnel(proto, dg, len, ad->user_data) != 0) {
     ad->st.drop_callback++;
-    return NCGT_ERR_CALLBACK_FAILURE;
+    return NCGT_ERR_CALLBACK_DROPPED;
   }
   ad->st.to_tunnel++;
   return 0;

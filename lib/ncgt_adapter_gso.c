@@ -91,7 +91,7 @@ int ncgt_adapter_gso_to_stack(ncgt_adapter *ad, const ncgt_gso *g,
                               const uint8_t *frame, size_t len) {
   if (ad->cb.to_stack_gso(g, frame, len, ad->user_data) != 0) {
     ad->st.drop_callback++;
-    return NCGT_ERR_CALLBACK_FAILURE;
+    return NCGT_ERR_CALLBACK_DROPPED;
   }
   ad->st.to_stack++;
   ad->st.gso_to_stack++;

@@ -13,6 +13,7 @@
 
 #include "ncgt_conn_int.h"
 #include "ncgt_cursor.h"
+#include "ncgt_struct.h"
 
 const char *ncgt_state_name(ncgt_state st) {
   static const char *const names[NCGT_ST_COUNT_] = {
@@ -31,6 +32,7 @@ const char *ncgt_state_name(ncgt_state st) {
       [NCGT_ST_CONNECT_WAIT] = "CONNECT_WAIT",
       [NCGT_ST_FORWARD_CONNECT] = "FORWARD_CONNECT",
       [NCGT_ST_FORWARD] = "FORWARD",
+      [NCGT_ST_CONFIRM_WAIT] = "CONFIRM_WAIT",
   };
   if ((unsigned)st < NCGT_ST_COUNT_ && names[st])
     return names[st];
@@ -61,7 +63,13 @@ static void fill_timers(ncgt_timers *o, const ncgt_timers *in) {
     o->reconnect_max = o->reconnect_min;
 }
 
-int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
+void ncgt_timers_default(ncgt_timers *t) { fill_timers(t, NULL); }
+
+static const size_t conn_callbacks_sizes[] = {
+    sizeof(ncgt_conn_callbacks), /* V1 */
+};
+
+int ncgt_conn_alloc(ncgt_conn **pc, const ncgt_role_ops *ops, size_t max_frame,
                     const ncgt_timers *t, const ncgt_conn_callbacks *cb,
                     void *user_data) {
   NCGT_ENSURE_COND(pc != NULL, NCGT_ERR_INVALID_ARGUMENT);
@@ -75,14 +83,14 @@ int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
                    NCGT_ERR_INVALID_ARGUMENT);
   ncgt_conn *c = calloc(1, sizeof(*c));
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_NOMEM);
-  c->role = role;
-  c->state = role == NCGT_ROLE_INITIATOR ? NCGT_ST_IDLE : NCGT_ST_ACCEPT_WAIT;
-  c->cb = *cb;
+  c->ops = ops;
+  c->state = ops->first_state;
+  (void)NCGT_STRUCT_COPY(&c->cb, cb, conn_callbacks_sizes);
   c->user_data = user_data;
   fill_timers(&c->t, t);
   c->max_frame = max_frame;
   /* A server conn is anyone's until authorised: small buffers first. */
-  size_t cap = role == NCGT_ROLE_RESPONDER && max_frame > NCGT_PREAUTH_FRAME_MAX
+  size_t cap = ops->preauth_buffers && max_frame > NCGT_PREAUTH_FRAME_MAX
                    ? NCGT_PREAUTH_FRAME_MAX
                    : max_frame;
   c->sbuf_cap = c->rbuf_cap = cap;
@@ -106,15 +114,36 @@ void ncgt_conn_drop_keys(ncgt_conn *c) {
   ncgt_hs_wipe(&c->hs);
   c->has_keys = 0;
   c->rekey_pending = 0;
-  c->confirmed = 0;
   c->tx_phase = c->rx_phase = 0;
 }
 
-void ncgt_conn_del(ncgt_conn *c) {
-  if (!c)
-    return;
-  if (c->srv)
-    ncgt_server_unlink(c->srv, c);
+/* Callbacks of a conn the host deleted inside one of its callbacks: the
+ * host's user_data may be gone, so nothing reaches it any more; the conn
+ * winds down quietly until the library's call returns and frees it. */
+static int quiet_send(ncgt_conn *c, const uint8_t *d, size_t n, void *ud) {
+  (void)c, (void)d, (void)n, (void)ud;
+  return -1;
+}
+static int quiet_open(ncgt_conn *c, const char *hop, void *ud) {
+  (void)c, (void)hop, (void)ud;
+  return -1;
+}
+static void quiet_close(ncgt_conn *c, void *ud) { (void)c, (void)ud; }
+static int quiet_dg(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
+                    size_t len, void *ud) {
+  (void)c, (void)proto, (void)dg, (void)len, (void)ud;
+  return -1;
+}
+static int quiet_rand(uint8_t *b, size_t n, void *ud) {
+  (void)b, (void)n, (void)ud;
+  return -1;
+}
+static uint64_t quiet_wall(void *ud) {
+  (void)ud;
+  return 0;
+}
+
+static void conn_free(ncgt_conn *c) {
   ncgt_conn_drop_keys(c);
   if (c->ini) {
     ncgt_wipe(c->ini, sizeof(*c->ini));
@@ -127,21 +156,43 @@ void ncgt_conn_del(ncgt_conn *c) {
   free(c);
 }
 
+void ncgt_conn_del(ncgt_conn *c) {
+  if (!c)
+    return;
+  if (c->srv) /* at once: the server never sees it again */
+    ncgt_server_unlink(c->srv, c);
+  if (c->busy == 0) {
+    conn_free(c);
+    return;
+  }
+  /* Inside one of its callbacks (conn.h): freed when the call returns. */
+  c->del_pending = 1;
+  if (c->ini)
+    c->ini->no_reconnect = 1;
+  memset(&c->cb, 0, sizeof(c->cb));
+  c->cb.send = quiet_send;
+  c->cb.open_transport = quiet_open;
+  c->cb.close_transport = quiet_close;
+  c->cb.recv_datagram = quiet_dg;
+  c->cb.rand = quiet_rand;
+  c->cb.wallclock = quiet_wall;
+  c->user_data = NULL;
+}
+
+void ncgt_conn_enter(ncgt_conn *c) { c->busy++; }
+
+int ncgt_conn_leave(ncgt_conn *c, int rv) {
+  if (--c->busy == 0 && c->del_pending)
+    conn_free(c);
+  return rv;
+}
+
 int ncgt_conn_reset_decoder(ncgt_conn *c) {
   ncgt_fdec *d = NULL;
   NCGT_ENSURE(ncgt_fdec_new(&d, c->max_frame));
   ncgt_fdec_del(c->dec);
   c->dec = d;
   return 0;
-}
-
-void ncgt_log_name(char *out, size_t cap, const char *name) {
-  size_t i = 0;
-  for (; name[i] && i + 1 < cap; i++) {
-    unsigned char ch = (unsigned char)name[i];
-    out[i] = ch > 0x20 && ch < 0x7f ? (char)ch : '?';
-  }
-  out[i] = '\0';
 }
 
 int ncgt_conn_grow(ncgt_conn *c) {
@@ -168,7 +219,7 @@ void ncgt_conn_log(const ncgt_conn *c, ncgt_log_level lvl, const char *fmt,
   /* The user name may be a claim from an unauthenticated REQUEST. */
   ncgt_log_name(user, sizeof(user), c->user[0] ? c->user : "-");
   int n = snprintf(msg, sizeof(msg), "%s user=%s ",
-                   c->role == NCGT_ROLE_INITIATOR ? "initiator" : "server",
+                   c->ops->name,
                    user);
   if (n < 0 || (size_t)n >= sizeof(msg))
     n = 0;
@@ -189,6 +240,7 @@ static int waiting_state(ncgt_state s) {
   case NCGT_ST_RESPONSE_WAIT:
   case NCGT_ST_RECEIVE_RELAY:
   case NCGT_ST_CONNECT_WAIT:
+  case NCGT_ST_CONFIRM_WAIT:
     return 1;
   default:
     return 0;
@@ -262,8 +314,8 @@ void ncgt_conn_die(ncgt_conn *c, ncgt_tstamp ts) {
   }
   ncgt_conn_drop_keys(c);
   ncgt_conn_set_state(c, NCGT_ST_DEAD, ts);
-  if (c->role == NCGT_ROLE_INITIATOR)
-    ncgt_ini_after_dead(c, ts);
+  if (c->ops->after_dead)
+    c->ops->after_dead(c, ts);
 }
 
 int ncgt_conn_net_error(ncgt_conn *c, int err, ncgt_tstamp ts) {
@@ -307,10 +359,6 @@ int ncgt_conn_fail(ncgt_conn *c, uint16_t status, int err, int send_close,
   return ncgt_conn_fail_ex(c, status, err, send_close, 0, NULL, ts);
 }
 
-uint16_t ncgt_conn_decode_status(int err) {
-  return err == NCGT_ERR_BAD_VERSION ? NCGT_CLOSE_VERSION : NCGT_CLOSE_PROTOCOL;
-}
-
 ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c) {
   return (ncgt_tstamp)c->key_lifetime_s * NCGT_SECONDS;
 }
@@ -331,7 +379,7 @@ static void conn_promote_rx(ncgt_conn *c) {
  * waits in rx_next for the peer's first frame with the flipped phase. */
 int ncgt_conn_install_keys(ncgt_conn *c, unsigned transform,
                            uint32_t lifetime_s, int rekey, ncgt_tstamp ts) {
-  uint8_t sk[NCGT_KEY_LEN], rk[NCGT_KEY_LEN];
+  uint8_t sk[NCGT_KEY_BYTES], rk[NCGT_KEY_BYTES];
   int rv = ncgt_hs_split(&c->hs, sk, rk);
   if (rv < 0)
     goto out;
@@ -376,8 +424,8 @@ static int conn_seal_send(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
   int rv = ncgt_conn_send_frame(c, (size_t)n, ts);
   if (rv < 0)
     return ncgt_conn_net_error(c, rv, ts);
-  if (c->role == NCGT_ROLE_INITIATOR)
-    ncgt_ini_after_frames(c, ts);
+  if (c->ops->after_frames)
+    c->ops->after_frames(c, ts);
   return 0;
 }
 
@@ -387,8 +435,8 @@ int ncgt_conn_send_keepalive(ncgt_conn *c, ncgt_tstamp ts) {
   return 0;
 }
 
-int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
-                            size_t len, ncgt_tstamp ts) {
+static int conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
+                              size_t len, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c && (dg || !len), NCGT_ERR_INVALID_ARGUMENT);
   NCGT_ENSURE_COND(c->state == NCGT_ST_AUTHORIZED, NCGT_ERR_INVALID_STATE);
   NCGT_ENSURE_COND(
@@ -412,29 +460,10 @@ static ncgt_dirkey *conn_rx_key(ncgt_conn *c, unsigned phase) {
   return NULL;
 }
 
-/* Responder: a frame opened under the newest keys proves the initiator
- * completed the handshake, PSK included. Only now does its timestamp
- * count against replays and does it replace the user's older session. */
-static void conn_proven(ncgt_conn *c, ncgt_tstamp ts) {
-  if (c->rx_next.aead) /* opened with the previous generation */
-    return;
-  if (c->has_pending_tai) {
-    c->has_pending_tai = 0;
-    if (ncgt_server_note_accepted(c->srv, c->user, c->client_pub,
-                                  c->pending_tai) < 0)
-      ncgt_conn_log(c, NCGT_LOG_WARN, "replay table full");
-  }
-  if (!c->confirmed) {
-    c->confirmed = 1;
-    c->state_deadline = NCGT_TSTAMP_MAX;
-    ncgt_server_session_up(c->srv, c, ts);
-  }
-}
-
 /* DATA in Authorized (Fig. 9): a bad digest is an integrity failure that
  * closes the tunnel (Fig. 11 205, Fig. 12 integrity failure). */
-int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
-                      ncgt_tstamp ts) {
+static int conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
+                        ncgt_tstamp ts) {
   ncgt_frame_data fd;
   int rv = ncgt_data_decode(&fd, f, len);
   if (rv < 0)
@@ -447,8 +476,10 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, rv, 1, ts);
   if (rv < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_INTEGRITY, rv, 1, ts);
-  if (c->role == NCGT_ROLE_RESPONDER && c->srv)
-    conn_proven(c, ts);
+  if (c->ops->on_proven)
+    c->ops->on_proven(c, ts);
+  if (ncgt_conn_is_over(c)) /* the host ended it in `authorized` */
+    return 0;
   if (fd.proto == NCGT_DATA_PROTO_NONE) {
     if (fd.dglen != 0)
       return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_BAD_VALUE, 1, ts);
@@ -459,11 +490,14 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
     if (rv < 0)
       return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, rv, 1, ts);
     c->stats.datagrams_recv++;
+    /* The host could not take it: end the tunnel rather than lose the
+     * datagram silently and go on (conn.h, recv_datagram). */
     if (c->cb.recv_datagram(c, fd.proto, c->rbuf, fd.dglen, c->user_data))
-      return NCGT_ERR_CALLBACK_FAILURE;
+      return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
+                            NCGT_ERR_CALLBACK_FAILURE, 1, ts);
   }
-  if (c->role == NCGT_ROLE_INITIATOR && c->state == NCGT_ST_AUTHORIZED)
-    ncgt_ini_after_frames(c, ts);
+  if (c->ops->after_frames)
+    c->ops->after_frames(c, ts);
   return 0;
 }
 
@@ -477,7 +511,7 @@ static int conn_close_auth(ncgt_conn *c, const uint8_t *f,
   if (!c->has_keys)
     return 0;
   if (!(fc->flags & NCGT_CLOSE_FLAG_AUTH)) {
-    if (c->role == NCGT_ROLE_RESPONDER && !c->confirmed)
+    if (c->state == NCGT_ST_CONFIRM_WAIT)
       return 0;
     return NCGT_ERR_DECRYPT;
   }
@@ -490,8 +524,8 @@ static int conn_close_auth(ncgt_conn *c, const uint8_t *f,
 }
 
 /* CLOSE received (Fig. 11 216, Fig. 12 233): Dying. */
-int ncgt_conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
-                       ncgt_tstamp ts) {
+static int conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
+                         ncgt_tstamp ts) {
   ncgt_frame_close fc;
   int rv = ncgt_close_decode(&fc, f, len);
   if (rv < 0)
@@ -514,21 +548,23 @@ int ncgt_conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
 }
 
 /* One whole frame from the decoder. CLOSE is handled the same way in
- * every state; the rest depends on the role's figure. */
+ * every state, DATA the same way in both roles once keys are in use; the
+ * rest (RELAY, REQUEST, RESPONSE) depends on the role's figure. */
 static int conn_on_frame(ncgt_conn *c, const uint8_t *f, size_t len,
                          ncgt_tstamp ts) {
   uint8_t type = ncgt_frame_type_of(f, len);
   c->stats.frames_recv++;
   c->last_recv = ts;
   if (type == NCGT_FRAME_CLOSE)
-    return ncgt_conn_on_close(c, f, len, ts);
-  if (c->role == NCGT_ROLE_INITIATOR)
-    return ncgt_ini_on_frame(c, type, f, len, ts);
-  return ncgt_resp_on_frame(c, type, f, len, ts);
+    return conn_on_close(c, f, len, ts);
+  if (type == NCGT_FRAME_DATA && (c->state == NCGT_ST_AUTHORIZED ||
+                                  c->state == NCGT_ST_CONFIRM_WAIT))
+    return conn_on_data(c, f, len, ts);
+  return c->ops->on_frame(c, type, f, len, ts);
 }
 
-int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
-                   ncgt_tstamp ts) {
+static int conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
+                     ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c && (data || !len), NCGT_ERR_INVALID_ARGUMENT);
   if (ncgt_conn_is_over(c) || !c->transport)
     return NCGT_ERR_CLOSED;
@@ -555,7 +591,7 @@ int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
   return 0;
 }
 
-int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts) {
+static int conn_transport_error(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
   if (ncgt_conn_is_over(c) || !c->transport)
     return 0;
@@ -563,7 +599,7 @@ int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts) {
   return 0;
 }
 
-int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
+static int conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
   if (c->ini) /* the user's End Session: do not come back by itself */
     c->ini->no_reconnect = 1;
@@ -588,26 +624,19 @@ ncgt_tstamp ncgt_conn_get_expiry(const ncgt_conn *c) {
     e = k < e ? k : e;
     e = d < e ? d : e;
   }
-  ncgt_tstamp r = c->role == NCGT_ROLE_INITIATOR ? ncgt_ini_get_expiry(c)
-                                                 : ncgt_resp_get_expiry(c);
+  ncgt_tstamp r = c->ops->get_expiry(c);
   return r < e ? r : e;
 }
 
-int ncgt_conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts) {
+static int conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
   if (waiting_state(c->state) && ts >= c->state_deadline)
-    return ncgt_conn_fail(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT, NCGT_ERR_TIMEOUT, 1,
-                          ts);
-  /* A server conn whose initiator never proves the keys holds no slot
-   * for long: the handshake timeout, not the dead-peer one. */
-  if (c->state == NCGT_ST_AUTHORIZED && ts >= c->state_deadline)
     return ncgt_conn_fail(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT, NCGT_ERR_TIMEOUT, 1,
                           ts);
   if (c->state == NCGT_ST_AUTHORIZED &&
       ts >= tadd(c->last_recv, c->t.dead_peer_timeout))
     return ncgt_conn_fail(c, NCGT_CLOSE_IDLE_TIMEOUT, NCGT_ERR_TIMEOUT, 1, ts);
-  int rv = c->role == NCGT_ROLE_INITIATOR ? ncgt_ini_expiry(c, ts)
-                                          : ncgt_resp_expiry(c, ts);
+  int rv = c->ops->expiry(c, ts);
   if (rv < 0)
     return rv;
   if (c->state == NCGT_ST_AUTHORIZED &&
@@ -630,9 +659,16 @@ uint32_t ncgt_conn_features(const ncgt_conn *c) {
   return c && c->state == NCGT_ST_AUTHORIZED ? c->features : 0;
 }
 
-void ncgt_conn_get_stats(const ncgt_conn *c, ncgt_conn_stats *st) {
+void ncgt_conn_get_stats_sized(const ncgt_conn *c, ncgt_conn_stats *st,
+                               size_t size) {
   if (c && st)
-    *st = c->stats;
+    memcpy(st, &c->stats, size < sizeof(c->stats) ? size : sizeof(c->stats));
+}
+
+/* The first ncgt_conn_stats, before the size was passed. */
+void(ncgt_conn_get_stats)(const ncgt_conn *c, ncgt_conn_stats *st) {
+  ncgt_conn_get_stats_sized(c, st, offsetof(ncgt_conn_stats, reconnects) +
+                                       sizeof(st->reconnects));
 }
 
 const ncgt_close_info *ncgt_conn_close_info(const ncgt_conn *c) {
@@ -643,4 +679,43 @@ const ncgt_close_info *ncgt_conn_close_info(const ncgt_conn *c) {
 
 void *ncgt_conn_get_user_data(const ncgt_conn *c) {
   return c ? c->user_data : NULL;
+}
+
+/* Public entry points that can run callbacks: the conn stays allocated
+ * until they return even if the host deletes it inside a callback. */
+#define NCGT_CONN_GUARDED(c, call)                                             \
+  do {                                                                         \
+    NCGT_ENSURE_COND((c) != NULL, NCGT_ERR_INVALID_ARGUMENT);                  \
+    ncgt_conn_enter(c);                                                        \
+    return ncgt_conn_leave((c), (call));                                       \
+  } while (0)
+
+int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
+                            size_t len, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_send_datagram(c, proto, dg, len, ts));
+}
+
+int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
+                   ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_recv(c, data, len, ts));
+}
+
+int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_transport_error(c, ts));
+}
+
+int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_close(c, status, ts));
+}
+
+int ncgt_conn_handle_expiry(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_handle_expiry(c, ts));
+}
+
+int ncgt_conn_start(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, ncgt_ini_start(c, ts));
+}
+
+int ncgt_conn_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, ncgt_ini_transport_connected(c, ts));
 }

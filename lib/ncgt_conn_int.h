@@ -9,13 +9,33 @@
 #include <ncgtun/conn.h>
 
 #include "ncgt_cursor.h"
+#include "ncgt_frame_int.h"
 #include "ncgt_handshake.h"
 #include "ncgt_transform.h"
 
-typedef enum ncgt_role {
-  NCGT_ROLE_INITIATOR = 0,
-  NCGT_ROLE_RESPONDER = 1,
-} ncgt_role;
+/* What differs between the two roles of a conn: the initiator's steps
+ * (Fig. 11, ncgt_initiator.c) and the tunnel server's (Fig. 12,
+ * ncgt_responder.c). ncgt_conn.c calls through this and never asks which
+ * role it is. Optional hooks may be NULL. */
+typedef struct ncgt_role_ops {
+  const char *name;        /* log prefix: "initiator", "server" */
+  ncgt_state first_state;  /* IDLE, ACCEPT_WAIT */
+  int preauth_buffers;     /* start with NCGT_PREAUTH_FRAME_MAX buffers */
+  /* A whole frame other than CLOSE, and other than DATA in AUTHORIZED /
+   * CONFIRM_WAIT (those two are the conn's). */
+  int (*on_frame)(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
+                  ncgt_tstamp ts);
+  /* Optional: a DATA frame opened (the peer holds these keys). */
+  void (*on_proven)(ncgt_conn *c, ncgt_tstamp ts);
+  /* Optional: a DATA frame was sealed or opened (frame-count limits). */
+  void (*after_frames)(ncgt_conn *c, ncgt_tstamp ts);
+  /* Optional: the conn just went DEAD. */
+  void (*after_dead)(ncgt_conn *c, ncgt_tstamp ts);
+  ncgt_tstamp (*get_expiry)(const ncgt_conn *c);
+  int (*expiry)(ncgt_conn *c, ncgt_tstamp ts);
+} ncgt_role_ops;
+extern const ncgt_role_ops ncgt_ini_ops;  /* ncgt_initiator.c */
+extern const ncgt_role_ops ncgt_resp_ops; /* ncgt_responder.c */
 
 /* Defaults for ncgt_timers fields left zero (conn.h documents them). */
 #define NCGT_DEF_HANDSHAKE_TIMEOUT (10 * NCGT_SECONDS)
@@ -26,34 +46,20 @@ typedef enum ncgt_role {
 #define NCGT_DEF_RECONNECT_MIN (1 * NCGT_SECONDS)
 #define NCGT_DEF_RECONNECT_MAX (60 * NCGT_SECONDS)
 
-/* Largest frames that can legitimately arrive before a tunnel is
- * authorised (doc/protocol.md): RELAY with a full path (origin and path
- * names in its string buffer) and REQUEST (destination name, key
- * exchange data). Server conns and relay sessions start with buffers of
- * this size and grow to max_frame once authorised / forwarding, so an
- * unauthenticated connection costs kilobytes, not 3 x max_frame. */
-#define NCGT_RELAY_FRAME_MAX                                                   \
-  ((size_t)NCGT_RELAY_FIXED_LEN + 2 * NCGT_PATH_MAX +                          \
-   (NCGT_PATH_MAX + 1) * (NCGT_NAME_MAX + 1))
-#define NCGT_REQUEST_FRAME_MAX                                                 \
-  ((size_t)NCGT_REQUEST_FIXED_LEN + NCGT_NAME_MAX + 1 + NCGT_KX_MAX)
-#define NCGT_PREAUTH_FRAME_MAX                                                 \
-  (NCGT_RELAY_FRAME_MAX > NCGT_REQUEST_FRAME_MAX ? NCGT_RELAY_FRAME_MAX        \
-                                                 : NCGT_REQUEST_FRAME_MAX)
-
 /* Initiator configuration, copied from ncgt_client_settings. */
 typedef struct ncgt_ini {
   char origin[NCGT_NAME_MAX + 1];
   char path[NCGT_PATH_MAX][NCGT_NAME_MAX + 1];
   size_t npath;
   char dest[NCGT_NAME_MAX + 1];
-  uint8_t priv[NCGT_KEY_LEN];
-  uint8_t server_pub[NCGT_KEY_LEN];
-  uint8_t psk[NCGT_KEY_LEN];
+  uint8_t priv[NCGT_KEY_BYTES];
+  uint8_t server_pub[NCGT_KEY_BYTES];
+  uint8_t psk[NCGT_KEY_BYTES];
   int has_psk;
   uint16_t transforms;
   uint32_t offer; /* NCGT_FEATURE_* offered in REQUEST */
   int auto_reconnect;
+  int direct; /* REQUEST first, no RELAY (direct_request, one-name path) */
   /* Redirect target of the last CLOSE REDIRECT: the next open uses it. */
   char redirect[NCGT_CLOSE_INFO_MAX + 1];
   unsigned attempts;      /* failed attempts since last AUTHORIZED */
@@ -64,7 +70,7 @@ typedef struct ncgt_ini {
 } ncgt_ini;
 
 struct ncgt_conn {
-  ncgt_role role;
+  const ncgt_role_ops *ops;
   ncgt_state state;
   ncgt_conn_callbacks cb;
   void *user_data;
@@ -83,7 +89,6 @@ struct ncgt_conn {
   unsigned transform;
   uint32_t features; /* NCGT_FEATURE_* negotiated */
   int has_keys;
-  int confirmed; /* responder: a frame under these keys was received */
   ncgt_dirkey tx, rx, rx_next;
   uint8_t tx_phase, rx_phase;
   ncgt_hs hs;
@@ -105,30 +110,21 @@ struct ncgt_conn {
   /* Responder only. */
   ncgt_server *srv;
   ncgt_conn *srv_prev, *srv_next;
-  uint8_t client_pub[NCGT_KEY_LEN];
+  uint8_t client_pub[NCGT_KEY_BYTES];
   const uint8_t *id_priv; /* identity chosen by dest, owned by srv */
-  uint8_t psk[NCGT_KEY_LEN];
+  uint8_t psk[NCGT_KEY_BYTES];
   int has_psk;
   uint8_t pending_tai[NCGT_TAI64N_LEN]; /* REQUEST's, until proven */
   int has_pending_tai;
   unsigned tgen; /* transport generation: which stream recv belongs to */
+  unsigned busy;   /* public calls under way (callbacks may run) */
+  int del_pending; /* ncgt_conn_del inside a callback: free on return */
 };
 
-/* Type byte of a whole frame from the stream decoder (0 if too short). */
-static inline uint8_t ncgt_frame_type_of(const uint8_t *f, size_t len) {
-  ncgt_rd r;
-  uint8_t t = 0;
-  ncgt_rd_init(&r, f, len);
-  if (ncgt_rd_skip(&r, 4) < 0 || ncgt_rd_u8(&r, &t) < 0)
-    return 0;
-  return t;
-}
-
 /* ncgt_conn.c */
-/* Copies a name for a log line, every byte outside printable ASCII (and
- * space) replaced by '?': names from the wire must not forge log lines. */
-void ncgt_log_name(char *out, size_t cap, const char *name);
-int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
+/* Every timer at its default value (the values conn.h documents). */
+void ncgt_timers_default(ncgt_timers *t);
+int ncgt_conn_alloc(ncgt_conn **pc, const ncgt_role_ops *ops, size_t max_frame,
                     const ncgt_timers *t, const ncgt_conn_callbacks *cb,
                     void *user_data);
 void ncgt_conn_set_state(ncgt_conn *c, ncgt_state to, ncgt_tstamp ts);
@@ -164,28 +160,21 @@ NCGT_WUR int ncgt_conn_install_keys(ncgt_conn *c, unsigned transform,
                                     uint32_t lifetime_s, int rekey,
                                     ncgt_tstamp ts);
 NCGT_WUR int ncgt_conn_send_keepalive(ncgt_conn *c, ncgt_tstamp ts);
-int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
-                      ncgt_tstamp ts);
-int ncgt_conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
-                       ncgt_tstamp ts);
 int ncgt_conn_is_over(const ncgt_conn *c);
 ncgt_tstamp ncgt_conn_key_lifetime(const ncgt_conn *c);
 /* Maps a decode status onto a CLOSE status (VERSION or PROTOCOL). */
-uint16_t ncgt_conn_decode_status(int err);
+static inline uint16_t ncgt_conn_decode_status(int err) {
+  return ncgt_frame_err_close_status(err);
+}
 
-/* ncgt_initiator.c */
-int ncgt_ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
-                      ncgt_tstamp ts);
-int ncgt_ini_expiry(ncgt_conn *c, ncgt_tstamp ts);
-ncgt_tstamp ncgt_ini_get_expiry(const ncgt_conn *c);
-void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts);
-void ncgt_ini_after_frames(ncgt_conn *c, ncgt_tstamp ts);
+/* Around every call that may run callbacks (ncgt_server.c too): the
+ * conn is freed by ncgt_conn_leave if deleted meanwhile; returns rv. */
+void ncgt_conn_enter(ncgt_conn *c);
+int ncgt_conn_leave(ncgt_conn *c, int rv);
 
-/* ncgt_responder.c */
-int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
-                       ncgt_tstamp ts);
-int ncgt_resp_expiry(ncgt_conn *c, ncgt_tstamp ts);
-ncgt_tstamp ncgt_resp_get_expiry(const ncgt_conn *c);
+/* ncgt_initiator.c: the public calls only an initiator takes. */
+int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts);
+int ncgt_ini_transport_connected(ncgt_conn *c, ncgt_tstamp ts);
 
 /* ncgt_server.c: what the responder needs from its server. */
 typedef struct ncgt_srv_cfg {
@@ -198,14 +187,14 @@ const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest);
 const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s);
 /* NCGT_ERR_REPLAY unless `tai` is newer than the last accepted of user */
 NCGT_WUR int ncgt_server_check_replay(const ncgt_server *s, const char *user,
-                                      const uint8_t pub[NCGT_KEY_LEN],
+                                      const uint8_t pub[NCGT_KEY_BYTES],
                                       const uint8_t tai[NCGT_TAI64N_LEN]);
 NCGT_WUR int ncgt_server_note_accepted(ncgt_server *s, const char *user,
-                                       const uint8_t pub[NCGT_KEY_LEN],
+                                       const uint8_t pub[NCGT_KEY_BYTES],
                                        const uint8_t tai[NCGT_TAI64N_LEN]);
 NCGT_WUR int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c,
                                    const char *dest, const char *user,
-                                   const uint8_t pub[32], ncgt_authz *out);
+                                   const uint8_t pub[NCGT_KEY_BYTES], ncgt_authz *out);
 /* Counts authorised sessions, not counting `user`'s own (it is replaced). */
 size_t ncgt_server_busy(const ncgt_server *s, const char *user);
 /* `c` is authorised and confirmed (the initiator proved the keys): every
@@ -213,7 +202,7 @@ size_t ncgt_server_busy(const ncgt_server *s, const char *user);
 void ncgt_server_session_up(ncgt_server *s, ncgt_conn *c, ncgt_tstamp ts);
 void ncgt_server_unlink(ncgt_server *s, ncgt_conn *c);
 
-/* ncgt_gso.c: feature negotiation (doc/protocol.md "GSO datagrams"). */
+/* ncgt_conn_feat.c: feature negotiation (doc/protocol.md "GSO datagrams"). */
 uint16_t ncgt_feat_to_kx(uint32_t features);
 uint32_t ncgt_feat_from_kx(uint16_t kx_flags);
 /* A DATA protocol this conn may send or receive: 0, or

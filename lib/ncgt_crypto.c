@@ -25,29 +25,29 @@ int ncgt_memcmp_ct(const void *a, const void *b, size_t n) {
 /* X25519 (RFC 7748 section 5) through raw EVP_PKEY keys.             */
 /* ------------------------------------------------------------------ */
 
-int ncgt_x25519_pub(uint8_t pub[NCGT_KEY_LEN],
-                    const uint8_t priv[NCGT_KEY_LEN]) {
-  size_t publen = NCGT_KEY_LEN;
+int ncgt_x25519_pub(uint8_t pub[NCGT_KEY_BYTES],
+                    const uint8_t priv[NCGT_KEY_BYTES]) {
+  size_t publen = NCGT_KEY_BYTES;
   EVP_PKEY *pk =
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, NCGT_KEY_LEN);
+      EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, NCGT_KEY_BYTES);
   if (!pk)
     return NCGT_ERR_CRYPTO;
   int ok = EVP_PKEY_get_raw_public_key(pk, pub, &publen) == 1 &&
-           publen == NCGT_KEY_LEN;
+           publen == NCGT_KEY_BYTES;
   EVP_PKEY_free(pk);
   return ok ? 0 : NCGT_ERR_CRYPTO;
 }
 
-int ncgt_x25519(uint8_t out[NCGT_KEY_LEN], const uint8_t priv[NCGT_KEY_LEN],
-                const uint8_t pub[NCGT_KEY_LEN]) {
-  static const uint8_t zero[NCGT_KEY_LEN];
+int ncgt_x25519(uint8_t out[NCGT_KEY_BYTES], const uint8_t priv[NCGT_KEY_BYTES],
+                const uint8_t pub[NCGT_KEY_BYTES]) {
+  static const uint8_t zero[NCGT_KEY_BYTES];
   int rv = NCGT_ERR_CRYPTO;
-  size_t outlen = NCGT_KEY_LEN;
+  size_t outlen = NCGT_KEY_BYTES;
   EVP_PKEY_CTX *ctx = NULL;
   EVP_PKEY *mine =
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, NCGT_KEY_LEN);
+      EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, NCGT_KEY_BYTES);
   EVP_PKEY *peer =
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, NCGT_KEY_LEN);
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, NCGT_KEY_BYTES);
   if (!mine || !peer)
     goto out;
   ctx = EVP_PKEY_CTX_new(mine, NULL);
@@ -56,14 +56,14 @@ int ncgt_x25519(uint8_t out[NCGT_KEY_LEN], const uint8_t priv[NCGT_KEY_LEN],
   /* OpenSSL refuses a low-order peer (all-zero output, RFC 7748 section
    * 6.1) inside derive; both cases are a bad peer key for us. */
   if (EVP_PKEY_derive_set_peer(ctx, peer) != 1 ||
-      EVP_PKEY_derive(ctx, out, &outlen) != 1 || outlen != NCGT_KEY_LEN) {
+      EVP_PKEY_derive(ctx, out, &outlen) != 1 || outlen != NCGT_KEY_BYTES) {
     rv = NCGT_ERR_BAD_KEY;
     goto out;
   }
-  rv = CRYPTO_memcmp(out, zero, NCGT_KEY_LEN) ? 0 : NCGT_ERR_BAD_KEY;
+  rv = CRYPTO_memcmp(out, zero, NCGT_KEY_BYTES) ? 0 : NCGT_ERR_BAD_KEY;
 out:
   if (rv)
-    ncgt_wipe(out, NCGT_KEY_LEN);
+    ncgt_wipe(out, NCGT_KEY_BYTES);
   EVP_PKEY_CTX_free(ctx);
   EVP_PKEY_free(mine);
   EVP_PKEY_free(peer);
@@ -110,7 +110,7 @@ struct ncgt_aead {
 };
 
 int ncgt_aead_new(ncgt_aead **pa, unsigned transform,
-                  const uint8_t key[NCGT_KEY_LEN]) {
+                  const uint8_t key[NCGT_KEY_BYTES]) {
   const EVP_CIPHER *c;
   ncgt_aead *a;
   *pa = NULL;

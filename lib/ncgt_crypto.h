@@ -12,8 +12,9 @@
 #include <ncgtun/keys.h>
 #include <ncgtun/ncgtun.h>
 
+/* Keys (X25519, symmetric, PSK) are NCGT_KEY_BYTES long (keys.h): the
+ * one spelling of the key length. */
 enum {
-  NCGT_KEY_LEN = NCGT_KEY_BYTES, /* X25519 keys, symmetric keys, PSK */
   NCGT_HASH_LEN = 32, /* SHA-256 */
   NCGT_TAG_LEN = 16,  /* AEAD tag */
 };
@@ -24,13 +25,13 @@ void ncgt_wipe(void *p, size_t n);
 int ncgt_memcmp_ct(const void *a, const void *b, size_t n);
 
 /* X25519 (RFC 7748). pub = priv * G. */
-NCGT_WUR int ncgt_x25519_pub(uint8_t pub[NCGT_KEY_LEN],
-                             const uint8_t priv[NCGT_KEY_LEN]);
+NCGT_WUR int ncgt_x25519_pub(uint8_t pub[NCGT_KEY_BYTES],
+                             const uint8_t priv[NCGT_KEY_BYTES]);
 /* out = DH(priv, pub); fails (NCGT_ERR_BAD_KEY) on an all-zero result, i.e.
  * a low-order peer key. */
-NCGT_WUR int ncgt_x25519(uint8_t out[NCGT_KEY_LEN],
-                         const uint8_t priv[NCGT_KEY_LEN],
-                         const uint8_t pub[NCGT_KEY_LEN]);
+NCGT_WUR int ncgt_x25519(uint8_t out[NCGT_KEY_BYTES],
+                         const uint8_t priv[NCGT_KEY_BYTES],
+                         const uint8_t pub[NCGT_KEY_BYTES]);
 
 /* SHA-256 over the concatenation of up to two buffers (b may be NULL). */
 NCGT_WUR int ncgt_sha256(uint8_t out[NCGT_HASH_LEN], const uint8_t *a,
@@ -44,7 +45,7 @@ typedef struct ncgt_aead ncgt_aead;
 
 /* transform: one NCGT_TRANSFORM_* bit. */
 NCGT_WUR int ncgt_aead_new(ncgt_aead **pa, unsigned transform,
-                           const uint8_t key[NCGT_KEY_LEN]);
+                           const uint8_t key[NCGT_KEY_BYTES]);
 void ncgt_aead_del(ncgt_aead *a); /* wipes the key; NULL is fine */
 
 /*

@@ -143,3 +143,25 @@ int ncgt_name_len(const char *name, size_t *len) {
   *len = n;
   return 0;
 }
+
+uint16_t ncgt_frame_err_close_status(int err) {
+  return err == NCGT_ERR_BAD_VERSION ? NCGT_CLOSE_VERSION : NCGT_CLOSE_PROTOCOL;
+}
+
+uint8_t ncgt_frame_type_of(const uint8_t *f, size_t len) {
+  ncgt_rd r;
+  uint8_t t = 0;
+  ncgt_rd_init(&r, f, len);
+  if (ncgt_rd_skip(&r, 4) < 0 || ncgt_rd_u8(&r, &t) < 0)
+    return 0;
+  return t;
+}
+
+void ncgt_log_name(char *out, size_t cap, const char *name) {
+  size_t i = 0;
+  for (; name[i] && i + 1 < cap; i++) {
+    unsigned char ch = (unsigned char)name[i];
+    out[i] = ch > 0x20 && ch < 0x7f ? (char)ch : '?';
+  }
+  out[i] = '\0';
+}

@@ -64,4 +64,28 @@ NCGT_WUR int ncgt_spans_check(const ncgt_span *sp, size_t n, size_t sblen);
  * bytes before its NUL (NULL is BAD_NAME too). */
 NCGT_WUR int ncgt_name_len(const char *name, size_t *len);
 
+/* Type byte of a whole frame from the stream decoder (0 if too short). */
+uint8_t ncgt_frame_type_of(const uint8_t *f, size_t len);
+/* The CLOSE status for a frame that failed to decode: VERSION for
+ * NCGT_ERR_BAD_VERSION, else PROTOCOL. */
+uint16_t ncgt_frame_err_close_status(int err);
+/* Copies a name for a log line, every byte outside printable ASCII (and
+ * space) replaced by '?': names from the wire must not forge log lines. */
+void ncgt_log_name(char *out, size_t cap, const char *name);
+
+/* Largest frames that can legitimately arrive before a tunnel is
+ * authorised (doc/protocol.md): RELAY with a full path (origin and path
+ * names in its string buffer) and REQUEST (destination name, key
+ * exchange data). Server conns and relay sessions start with buffers of
+ * this size and grow to max_frame once authorised / forwarding, so an
+ * unauthenticated connection costs kilobytes, not 3 x max_frame. */
+#define NCGT_RELAY_FRAME_MAX                                                   \
+  ((size_t)NCGT_RELAY_FIXED_LEN + 2 * NCGT_PATH_MAX +                          \
+   (NCGT_PATH_MAX + 1) * (NCGT_NAME_MAX + 1))
+#define NCGT_REQUEST_FRAME_MAX                                                 \
+  ((size_t)NCGT_REQUEST_FIXED_LEN + NCGT_NAME_MAX + 1 + NCGT_KX_MAX)
+#define NCGT_PREAUTH_FRAME_MAX                                                 \
+  (NCGT_RELAY_FRAME_MAX > NCGT_REQUEST_FRAME_MAX ? NCGT_RELAY_FRAME_MAX        \
+                                                 : NCGT_REQUEST_FRAME_MAX)
+
 #endif /* NCGT_FRAME_INT_H */

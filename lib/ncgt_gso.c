@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "ncgt_cursor.h"
-#include "ncgt_conn_int.h"
 #include "ncgt_frame_int.h"
 
 enum { GSO_TCP_CSUM_OFFSET = 16 }; /* RFC 9293 3.1: checksum field */
@@ -84,25 +83,4 @@ ssize_t ncgt_gso_encode(uint8_t *dst, size_t cap, const ncgt_gso *g) {
   ncgt_wr_u16(&w, g->csum_start);
   NCGT_ENSURE(ncgt_wr_u16(&w, g->csum_offset));
   return (ssize_t)w.off;
-}
-
-/* ---- negotiation (the conn's side of it) ---- */
-
-uint16_t ncgt_feat_to_kx(uint32_t features) {
-  return (features & NCGT_FEATURE_GSO) ? NCGT_KX_FLAG_GSO : 0;
-}
-
-uint32_t ncgt_feat_from_kx(uint16_t kx_flags) {
-  return (kx_flags & NCGT_KX_FLAG_GSO) ? NCGT_FEATURE_GSO : 0;
-}
-
-int ncgt_feat_check_dg(const ncgt_conn *c, uint8_t proto, const uint8_t *dg,
-                       size_t len) {
-  if (proto != NCGT_DATA_PROTO_GSO)
-    return 0;
-  NCGT_ENSURE_COND(c->features & NCGT_FEATURE_GSO, NCGT_ERR_NOT_NEGOTIATED);
-  ncgt_gso g;
-  const uint8_t *pkt;
-  size_t n;
-  return ncgt_gso_decode(&g, dg, len, &pkt, &n);
 }

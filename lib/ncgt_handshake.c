@@ -144,7 +144,7 @@ static int request_payload_parse(const uint8_t *pl, size_t len,
 }
 
 int ncgt_request_open(ncgt_hs *hs, const ncgt_frame_request *req,
-                      const uint8_t s_priv[NCGT_KEY_LEN],
+                      const uint8_t s_priv[NCGT_KEY_BYTES],
                       ncgt_request_info *info) {
   uint8_t pro[NCGT_PROLOGUE_MAX], pl[NCGT_REQ_PAYLOAD_MAX];
   ncgt_hs t;
@@ -167,7 +167,7 @@ int ncgt_request_open(ncgt_hs *hs, const ncgt_frame_request *req,
   }
   if ((rv = request_payload_parse(pl, (size_t)plen, &in)))
     goto out;
-  memcpy(in.client_pub, t.rs, NCGT_KEY_LEN);
+  memcpy(in.client_pub, t.rs, NCGT_KEY_BYTES);
   in.transforms = req->transforms;
   in.flags = req->flags;
   *info = in;
@@ -183,7 +183,7 @@ out:
 /* RESPONSE                                                           */
 /* ------------------------------------------------------------------ */
 
-static const uint8_t zero_psk[NCGT_KEY_LEN];
+static const uint8_t zero_psk[NCGT_KEY_BYTES];
 
 ssize_t ncgt_response_build(ncgt_hs *hs, const ncgt_response_params *p,
                             uint8_t *out, size_t cap) {
@@ -284,14 +284,14 @@ out:
   return (int)rv;
 }
 
-int ncgt_hs_split(ncgt_hs *hs, uint8_t send_key[NCGT_KEY_LEN],
-                  uint8_t recv_key[NCGT_KEY_LEN]) {
-  uint8_t k1[NCGT_KEY_LEN], k2[NCGT_KEY_LEN];
+int ncgt_hs_split(ncgt_hs *hs, uint8_t send_key[NCGT_KEY_BYTES],
+                  uint8_t recv_key[NCGT_KEY_BYTES]) {
+  uint8_t k1[NCGT_KEY_BYTES], k2[NCGT_KEY_BYTES];
   int rv = ncgt_noise_split(hs, k1, k2);
   if (rv == 0) {
     /* Split() (Noise 5.2): k1 seals initiator -> responder. */
-    memcpy(send_key, hs->initiator ? k1 : k2, NCGT_KEY_LEN);
-    memcpy(recv_key, hs->initiator ? k2 : k1, NCGT_KEY_LEN);
+    memcpy(send_key, hs->initiator ? k1 : k2, NCGT_KEY_BYTES);
+    memcpy(recv_key, hs->initiator ? k2 : k1, NCGT_KEY_BYTES);
     /* The handshake state is done with (Noise 5.3): forget it, so the
      * ephemeral keys cannot leak later (forward secrecy). */
     ncgt_hs_wipe(hs);

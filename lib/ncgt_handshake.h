@@ -21,33 +21,17 @@
 #include <ncgtun/frame.h>
 
 #include "ncgt_crypto.h"
+#include "ncgt_noise.h"
 
-#define NCGT_NOISE_PROTOCOL_NAME "Noise_IKpsk2_25519_ChaChaPoly_SHA256"
 enum {
   NCGT_TAI64N_LEN = 12,
-  /* REQUEST plaintext payload: timestamp, user name length, user name,
-   * client data (ignored by the server, Fig. 23 step 502). */
-  NCGT_MSG1_OVERHEAD = NCGT_KEY_LEN + (NCGT_KEY_LEN + NCGT_TAG_LEN) +
-                       NCGT_TAG_LEN,
-  NCGT_MSG2_OVERHEAD = NCGT_KEY_LEN + NCGT_TAG_LEN,
+  /* REQUEST / RESPONSE key exchange data without payloads: the Noise
+   * messages' overheads (lib/ncgt_noise.h). */
+  NCGT_MSG1_OVERHEAD = NCGT_NOISE_MSG1_OVERHEAD,
+  NCGT_MSG2_OVERHEAD = NCGT_NOISE_MSG2_OVERHEAD,
   /* Client data in RESPONSE: DHCP options (RFC 2132 TLVs). */
   NCGT_CLIENT_DATA_MAX = 512,
 };
-
-/* Noise HandshakeState (section 5.3) for one handshake, both roles. */
-typedef struct ncgt_hs {
-  uint8_t ck[NCGT_HASH_LEN];
-  uint8_t h[NCGT_HASH_LEN];
-  uint8_t k[NCGT_KEY_LEN];
-  int has_k;
-  uint64_t n;
-  int initiator;
-  uint8_t s_priv[NCGT_KEY_LEN], s_pub[NCGT_KEY_LEN];
-  uint8_t e_priv[NCGT_KEY_LEN], e_pub[NCGT_KEY_LEN];
-  uint8_t rs[NCGT_KEY_LEN]; /* remote static */
-  uint8_t re[NCGT_KEY_LEN]; /* remote ephemeral */
-  int step; /* messages processed: 0, 1, or 2 = complete (lib/ncgt_noise.h) */
-} ncgt_hs;
 
 /* What the initiator puts in REQUEST. */
 typedef struct ncgt_request_params {
@@ -68,7 +52,7 @@ typedef struct ncgt_request_params {
 /* What the responder learns from REQUEST (all authenticated). */
 typedef struct ncgt_request_info {
   char user[NCGT_NAME_MAX + 1];
-  uint8_t client_pub[NCGT_KEY_LEN];
+  uint8_t client_pub[NCGT_KEY_BYTES];
   uint8_t tai64n[NCGT_TAI64N_LEN];
   uint16_t transforms; /* offered */
   uint16_t flags;
@@ -99,7 +83,7 @@ NCGT_WUR ssize_t ncgt_request_build(ncgt_hs *hs, const ncgt_request_params *p,
 /* Responder: processes a decoded REQUEST with the static key chosen by its
  * `dest`. NCGT_ERR_AUTH when it does not decrypt. */
 NCGT_WUR int ncgt_request_open(ncgt_hs *hs, const ncgt_frame_request *req,
-                               const uint8_t s_priv[NCGT_KEY_LEN],
+                               const uint8_t s_priv[NCGT_KEY_BYTES],
                                ncgt_request_info *info);
 /* Responder: builds a whole RESPONSE frame. */
 NCGT_WUR ssize_t ncgt_response_build(ncgt_hs *hs,
@@ -113,8 +97,8 @@ NCGT_WUR int ncgt_response_open(ncgt_hs *hs, const ncgt_frame_response *resp,
                                 ncgt_response_info *info);
 /* After a completed handshake: the two data keys (Noise Split(), section
  * 5.2), oriented for this side: send_key is what this side seals with. */
-NCGT_WUR int ncgt_hs_split(ncgt_hs *hs, uint8_t send_key[NCGT_KEY_LEN],
-                           uint8_t recv_key[NCGT_KEY_LEN]);
+NCGT_WUR int ncgt_hs_split(ncgt_hs *hs, uint8_t send_key[NCGT_KEY_BYTES],
+                           uint8_t recv_key[NCGT_KEY_BYTES]);
 void ncgt_hs_wipe(ncgt_hs *hs);
 
 /* Prologue label (doc/handshake.md): the prologue is this label followed

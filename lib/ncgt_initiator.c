@@ -10,6 +10,7 @@
 
 #include "ncgt_conn_int.h"
 #include "ncgt_cursor.h"
+#include "ncgt_struct.h"
 
 enum { NCGT_REDIRECTS_AT_ONCE = 3 };
 /* Longest wait an authenticated SERVER_FULL can impose. */
@@ -35,38 +36,60 @@ static int ini_copy(ncgt_ini *ini, const ncgt_client_settings *s) {
   const char *dest = s->dest ? s->dest : s->path[s->npath - 1];
   NCGT_ENSURE_COND(name_ok(dest), NCGT_ERR_INVALID_ARGUMENT);
   memcpy(ini->dest, dest, strlen(dest) + 1);
-  memcpy(ini->priv, s->private_key, NCGT_KEY_LEN);
-  memcpy(ini->server_pub, s->server_public_key, NCGT_KEY_LEN);
+  memcpy(ini->priv, s->private_key, NCGT_KEY_BYTES);
+  memcpy(ini->server_pub, s->server_public_key, NCGT_KEY_BYTES);
   ini->has_psk = s->has_psk != 0;
   if (ini->has_psk)
-    memcpy(ini->psk, s->psk, NCGT_KEY_LEN);
+    memcpy(ini->psk, s->psk, NCGT_KEY_BYTES);
   ini->transforms =
       s->transforms ? s->transforms & NCGT_TRANSFORMS_ALL : NCGT_TRANSFORMS_ALL;
   NCGT_ENSURE_COND(ini->transforms != 0, NCGT_ERR_INVALID_ARGUMENT);
   ini->auto_reconnect = s->auto_reconnect != 0;
-  if (s->version >= NCGT_CLIENT_SETTINGS_V2)
-    ini->offer = s->features & NCGT_FEATURE_GSO;
+  ini->offer = s->features & NCGT_FEATURE_GSO; /* zero before V2 */
+  ini->direct = s->direct_request && s->npath == 1;
   return 0;
 }
 
-int ncgt_conn_client_new(ncgt_conn **pc, const ncgt_client_settings *s,
+void ncgt_client_settings_default(ncgt_client_settings *s) {
+  if (!s)
+    return;
+  memset(s, 0, sizeof(*s));
+  s->version = NCGT_CLIENT_SETTINGS_VERSION;
+  s->transforms = NCGT_TRANSFORMS_ALL;
+  s->max_frame = NCGT_FRAME_MAX_DEFAULT;
+  ncgt_timers_default(&s->timers);
+}
+
+static const size_t client_settings_sizes[] = {
+    offsetof(ncgt_client_settings, features),       /* V1 */
+    offsetof(ncgt_client_settings, direct_request), /* V2 */
+    sizeof(ncgt_client_settings),                   /* V3 */
+};
+
+int ncgt_conn_client_new(ncgt_conn **pc, const ncgt_client_settings *in,
                          const ncgt_conn_callbacks *cb, void *user_data) {
-  NCGT_ENSURE_COND(pc && s && s->version >= NCGT_CLIENT_SETTINGS_V1 && cb &&
+  ncgt_client_settings sc, *s = &sc;
+  NCGT_ENSURE_COND(pc && in && cb && cb->version >= NCGT_CONN_CALLBACKS_V1 &&
                        cb->open_transport && cb->wallclock,
                    NCGT_ERR_INVALID_ARGUMENT);
   *pc = NULL;
+  NCGT_ENSURE_COND(NCGT_STRUCT_COPY(&sc, in, client_settings_sizes) == 0,
+                   NCGT_ERR_INVALID_ARGUMENT);
   ncgt_conn *c = NULL;
-  NCGT_ENSURE(ncgt_conn_alloc(&c, NCGT_ROLE_INITIATOR, s->max_frame, &s->timers,
-                              cb, user_data));
-  c->ini = calloc(1, sizeof(*c->ini));
-  int rv = c->ini ? ini_copy(c->ini, s) : NCGT_ERR_NOMEM;
-  if (rv < 0) {
-    ncgt_conn_del(c);
-    return rv;
+  int rv = ncgt_conn_alloc(&c, &ncgt_ini_ops, s->max_frame, &s->timers,
+                           cb, user_data);
+  if (rv == 0) {
+    c->ini = calloc(1, sizeof(*c->ini));
+    rv = c->ini ? ini_copy(c->ini, s) : NCGT_ERR_NOMEM;
   }
-  memcpy(c->user, s->user, strlen(s->user) + 1);
-  *pc = c;
-  return 0;
+  if (rv == 0) {
+    memcpy(c->user, s->user, strlen(s->user) + 1);
+    *pc = c;
+  } else {
+    ncgt_conn_del(c);
+  }
+  ncgt_wipe(&sc, sizeof(sc)); /* the keys */
+  return rv;
 }
 
 /* Idle 194 -> TCP Open 195: ask the host for a transport to the first
@@ -86,14 +109,20 @@ static int ini_open(ncgt_conn *c, ncgt_tstamp ts) {
   ncgt_conn_set_state(c, NCGT_ST_TCP_OPEN, ts);
   c->transport = 1;
   c->tgen++;
-  if (c->cb.open_transport(c, next, c->user_data) != 0)
-    return ncgt_conn_net_error(c, NCGT_ERR_CALLBACK_FAILURE, ts);
+  /* A transport that cannot be opened is a transport failure like any
+   * later one (conn.h, open_transport): Dead, closed() with TRANSPORT,
+   * a reconnect when configured. The attempt was made: not an error of
+   * the call that asked for it. */
+  if (c->cb.open_transport(c, next, c->user_data) != 0) {
+    c->transport = 0; /* nothing was opened: nothing to close */
+    (void)ncgt_conn_net_error(c, NCGT_ERR_CALLBACK_FAILURE, ts);
+  }
   return 0;
 }
 
-int ncgt_conn_start(ncgt_conn *c, ncgt_tstamp ts) {
+int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
-  NCGT_ENSURE_COND(c->role == NCGT_ROLE_INITIATOR, NCGT_ERR_INVALID_STATE);
+  NCGT_ENSURE_COND(c->ini != NULL, NCGT_ERR_INVALID_STATE);
   if (c->state == NCGT_ST_DEAD) {
     c->reconnect_at = NCGT_TSTAMP_MAX;
     ncgt_conn_set_state(c, NCGT_ST_IDLE, ts);
@@ -106,9 +135,10 @@ int ncgt_conn_start(ncgt_conn *c, ncgt_tstamp ts) {
 /* Builds and sends REQUEST (Fig. 7; Fig. 5 step 90), first or rekey. */
 static int ini_send_request(ncgt_conn *c, int rekey, ncgt_tstamp ts) {
   ncgt_ini *ini = c->ini;
-  uint8_t e[NCGT_KEY_LEN];
+  uint8_t e[NCGT_KEY_BYTES];
   if (c->cb.rand(e, sizeof(e), c->user_data) != 0)
-    return NCGT_ERR_CALLBACK_FAILURE;
+    return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
+                          NCGT_ERR_CALLBACK_FAILURE, 1, ts);
   /* TAI64N must rise strictly or the server refuses it as a replay. */
   uint64_t now = c->cb.wallclock(c->user_data);
   if (now <= ini->last_unix_ns)
@@ -135,12 +165,15 @@ static int ini_send_request(ncgt_conn *c, int rekey, ncgt_tstamp ts) {
 
 /* TCP Open -> Send Relay (RELAY 198) -> Connect (REQUEST 200) -> Response
  * Wait. A failed send is the Network Error 215. */
-int ncgt_conn_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
+int ncgt_ini_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
-  NCGT_ENSURE_COND(c->role == NCGT_ROLE_INITIATOR &&
+  NCGT_ENSURE_COND(c->ini != NULL &&
                        c->state == NCGT_ST_TCP_OPEN,
                    NCGT_ERR_INVALID_STATE);
   ncgt_ini *ini = c->ini;
+  int rv;
+  if (ini->direct) /* doc/protocol.md "Direct connections" */
+    goto request;
   ncgt_conn_set_state(c, NCGT_ST_SEND_RELAY, ts);
   ncgt_frame_relay fr;
   memset(&fr, 0, sizeof(fr));
@@ -148,12 +181,13 @@ int ncgt_conn_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
   fr.npath = ini->npath;
   for (size_t i = 0; i < ini->npath; i++)
     fr.path[i] = ini->path[i];
-  ssize_t n = ncgt_relay_encode(c->sbuf, c->max_frame, &fr);
+  ssize_t n = ncgt_relay_encode(c->sbuf, c->sbuf_cap, &fr);
   if (n < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, (int)n, 0, ts);
-  int rv = ncgt_conn_send_frame(c, (size_t)n, ts);
+  rv = ncgt_conn_send_frame(c, (size_t)n, ts);
   if (rv < 0)
     return ncgt_conn_net_error(c, rv, ts);
+request:
   ncgt_conn_set_state(c, NCGT_ST_CONNECT, ts);
   rv = ini_send_request(c, 0, ts);
   if (rv == NCGT_ERR_CALLBACK_FAILURE)
@@ -240,16 +274,14 @@ static int ini_on_response(ncgt_conn *c, const uint8_t *f, size_t len,
   return 0;
 }
 
-int ncgt_ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
-                      ncgt_tstamp ts) {
+/* Frames of Fig. 11 other than DATA and CLOSE (ncgt_conn.c). */
+static int ini_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f,
+                        size_t len, ncgt_tstamp ts) {
   if (c->state == NCGT_ST_RESPONSE_WAIT && type == NCGT_FRAME_RESPONSE)
     return ini_on_response(c, f, len, 0, ts);
-  if (c->state == NCGT_ST_AUTHORIZED) {
-    if (type == NCGT_FRAME_DATA)
-      return ncgt_conn_on_data(c, f, len, ts);
-    if (type == NCGT_FRAME_RESPONSE && c->rekey_pending)
-      return ini_on_response(c, f, len, 1, ts);
-  }
+  if (c->state == NCGT_ST_AUTHORIZED && type == NCGT_FRAME_RESPONSE &&
+      c->rekey_pending)
+    return ini_on_response(c, f, len, 1, ts);
   /* RELAY, REQUEST, or anything before its time (Fig. 11 has no edge) */
   return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_PROTO, 1, ts);
 }
@@ -269,7 +301,7 @@ static ncgt_tstamp ini_expire_at(const ncgt_conn *c) {
   return life ? c->keys_at + life : NCGT_TSTAMP_MAX;
 }
 
-ncgt_tstamp ncgt_ini_get_expiry(const ncgt_conn *c) {
+static ncgt_tstamp ini_get_expiry(const ncgt_conn *c) {
   if (c->state == NCGT_ST_DEAD)
     return c->reconnect_at;
   if (c->state != NCGT_ST_AUTHORIZED)
@@ -280,7 +312,7 @@ ncgt_tstamp ncgt_ini_get_expiry(const ncgt_conn *c) {
   return r < x ? r : x;
 }
 
-int ncgt_ini_expiry(ncgt_conn *c, ncgt_tstamp ts) {
+static int ini_expiry(ncgt_conn *c, ncgt_tstamp ts) {
   if (c->state == NCGT_ST_DEAD && ts >= c->reconnect_at) {
     /* Dead 210 -> Idle 194 -> TCP Open 195 */
     c->reconnect_at = NCGT_TSTAMP_MAX;
@@ -300,7 +332,7 @@ int ncgt_ini_expiry(ncgt_conn *c, ncgt_tstamp ts) {
 }
 
 /* Frame counters: rekey before a key has sealed or opened too much. */
-void ncgt_ini_after_frames(ncgt_conn *c, ncgt_tstamp ts) {
+static void ini_after_frames(ncgt_conn *c, ncgt_tstamp ts) {
   if (c->state != NCGT_ST_AUTHORIZED || c->rekey_pending)
     return;
   uint64_t lim = c->t.rekey_after_frames;
@@ -332,7 +364,7 @@ static ncgt_tstamp ini_backoff(ncgt_conn *c) {
 
 /* Dead 210: whether and when to go back to Idle (Fig. 11: "at a point in
  * time predetermined by system security configuration parameters"). */
-void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
+static void ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
   ncgt_ini *ini = c->ini;
   const ncgt_close_info *ci = &c->ci;
   c->reconnect_at = NCGT_TSTAMP_MAX;
@@ -369,3 +401,13 @@ void ncgt_ini_after_dead(ncgt_conn *c, ncgt_tstamp ts) {
   ini->redirect[0] = '\0';
   c->reconnect_at = ts + ini_backoff(c);
 }
+
+const ncgt_role_ops ncgt_ini_ops = {
+    .name = "initiator",
+    .first_state = NCGT_ST_IDLE,
+    .on_frame = ini_on_frame,
+    .after_frames = ini_after_frames,
+    .after_dead = ini_after_dead,
+    .get_expiry = ini_get_expiry,
+    .expiry = ini_expiry,
+};

@@ -132,3 +132,5 @@ fail:
   ncgt_wipe(key, NCGT_KEY_BYTES);
   return NCGT_ERR_BAD_KEY;
 }
+
+void ncgt_key_wipe(void *p, size_t n) { ncgt_wipe(p, n); }

@@ -48,8 +48,8 @@ out:
 /* ------------------------------------------------------------------ */
 
 /* InitializeKey(key): k = key, n = 0. */
-static void cs_init_key(ncgt_hs *t, const uint8_t key[NCGT_KEY_LEN]) {
-  memcpy(t->k, key, NCGT_KEY_LEN);
+static void cs_init_key(ncgt_hs *t, const uint8_t key[NCGT_KEY_BYTES]) {
+  memcpy(t->k, key, NCGT_KEY_BYTES);
   t->has_k = 1;
   t->n = 0;
 }
@@ -165,7 +165,7 @@ static const hs_token hs_patterns[2][5] = {
  * s, and so on, so the local half depends on the role. */
 static int hs_token_dh(ncgt_hs *t, hs_token tok) {
   const uint8_t *priv, *pub;
-  uint8_t dh[NCGT_KEY_LEN];
+  uint8_t dh[NCGT_KEY_BYTES];
   int i = t->initiator, rv;
   switch (tok) {
   case T_ES: /* es */
@@ -196,20 +196,20 @@ static int hs_token_dh(ncgt_hs *t, hs_token tok) {
 
 /* One token of WriteMessage (Noise 5.3). */
 static int hs_write_token(ncgt_hs *t, hs_token tok,
-                          const uint8_t e_priv[NCGT_KEY_LEN],
-                          const uint8_t psk[NCGT_KEY_LEN], ncgt_wr *w) {
+                          const uint8_t e_priv[NCGT_KEY_BYTES],
+                          const uint8_t psk[NCGT_KEY_BYTES], ncgt_wr *w) {
   switch (tok) {
   case T_E: /* e: a fresh ephemeral; MixHash(e.pub), and MixKey(e.pub)
              * because this is a psk handshake (Noise 9.2) */
-    memcpy(t->e_priv, e_priv, NCGT_KEY_LEN);
+    memcpy(t->e_priv, e_priv, NCGT_KEY_BYTES);
     NCGT_ENSURE(ncgt_x25519_pub(t->e_pub, t->e_priv));
-    NCGT_ENSURE(ncgt_wr_bytes(w, t->e_pub, NCGT_KEY_LEN));
-    NCGT_ENSURE(ss_mix_hash(t, t->e_pub, NCGT_KEY_LEN));
-    return ss_mix_key(t, t->e_pub, NCGT_KEY_LEN);
+    NCGT_ENSURE(ncgt_wr_bytes(w, t->e_pub, NCGT_KEY_BYTES));
+    NCGT_ENSURE(ss_mix_hash(t, t->e_pub, NCGT_KEY_BYTES));
+    return ss_mix_key(t, t->e_pub, NCGT_KEY_BYTES);
   case T_S: /* s: EncryptAndHash(s.pub) */
-    return ss_encrypt_and_hash(t, t->s_pub, NCGT_KEY_LEN, w);
+    return ss_encrypt_and_hash(t, t->s_pub, NCGT_KEY_BYTES, w);
   case T_PSK: /* psk: MixKeyAndHash(psk) */
-    return ss_mix_key_and_hash(t, psk, NCGT_KEY_LEN);
+    return ss_mix_key_and_hash(t, psk, NCGT_KEY_BYTES);
   default: /* es, se, ee, ss */
     return hs_token_dh(t, tok);
   }
@@ -217,16 +217,16 @@ static int hs_write_token(ncgt_hs *t, hs_token tok,
 
 /* One token of ReadMessage (Noise 5.3). */
 static int hs_read_token(ncgt_hs *t, hs_token tok,
-                         const uint8_t psk[NCGT_KEY_LEN], ncgt_rd *r) {
+                         const uint8_t psk[NCGT_KEY_BYTES], ncgt_rd *r) {
   switch (tok) {
   case T_E: /* e: re = next DHLEN bytes; MixHash(re); MixKey(re) (psk) */
-    NCGT_ENSURE(ncgt_rd_copy(r, t->re, NCGT_KEY_LEN));
-    NCGT_ENSURE(ss_mix_hash(t, t->re, NCGT_KEY_LEN));
-    return ss_mix_key(t, t->re, NCGT_KEY_LEN);
+    NCGT_ENSURE(ncgt_rd_copy(r, t->re, NCGT_KEY_BYTES));
+    NCGT_ENSURE(ss_mix_hash(t, t->re, NCGT_KEY_BYTES));
+    return ss_mix_key(t, t->re, NCGT_KEY_BYTES);
   case T_S: /* s: rs = DecryptAndHash(next DHLEN + 16 bytes) */
     return ss_decrypt_and_hash(t, r, NCGT_NOISE_S_LEN, t->rs);
   case T_PSK: /* psk: MixKeyAndHash(psk) */
-    return ss_mix_key_and_hash(t, psk, NCGT_KEY_LEN);
+    return ss_mix_key_and_hash(t, psk, NCGT_KEY_BYTES);
   default: /* es, se, ee, ss */
     return hs_token_dh(t, tok);
   }
@@ -255,7 +255,7 @@ static ssize_t hs_finish(ncgt_hs *hs, ncgt_hs *t, ssize_t rv, int reading) {
 }
 
 int ncgt_noise_init(ncgt_hs *hs, int initiator, const uint8_t *prologue,
-                    size_t prologue_len, const uint8_t s_priv[NCGT_KEY_LEN],
+                    size_t prologue_len, const uint8_t s_priv[NCGT_KEY_BYTES],
                     const uint8_t *rs) {
   static const char name[] = NCGT_NOISE_PROTOCOL_NAME;
   ncgt_hs t;
@@ -265,7 +265,7 @@ int ncgt_noise_init(ncgt_hs *hs, int initiator, const uint8_t *prologue,
     return NCGT_ERR_INVALID_ARGUMENT;
   memset(&t, 0, sizeof t);
   t.initiator = !!initiator;
-  memcpy(t.s_priv, s_priv, NCGT_KEY_LEN);
+  memcpy(t.s_priv, s_priv, NCGT_KEY_BYTES);
   if ((rv = ncgt_x25519_pub(t.s_pub, t.s_priv)))
     goto out;
   /* InitializeSymmetric (5.2): the name is longer than HASHLEN, so
@@ -279,8 +279,8 @@ int ncgt_noise_init(ncgt_hs *hs, int initiator, const uint8_t *prologue,
     goto out;
   /* Pre-message "<- s": both sides hash the responder's static key. */
   if (initiator)
-    memcpy(t.rs, rs, NCGT_KEY_LEN);
-  rv = ss_mix_hash(&t, initiator ? t.rs : t.s_pub, NCGT_KEY_LEN);
+    memcpy(t.rs, rs, NCGT_KEY_BYTES);
+  rv = ss_mix_hash(&t, initiator ? t.rs : t.s_pub, NCGT_KEY_BYTES);
 out:
   return (int)hs_finish(hs, &t, rv, 0);
 }
@@ -298,7 +298,7 @@ static int hs_turn(const ncgt_hs *t, int msg, int writing) {
 /* WriteMessage (Noise 5.3) of message `msg`: its tokens, then the
  * payload with EncryptAndHash. Returns the message length. */
 static ssize_t hs_write_message(ncgt_hs *hs, int msg,
-                                const uint8_t e_priv[NCGT_KEY_LEN],
+                                const uint8_t e_priv[NCGT_KEY_BYTES],
                                 const uint8_t *psk, const uint8_t *payload,
                                 size_t plen, uint8_t *out, size_t cap) {
   ncgt_hs t = *hs;
@@ -339,7 +339,7 @@ out:
   return hs_finish(hs, &t, rv, 1);
 }
 
-ssize_t ncgt_noise_write1(ncgt_hs *hs, const uint8_t e_priv[NCGT_KEY_LEN],
+ssize_t ncgt_noise_write1(ncgt_hs *hs, const uint8_t e_priv[NCGT_KEY_BYTES],
                           const uint8_t *payload, size_t plen, uint8_t *out,
                           size_t cap) {
   return hs_write_message(hs, 0, e_priv, NULL, payload, plen, out, cap);
@@ -350,21 +350,21 @@ ssize_t ncgt_noise_read1(ncgt_hs *hs, const uint8_t *msg, size_t len,
   return hs_read_message(hs, 0, NULL, msg, len, out, cap);
 }
 
-ssize_t ncgt_noise_write2(ncgt_hs *hs, const uint8_t e_priv[NCGT_KEY_LEN],
-                          const uint8_t psk[NCGT_KEY_LEN],
+ssize_t ncgt_noise_write2(ncgt_hs *hs, const uint8_t e_priv[NCGT_KEY_BYTES],
+                          const uint8_t psk[NCGT_KEY_BYTES],
                           const uint8_t *payload, size_t plen, uint8_t *out,
                           size_t cap) {
   return hs_write_message(hs, 1, e_priv, psk, payload, plen, out, cap);
 }
 
-ssize_t ncgt_noise_read2(ncgt_hs *hs, const uint8_t psk[NCGT_KEY_LEN],
+ssize_t ncgt_noise_read2(ncgt_hs *hs, const uint8_t psk[NCGT_KEY_BYTES],
                          const uint8_t *msg, size_t len, uint8_t *out,
                          size_t cap) {
   return hs_read_message(hs, 1, psk, msg, len, out, cap);
 }
 
-int ncgt_noise_split(const ncgt_hs *hs, uint8_t k1[NCGT_KEY_LEN],
-                     uint8_t k2[NCGT_KEY_LEN]) {
+int ncgt_noise_split(const ncgt_hs *hs, uint8_t k1[NCGT_KEY_BYTES],
+                     uint8_t k2[NCGT_KEY_BYTES]) {
   if (hs->step != 2)
     return NCGT_ERR_INVALID_STATE;
   /* temp_k1, temp_k2 = HKDF(ck, zerolen, 2); HASHLEN is 32, so no

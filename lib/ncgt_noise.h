@@ -9,7 +9,7 @@
  *     <- e, ee, se, psk           message 2 (RESPONSE key exchange data)
  *
  * The CipherState / SymmetricState / HandshakeState of section 5 live in
- * ncgt_hs (lib/ncgt_handshake.h): k, has_k, n / ck, h / s, e, rs, re.
+ * ncgt_hs (below): k, has_k, n / ck, h / s, e, rs, re.
  * This layer knows nothing of frames: it takes a prologue and payload
  * bytes and produces or consumes the Noise messages, so it can be checked
  * against the public Cacophony vectors (tests/test_noise.c).
@@ -24,21 +24,34 @@
 
 #include <sys/types.h>
 
-#include "ncgt_handshake.h"
+#include "ncgt_crypto.h"
+
+#define NCGT_NOISE_PROTOCOL_NAME "Noise_IKpsk2_25519_ChaChaPoly_SHA256"
 
 enum {
-  NCGT_NOISE_E_LEN = NCGT_KEY_LEN,
+  NCGT_NOISE_E_LEN = NCGT_KEY_BYTES,
   /* Encrypted static key in message 1: s with its tag. */
-  NCGT_NOISE_S_LEN = NCGT_KEY_LEN + NCGT_TAG_LEN,
+  NCGT_NOISE_S_LEN = NCGT_KEY_BYTES + NCGT_TAG_LEN,
   /* Message sizes without their payloads (payload tag included). */
   NCGT_NOISE_MSG1_OVERHEAD = NCGT_NOISE_E_LEN + NCGT_NOISE_S_LEN + NCGT_TAG_LEN,
   NCGT_NOISE_MSG2_OVERHEAD = NCGT_NOISE_E_LEN + NCGT_TAG_LEN,
   /* Largest Noise message (section 3). */
   NCGT_NOISE_MAX_MSG = 65535,
 };
-_Static_assert((int)NCGT_NOISE_MSG1_OVERHEAD == (int)NCGT_MSG1_OVERHEAD &&
-                   (int)NCGT_NOISE_MSG2_OVERHEAD == (int)NCGT_MSG2_OVERHEAD,
-               "handshake overheads disagree");
+/* Noise HandshakeState (section 5.3) for one handshake, both roles. */
+typedef struct ncgt_hs {
+  uint8_t ck[NCGT_HASH_LEN];
+  uint8_t h[NCGT_HASH_LEN];
+  uint8_t k[NCGT_KEY_BYTES];
+  int has_k;
+  uint64_t n;
+  int initiator;
+  uint8_t s_priv[NCGT_KEY_BYTES], s_pub[NCGT_KEY_BYTES];
+  uint8_t e_priv[NCGT_KEY_BYTES], e_pub[NCGT_KEY_BYTES];
+  uint8_t rs[NCGT_KEY_BYTES]; /* remote static */
+  uint8_t re[NCGT_KEY_BYTES]; /* remote ephemeral */
+  int step; /* messages processed: 0, 1, or 2 = complete (below) */
+} ncgt_hs;
 
 /* Initialize() of section 5.3 for IKpsk2: InitializeSymmetric(protocol
  * name), MixHash(prologue), then the pre-message "<- s": MixHash(the
@@ -46,12 +59,12 @@ _Static_assert((int)NCGT_NOISE_MSG1_OVERHEAD == (int)NCGT_MSG1_OVERHEAD &&
  * public key. Responder: rs must be NULL. */
 NCGT_WUR int ncgt_noise_init(ncgt_hs *hs, int initiator,
                              const uint8_t *prologue, size_t prologue_len,
-                             const uint8_t s_priv[NCGT_KEY_LEN],
+                             const uint8_t s_priv[NCGT_KEY_BYTES],
                              const uint8_t *rs);
 
 /* Initiator: "-> e, es, s, ss" + payload. Returns the message length. */
 NCGT_WUR ssize_t ncgt_noise_write1(ncgt_hs *hs,
-                                   const uint8_t e_priv[NCGT_KEY_LEN],
+                                   const uint8_t e_priv[NCGT_KEY_BYTES],
                                    const uint8_t *payload, size_t plen,
                                    uint8_t *out, size_t cap);
 /* Responder: reads message 1; payload decrypted into out. Returns the
@@ -60,18 +73,18 @@ NCGT_WUR ssize_t ncgt_noise_read1(ncgt_hs *hs, const uint8_t *msg, size_t len,
                                   uint8_t *out, size_t cap);
 /* Responder: "<- e, ee, se, psk" + payload. */
 NCGT_WUR ssize_t ncgt_noise_write2(ncgt_hs *hs,
-                                   const uint8_t e_priv[NCGT_KEY_LEN],
-                                   const uint8_t psk[NCGT_KEY_LEN],
+                                   const uint8_t e_priv[NCGT_KEY_BYTES],
+                                   const uint8_t psk[NCGT_KEY_BYTES],
                                    const uint8_t *payload, size_t plen,
                                    uint8_t *out, size_t cap);
 /* Initiator: reads message 2. NCGT_ERR_AUTH when it does not
  * authenticate. */
-NCGT_WUR ssize_t ncgt_noise_read2(ncgt_hs *hs, const uint8_t psk[NCGT_KEY_LEN],
+NCGT_WUR ssize_t ncgt_noise_read2(ncgt_hs *hs, const uint8_t psk[NCGT_KEY_BYTES],
                                   const uint8_t *msg, size_t len, uint8_t *out,
                                   size_t cap);
 /* Split() of section 5.2: k1 seals initiator -> responder, k2 the other
  * way. Only after message 2 (step 2). Does not change hs. */
-NCGT_WUR int ncgt_noise_split(const ncgt_hs *hs, uint8_t k1[NCGT_KEY_LEN],
-                              uint8_t k2[NCGT_KEY_LEN]);
+NCGT_WUR int ncgt_noise_split(const ncgt_hs *hs, uint8_t k1[NCGT_KEY_BYTES],
+                              uint8_t k2[NCGT_KEY_BYTES]);
 
 #endif /* NCGT_NOISE_H */

@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ncgt_conn_int.h"
+#include <ncgtun/conn.h>
+
+#include "ncgt_frame_int.h"
 #include "ncgt_cursor.h"
+#include "ncgt_struct.h"
 
 enum { RELAY_POOL_MAX = 32 }; /* members per pool: a bit mask of tries */
 
@@ -44,7 +47,6 @@ struct ncgt_relay {
   void *user_data;
   relay_hop *hops;
   relay_pool *pools;
-  size_t nsess;
 };
 
 struct ncgt_rsess {
@@ -88,14 +90,40 @@ static relay_pool *relay_find_pool(const ncgt_relay *r, const char *name) {
   return NULL;
 }
 
+static const size_t relay_settings_sizes[] = {
+    offsetof(ncgt_relay_settings, idle_timeout), /* V1 */
+    sizeof(ncgt_relay_settings),                 /* V2 */
+};
+static const size_t relay_callbacks_sizes[] = {
+    sizeof(ncgt_relay_callbacks), /* V1 */
+};
+
+void ncgt_relay_settings_default(ncgt_relay_settings *s) {
+  if (!s)
+    return;
+  memset(s, 0, sizeof(*s));
+  s->version = NCGT_RELAY_SETTINGS_VERSION;
+  s->max_frame = NCGT_FRAME_MAX_DEFAULT;
+  s->relay_timeout = RELAY_DEF_TIMEOUT;
+  s->connect_timeout = RELAY_DEF_TIMEOUT;
+  s->fail_holdoff = RELAY_DEF_HOLDOFF;
+  s->idle_timeout = RELAY_DEF_IDLE;
+}
+
 int ncgt_relay_new(ncgt_relay **pr, const ncgt_relay_settings *s,
                    const ncgt_relay_callbacks *cb, void *user_data) {
   size_t n = 0;
   NCGT_ENSURE_COND(pr != NULL, NCGT_ERR_INVALID_ARGUMENT);
   *pr = NULL;
-  NCGT_ENSURE_COND(s && s->version >= NCGT_RELAY_SETTINGS_V1 && cb &&
-                       cb->version >= NCGT_RELAY_CALLBACKS_V1 && cb->connect &&
-                       cb->send && cb->close && name_len_ok(s->name, &n) &&
+  ncgt_relay_settings sc;
+  ncgt_relay_callbacks cc;
+  NCGT_ENSURE_COND(s && cb &&
+                       NCGT_STRUCT_COPY(&sc, s, relay_settings_sizes) == 0 &&
+                       NCGT_STRUCT_COPY(&cc, cb, relay_callbacks_sizes) == 0,
+                   NCGT_ERR_INVALID_ARGUMENT);
+  s = &sc;
+  NCGT_ENSURE_COND(cc.connect && cc.send && cc.close &&
+                       name_len_ok(s->name, &n) &&
                        s->max_frame <= NCGT_FRAME_MAX_LIMIT,
                    NCGT_ERR_INVALID_ARGUMENT);
   ncgt_relay *r = calloc(1, sizeof(*r));
@@ -106,10 +134,8 @@ int ncgt_relay_new(ncgt_relay **pr, const ncgt_relay_settings *s,
   r->connect_timeout =
       s->connect_timeout ? s->connect_timeout : RELAY_DEF_TIMEOUT;
   r->fail_holdoff = s->fail_holdoff ? s->fail_holdoff : RELAY_DEF_HOLDOFF;
-  r->idle_timeout = s->version >= NCGT_RELAY_SETTINGS_V2 && s->idle_timeout
-                        ? s->idle_timeout
-                        : RELAY_DEF_IDLE;
-  r->cb = *cb;
+  r->idle_timeout = s->idle_timeout ? s->idle_timeout : RELAY_DEF_IDLE;
+  r->cb = cc;
   r->user_data = user_data;
   *pr = r;
   return 0;
@@ -293,7 +319,6 @@ int ncgt_relay_accept(ncgt_relay *r, ncgt_rsess **prs, void *sess_user_data,
     ncgt_rsess_del(rs);
     return rv;
   }
-  r->nsess++;
   rs->open[NCGT_SIDE_IN] = 1;
   *prs = rs;
   rs_set_state(rs, NCGT_ST_RECEIVE_RELAY, ts); /* TCP connect 236 */
@@ -305,7 +330,6 @@ void ncgt_rsess_del(ncgt_rsess *rs) {
     return;
   rs_release_hop(rs);
   if (rs->r && rs->state != NCGT_ST_ACCEPT_WAIT)
-    rs->r->nsess--;
   ncgt_fdec_del(rs->dec[0]);
   ncgt_fdec_del(rs->dec[1]);
   free(rs->relay);
@@ -367,7 +391,7 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
   ncgt_frame_relay fr;
   int rv = ncgt_relay_decode(&fr, f, len);
   if (rv < 0)
-    return rs_refuse(rs, ncgt_conn_decode_status(rv), rv, ts);
+    return rs_refuse(rs, ncgt_frame_err_close_status(rv), rv, ts);
   size_t i = 0;
   while (i < fr.npath && strcmp(fr.path[i], rs->r->name) != 0)
     i++;
@@ -406,7 +430,7 @@ static int rs_forward(ncgt_rsess *rs, ncgt_side from, const uint8_t *data,
     size_t flen = 0;
     ssize_t n = ncgt_fdec_feed(rs->dec[from], data, len, &f, &flen);
     if (n < 0) {
-      rs_die(rs, ncgt_conn_decode_status((int)n), (int)n, 0, ts);
+      rs_die(rs, ncgt_frame_err_close_status((int)n), (int)n, 0, ts);
       return (int)n;
     }
     data += n;
@@ -452,7 +476,7 @@ static int rs_receive_relay(ncgt_rsess *rs, const uint8_t *data, size_t len,
     size_t flen = 0;
     ssize_t n = ncgt_fdec_feed(rs->dec[NCGT_SIDE_IN], data, len, &f, &flen);
     if (n < 0)
-      return rs_refuse(rs, ncgt_conn_decode_status((int)n), (int)n, ts);
+      return rs_refuse(rs, ncgt_frame_err_close_status((int)n), (int)n, ts);
     data += n;
     len -= (size_t)n;
     if (f) {

@@ -44,7 +44,7 @@ static int resp_authorize(ncgt_conn *c, const char *dest,
                           const ncgt_request_info *info, ncgt_tstamp ts) {
   const ncgt_srv_cfg *cfg = ncgt_server_cfg(c->srv);
   memcpy(c->user, info->user, sizeof(c->user));
-  memcpy(c->client_pub, info->client_pub, NCGT_KEY_LEN);
+  memcpy(c->client_pub, info->client_pub, NCGT_KEY_BYTES);
   ncgt_authz az;
   memset(&az, 0, sizeof(az));
   az.close_status = NCGT_CLOSE_AUTH_FAILED;
@@ -65,7 +65,7 @@ static int resp_authorize(ncgt_conn *c, const char *dest,
                        cfg->retry_after, ts);
   c->has_psk = az.has_psk != 0;
   if (c->has_psk)
-    memcpy(c->psk, az.psk, NCGT_KEY_LEN);
+    memcpy(c->psk, az.psk, NCGT_KEY_BYTES);
   c->key_lifetime_s =
       az.key_lifetime ? az.key_lifetime : resp_default_lifetime(c);
   size_t cdl = az.client_data_len;
@@ -85,10 +85,10 @@ static int resp_send_response(ncgt_conn *c, const ncgt_request_info *info,
   if (!tf)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_NO_TRANSFORM, 1,
                           ts);
-  uint8_t e[NCGT_KEY_LEN];
+  uint8_t e[NCGT_KEY_BYTES];
   if (c->cb.rand(e, sizeof(e), c->user_data) != 0)
-    return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_CALLBACK_FAILURE,
-                          1, ts);
+    return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
+                          NCGT_ERR_CALLBACK_FAILURE, 1, ts);
   ncgt_response_params p;
   memset(&p, 0, sizeof(p));
   p.transform = (uint16_t)tf;
@@ -144,7 +144,7 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, rv, 1, ts);
   if (rekey &&
       (strcmp(info.user, c->user) != 0 ||
-       ncgt_memcmp_ct(info.client_pub, c->client_pub, NCGT_KEY_LEN) != 0))
+       ncgt_memcmp_ct(info.client_pub, c->client_pub, NCGT_KEY_BYTES) != 0))
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_AUTH, 1, ts);
   if (rekey && ncgt_server_check_replay(c->srv, c->user, c->client_pub,
                                         info.tai64n) < 0)
@@ -170,25 +170,33 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     rv = ncgt_conn_grow(c);
     if (rv < 0)
       return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN, rv, 1, ts);
-    ncgt_conn_set_state(c, NCGT_ST_AUTHORIZED, ts);
-    c->confirmed = 0;
-    c->state_deadline = ts + c->t.handshake_timeout; /* until confirmed */
+    /* 224 -> Confirm Wait: the older session of this user is replaced,
+     * and the host told, once this one is confirmed (resp_on_proven in
+     * ncgt_conn.c): someone holding the user's static key but not the
+     * PSK cannot push the user out. */
+    ncgt_conn_set_state(c, NCGT_ST_CONFIRM_WAIT, ts);
     c->last_recv = ts;
     ncgt_conn_log(c, NCGT_LOG_INFO, "authorized transform=%s",
                   ncgt_transform_name(c->transform));
-    /* The older session of this user is replaced once this one is
-     * confirmed (ncgt_conn_on_data): someone holding the user's static
-     * key but not the PSK cannot push the user out. */
+    return 0;
   }
   if (c->cb.authorized)
     c->cb.authorized(c, NULL, 0, rekey, c->user_data);
   return 0;
 }
 
-int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
-                       ncgt_tstamp ts) {
+/* Frames of Fig. 12 other than DATA and CLOSE (ncgt_conn.c). */
+static int resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f,
+                         size_t len, ncgt_tstamp ts) {
   switch (c->state) {
   case NCGT_ST_RECEIVE_RELAY:
+    /* A direct connection may start with REQUEST: the RELAY frame of a
+     * path with no relays says nothing the server needs (doc/protocol.md
+     * "Direct connections"). */
+    if (type == NCGT_FRAME_REQUEST) {
+      ncgt_conn_set_state(c, NCGT_ST_CONNECT_WAIT, ts);
+      return resp_on_request(c, f, len, 0, ts);
+    }
     if (type == NCGT_FRAME_RELAY) { /* 220 */
       ncgt_frame_relay fr;
       int rv = ncgt_relay_decode(&fr, f, len);
@@ -203,8 +211,6 @@ int ncgt_resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f, size_t len,
       return resp_on_request(c, f, len, 0, ts);
     break;
   case NCGT_ST_AUTHORIZED:
-    if (type == NCGT_FRAME_DATA)
-      return ncgt_conn_on_data(c, f, len, ts);
     if (type == NCGT_FRAME_REQUEST)
       return resp_on_request(c, f, len, 1, ts);
     break;
@@ -220,15 +226,47 @@ static ncgt_tstamp resp_expire_at(const ncgt_conn *c) {
   return c->keys_at + ncgt_conn_key_lifetime(c) + c->t.handshake_timeout;
 }
 
-ncgt_tstamp ncgt_resp_get_expiry(const ncgt_conn *c) {
+static ncgt_tstamp resp_get_expiry(const ncgt_conn *c) {
   if (c->state != NCGT_ST_AUTHORIZED || !c->key_lifetime_s)
     return NCGT_TSTAMP_MAX;
   return resp_expire_at(c);
 }
 
-int ncgt_resp_expiry(ncgt_conn *c, ncgt_tstamp ts) {
+static int resp_expiry(ncgt_conn *c, ncgt_tstamp ts) {
   if (c->state == NCGT_ST_AUTHORIZED && c->key_lifetime_s &&
       ts >= resp_expire_at(c))
     return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, NCGT_ERR_TIMEOUT, 1, ts);
   return 0;
 }
+
+/* A DATA frame opened under the newest keys proves the initiator
+ * completed the handshake, PSK included. Only now does its timestamp
+ * count against replays, and (Confirm Wait -> Authorized, Fig. 12 225)
+ * does it replace the user's older session and count as authorised. */
+static void resp_on_proven(ncgt_conn *c, ncgt_tstamp ts) {
+  if (!c->srv || c->rx_next.aead) /* opened with the previous generation */
+    return;
+  if (c->has_pending_tai) {
+    c->has_pending_tai = 0;
+    if (ncgt_server_note_accepted(c->srv, c->user, c->client_pub,
+                                  c->pending_tai) < 0)
+      ncgt_conn_log(c, NCGT_LOG_WARN, "replay table full");
+  }
+  if (c->state == NCGT_ST_CONFIRM_WAIT) {
+    ncgt_conn_set_state(c, NCGT_ST_AUTHORIZED, ts);
+    c->last_recv = ts;
+    ncgt_server_session_up(c->srv, c, ts);
+    if (c->cb.authorized && !ncgt_conn_is_over(c))
+      c->cb.authorized(c, NULL, 0, 0, c->user_data);
+  }
+}
+
+const ncgt_role_ops ncgt_resp_ops = {
+    .name = "server",
+    .first_state = NCGT_ST_ACCEPT_WAIT,
+    .preauth_buffers = 1,
+    .on_frame = resp_on_frame,
+    .on_proven = resp_on_proven,
+    .get_expiry = resp_get_expiry,
+    .expiry = resp_expiry,
+};

@@ -11,11 +11,12 @@
 
 #include "ncgt_conn_int.h"
 #include "ncgt_cursor.h"
+#include "ncgt_struct.h"
 
 typedef struct srv_ident {
   struct srv_ident *next;
   char name[NCGT_NAME_MAX + 1];
-  uint8_t priv[NCGT_KEY_LEN];
+  uint8_t priv[NCGT_KEY_BYTES];
 } srv_ident;
 
 /* Greatest proven TAI64N of one (user, static key), as WireGuard keeps
@@ -25,7 +26,7 @@ typedef struct srv_ident {
 typedef struct srv_seen {
   struct srv_seen *next;
   char user[NCGT_NAME_MAX + 1];
-  uint8_t pub[NCGT_KEY_LEN];
+  uint8_t pub[NCGT_KEY_BYTES];
   uint8_t tai[NCGT_TAI64N_LEN];
 } srv_seen;
 
@@ -58,13 +59,37 @@ static void srv_log(const ncgt_server *s, const char *what, const char *user,
   s->cb.log(NCGT_LOG_INFO, msg, s->user_data);
 }
 
+static const size_t server_settings_sizes[] = {
+    offsetof(ncgt_server_settings, features), /* V1 */
+    sizeof(ncgt_server_settings),             /* V2 */
+};
+static const size_t server_callbacks_sizes[] = {
+    sizeof(ncgt_server_callbacks), /* V1 */
+};
+
+void ncgt_server_settings_default(ncgt_server_settings *s) {
+  if (!s)
+    return;
+  memset(s, 0, sizeof(*s));
+  s->version = NCGT_SERVER_SETTINGS_VERSION;
+  s->transforms = NCGT_TRANSFORMS_ALL;
+  s->max_frame = NCGT_FRAME_MAX_DEFAULT;
+  s->retry_after = 30;
+  ncgt_timers_default(&s->timers);
+}
+
 int ncgt_server_new(ncgt_server **ps, const ncgt_server_settings *st,
                     const ncgt_server_callbacks *cb, void *user_data) {
   NCGT_ENSURE_COND(ps != NULL, NCGT_ERR_INVALID_ARGUMENT);
   *ps = NULL;
-  NCGT_ENSURE_COND(st && st->version >= NCGT_SERVER_SETTINGS_V1 && cb &&
-                       cb->version >= NCGT_SERVER_CALLBACKS_V1 && cb->authorize,
+  ncgt_server_settings sc;
+  ncgt_server_callbacks cc;
+  NCGT_ENSURE_COND(st && cb &&
+                       NCGT_STRUCT_COPY(&sc, st, server_settings_sizes) == 0 &&
+                       NCGT_STRUCT_COPY(&cc, cb, server_callbacks_sizes) == 0 &&
+                       cc.authorize,
                    NCGT_ERR_INVALID_ARGUMENT);
+  st = &sc;
   NCGT_ENSURE_COND(st->max_frame <= NCGT_FRAME_MAX_LIMIT,
                    NCGT_ERR_INVALID_ARGUMENT);
   ncgt_server *s = calloc(1, sizeof(*s));
@@ -72,12 +97,11 @@ int ncgt_server_new(ncgt_server **ps, const ncgt_server_settings *st,
   s->cfg.transforms = st->transforms ? st->transforms & NCGT_TRANSFORMS_ALL
                                      : NCGT_TRANSFORMS_ALL;
   s->cfg.max_sessions = st->max_sessions;
-  if (st->version >= NCGT_SERVER_SETTINGS_V2)
-    s->cfg.features = st->features & NCGT_FEATURE_GSO;
+  s->cfg.features = st->features & NCGT_FEATURE_GSO; /* zero before V2 */
   s->cfg.retry_after = st->retry_after ? st->retry_after : 30;
   s->max_frame = st->max_frame;
   s->timers = st->timers;
-  s->cb = *cb;
+  s->cb = cc;
   s->user_data = user_data;
   if (!s->cfg.transforms) {
     free(s);
@@ -107,14 +131,14 @@ void ncgt_server_del(ncgt_server *s) {
 }
 
 int ncgt_server_add_identity(ncgt_server *s, const char *name,
-                             const uint8_t priv[32]) {
+                             const uint8_t priv[NCGT_KEY_BYTES]) {
   NCGT_ENSURE_COND(s && name && priv, NCGT_ERR_INVALID_ARGUMENT);
   size_t n = strnlen(name, NCGT_NAME_MAX + 1);
   NCGT_ENSURE_COND(n >= 1 && n <= NCGT_NAME_MAX, NCGT_ERR_BAD_NAME);
   srv_ident *id = calloc(1, sizeof(*id));
   NCGT_ENSURE_COND(id != NULL, NCGT_ERR_NOMEM);
   memcpy(id->name, name, n);
-  memcpy(id->priv, priv, NCGT_KEY_LEN);
+  memcpy(id->priv, priv, NCGT_KEY_BYTES);
   id->next = s->ids;
   s->ids = id;
   return 0;
@@ -134,15 +158,15 @@ const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest) {
 const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s) { return &s->cfg; }
 
 static srv_seen *srv_find_seen(const ncgt_server *s, const char *user,
-                               const uint8_t pub[NCGT_KEY_LEN]) {
+                               const uint8_t pub[NCGT_KEY_BYTES]) {
   for (srv_seen *e = s->seen; e; e = e->next)
-    if (strcmp(e->user, user) == 0 && memcmp(e->pub, pub, NCGT_KEY_LEN) == 0)
+    if (strcmp(e->user, user) == 0 && memcmp(e->pub, pub, NCGT_KEY_BYTES) == 0)
       return e;
   return NULL;
 }
 
 int ncgt_server_check_replay(const ncgt_server *s, const char *user,
-                             const uint8_t pub[NCGT_KEY_LEN],
+                             const uint8_t pub[NCGT_KEY_BYTES],
                              const uint8_t tai[NCGT_TAI64N_LEN]) {
   const srv_seen *e = srv_find_seen(s, user, pub);
   /* TAI64N is big-endian: byte order is time order. */
@@ -152,14 +176,14 @@ int ncgt_server_check_replay(const ncgt_server *s, const char *user,
 }
 
 int ncgt_server_note_accepted(ncgt_server *s, const char *user,
-                              const uint8_t pub[NCGT_KEY_LEN],
+                              const uint8_t pub[NCGT_KEY_BYTES],
                               const uint8_t tai[NCGT_TAI64N_LEN]) {
   srv_seen *e = srv_find_seen(s, user, pub);
   if (!e) {
     e = calloc(1, sizeof(*e));
     NCGT_ENSURE_COND(e != NULL, NCGT_ERR_NOMEM);
     memcpy(e->user, user, strnlen(user, NCGT_NAME_MAX));
-    memcpy(e->pub, pub, NCGT_KEY_LEN);
+    memcpy(e->pub, pub, NCGT_KEY_BYTES);
     e->next = s->seen;
     s->seen = e;
   }
@@ -170,7 +194,7 @@ int ncgt_server_note_accepted(ncgt_server *s, const char *user,
 }
 
 int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c, const char *dest,
-                          const char *user, const uint8_t pub[32],
+                          const char *user, const uint8_t pub[NCGT_KEY_BYTES],
                           ncgt_authz *out) {
   if (s->cb.authorize(s, c, dest, user, pub, out, s->user_data) != 0)
     return NCGT_ERR_CALLBACK_FAILURE;
@@ -179,7 +203,7 @@ int ncgt_server_authorize(ncgt_server *s, ncgt_conn *c, const char *dest,
 
 /* A session counts once its initiator proved the keys (confirmed). */
 static int srv_live(const ncgt_conn *c) {
-  return c->state == NCGT_ST_AUTHORIZED && c->confirmed;
+  return c->state == NCGT_ST_AUTHORIZED;
 }
 
 size_t ncgt_server_busy(const ncgt_server *s, const char *user) {
@@ -218,7 +242,7 @@ int ncgt_server_accept(ncgt_server *s, ncgt_conn **pc,
                        ncgt_tstamp ts) {
   NCGT_ENSURE_COND(s && pc, NCGT_ERR_INVALID_ARGUMENT);
   ncgt_conn *c = NULL;
-  NCGT_ENSURE(ncgt_conn_alloc(&c, NCGT_ROLE_RESPONDER, s->max_frame, &s->timers,
+  NCGT_ENSURE(ncgt_conn_alloc(&c, &ncgt_resp_ops, s->max_frame, &s->timers,
                               cb, user_data));
   c->srv = s;
   c->srv_next = s->conns;
@@ -244,17 +268,22 @@ ncgt_conn *ncgt_server_find_user(ncgt_server *s, const char *user) {
 int ncgt_server_close_user(ncgt_server *s, const char *user, uint16_t status,
                            ncgt_tstamp ts) {
   NCGT_ENSURE_COND(s && user, NCGT_ERR_INVALID_ARGUMENT);
-  for (ncgt_conn *c = s->conns; c; c = c->srv_next)
+  /* next first: the host may delete `c` inside its callbacks */
+  for (ncgt_conn *c = s->conns, *next; c; c = next) {
+    next = c->srv_next;
     if (!ncgt_conn_is_over(c) && strcmp(c->user, user) == 0)
       (void)ncgt_conn_close(c, status, ts);
+  }
   return 0;
 }
 
 int ncgt_server_shutdown(ncgt_server *s, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(s != NULL, NCGT_ERR_INVALID_ARGUMENT);
-  for (ncgt_conn *c = s->conns; c; c = c->srv_next)
+  for (ncgt_conn *c = s->conns, *next; c; c = next) {
+    next = c->srv_next;
     if (!ncgt_conn_is_over(c))
       (void)ncgt_conn_close(c, NCGT_CLOSE_SHUTTING_DOWN, ts);
+  }
   return 0;
 }
 

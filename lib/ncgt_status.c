@@ -13,7 +13,7 @@ const char *ncgt_strerror(int status) {
   case NCGT_ERR_NOMEM: return "out of memory";
   case NCGT_ERR_CALLBACK_FAILURE: return "a callback failed";
   case NCGT_ERR_INVALID_STATE: return "not allowed in this state";
-  case NCGT_ERR_AGAIN: return "nothing to do now";
+  case NCGT_ERR_CALLBACK_DROPPED: return "a callback refused a frame (dropped)";
   case NCGT_ERR_INTERNAL: return "internal error";
   case NCGT_ERR_UNSUPPORTED: return "unsupported";
   case NCGT_ERR_TRUNCATED: return "truncated input";
@@ -52,7 +52,7 @@ int ncgt_err_is_fatal(int status) {
   switch (status) {
   case NCGT_OK:
   case NCGT_ERR_NOBUF:
-  case NCGT_ERR_AGAIN:
+  case NCGT_ERR_CALLBACK_DROPPED:
   case NCGT_ERR_FULL:
   case NCGT_ERR_INVALID_ARGUMENT:
   case NCGT_ERR_INVALID_STATE:

@@ -19,7 +19,7 @@
 #include <string.h>
 
 int ncgt_dirkey_set(ncgt_dirkey *k, unsigned transform,
-                    const uint8_t key[NCGT_KEY_LEN]) {
+                    const uint8_t key[NCGT_KEY_BYTES]) {
   ncgt_aead *a = NULL;
   int rv = ncgt_aead_new(&a, transform, key);
   if (rv)

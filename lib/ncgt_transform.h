@@ -27,7 +27,7 @@ typedef struct ncgt_dirkey {
 } ncgt_dirkey;
 
 NCGT_WUR int ncgt_dirkey_set(ncgt_dirkey *k, unsigned transform,
-                             const uint8_t key[NCGT_KEY_LEN]);
+                             const uint8_t key[NCGT_KEY_BYTES]);
 void ncgt_dirkey_clear(ncgt_dirkey *k);
 
 /* Writes a whole DATA frame sealing dg[0..dglen) followed by padlen zero

@@ -177,7 +177,7 @@ static void callback_failure_reported(void **state) {
   h_new(&H, NCGT_ADAPTER_CLIENT, 1);
   H.fail_stack = 1;
   assert_int_equal(send_req(req_server, sizeof req_server),
-                   NCGT_ERR_CALLBACK_FAILURE);
+                   NCGT_ERR_CALLBACK_DROPPED);
   assert_int_equal(h_stats(&H).drop_callback, 1);
   H.fail_stack = 0; /* still usable */
   assert_int_equal(send_req(req_server, sizeof req_server), 0);

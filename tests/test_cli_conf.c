@@ -125,7 +125,7 @@ static void addresses(void **state) {
 static void keys(void **state) {
   (void)state;
   uint8_t k[32];
-  char text[NCG_KEY_B64_LEN + 1];
+  char text[NCGT_KEY_B64_LEN + 1];
   const char *why = NULL;
   assert_int_equal(ncg_parse_key(KEY_A, k, &why), 0);
   for (int i = 0; i < 32; i++)

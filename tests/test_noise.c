@@ -42,21 +42,21 @@ static void handshake(ncgt_hs *hi, ncgt_hs *hr) {
   name_len = strlen(NCGT_NOISE_PROTOCOL_NAME);
   assert_memory_equal(name, NCGT_NOISE_PROTOCOL_NAME, name_len);
   const unsigned char *pro = testvec_get(&tv, "init_prologue", &prolen);
-  const unsigned char *psk = get("init_psk", NCGT_KEY_LEN);
-  assert_memory_equal(psk, get("resp_psk", NCGT_KEY_LEN), NCGT_KEY_LEN);
+  const unsigned char *psk = get("init_psk", NCGT_KEY_BYTES);
+  assert_memory_equal(psk, get("resp_psk", NCGT_KEY_BYTES), NCGT_KEY_BYTES);
 
   assert_int_equal(ncgt_noise_init(hi, 1, pro, prolen,
-                                   get("init_static", NCGT_KEY_LEN),
-                                   get("init_remote_static", NCGT_KEY_LEN)),
+                                   get("init_static", NCGT_KEY_BYTES),
+                                   get("init_remote_static", NCGT_KEY_BYTES)),
                    0);
   assert_int_equal(ncgt_noise_init(hr, 0, pro, prolen,
-                                   get("resp_static", NCGT_KEY_LEN), NULL),
+                                   get("resp_static", NCGT_KEY_BYTES), NULL),
                    0);
 
   /* -> e, es, s, ss */
   const unsigned char *p0 = testvec_get(&tv, "msg0_payload", &plen);
   const unsigned char *c0 = testvec_get(&tv, "msg0_ciphertext", &ctlen);
-  ssize_t n = ncgt_noise_write1(hi, get("init_ephemeral", NCGT_KEY_LEN), p0,
+  ssize_t n = ncgt_noise_write1(hi, get("init_ephemeral", NCGT_KEY_BYTES), p0,
                                 plen, msg, sizeof msg);
   assert_int_equal(n, ctlen);
   assert_int_equal(ctlen, NCGT_NOISE_MSG1_OVERHEAD + plen);
@@ -64,14 +64,14 @@ static void handshake(ncgt_hs *hi, ncgt_hs *hr) {
   n = ncgt_noise_read1(hr, msg, (size_t)n, pl, sizeof pl);
   assert_int_equal(n, plen);
   assert_memory_equal(pl, p0, plen);
-  uint8_t ipub[NCGT_KEY_LEN];
-  assert_int_equal(ncgt_x25519_pub(ipub, get("init_static", NCGT_KEY_LEN)), 0);
-  assert_memory_equal(hr->rs, ipub, NCGT_KEY_LEN);
+  uint8_t ipub[NCGT_KEY_BYTES];
+  assert_int_equal(ncgt_x25519_pub(ipub, get("init_static", NCGT_KEY_BYTES)), 0);
+  assert_memory_equal(hr->rs, ipub, NCGT_KEY_BYTES);
 
   /* <- e, ee, se, psk */
   const unsigned char *p1 = testvec_get(&tv, "msg1_payload", &plen);
   const unsigned char *c1 = testvec_get(&tv, "msg1_ciphertext", &ctlen);
-  n = ncgt_noise_write2(hr, get("resp_ephemeral", NCGT_KEY_LEN), psk, p1, plen,
+  n = ncgt_noise_write2(hr, get("resp_ephemeral", NCGT_KEY_BYTES), psk, p1, plen,
                         msg, sizeof msg);
   assert_int_equal(n, ctlen);
   assert_memory_equal(msg, c1, ctlen);
@@ -87,13 +87,13 @@ static void handshake(ncgt_hs *hi, ncgt_hs *hr) {
 static void cacophony_handshake_and_transport(void **state) {
   (void)state;
   ncgt_hs hi, hr;
-  uint8_t ik1[NCGT_KEY_LEN], ik2[NCGT_KEY_LEN], rk1[NCGT_KEY_LEN],
-      rk2[NCGT_KEY_LEN];
+  uint8_t ik1[NCGT_KEY_BYTES], ik2[NCGT_KEY_BYTES], rk1[NCGT_KEY_BYTES],
+      rk2[NCGT_KEY_BYTES];
   handshake(&hi, &hr);
   assert_int_equal(ncgt_noise_split(&hi, ik1, ik2), 0);
   assert_int_equal(ncgt_noise_split(&hr, rk1, rk2), 0);
-  assert_memory_equal(ik1, rk1, NCGT_KEY_LEN);
-  assert_memory_equal(ik2, rk2, NCGT_KEY_LEN);
+  assert_memory_equal(ik1, rk1, NCGT_KEY_BYTES);
+  assert_memory_equal(ik2, rk2, NCGT_KEY_BYTES);
 
   /* Transport messages alternate, initiator first; k1 seals i -> r. */
   ncgt_aead *a[2];
@@ -132,7 +132,7 @@ static void tampered_messages_fail_and_leave_state(void **state) {
   size_t len;
   const unsigned char *pro = testvec_get(&tv, "init_prologue", &len);
   assert_int_equal(ncgt_noise_init(&hr, 0, pro, len,
-                                   get("resp_static", NCGT_KEY_LEN), NULL), 0);
+                                   get("resp_static", NCGT_KEY_BYTES), NULL), 0);
   const unsigned char *c0 = testvec_get(&tv, "msg0_ciphertext", &len);
   uint8_t m[512];
   for (size_t i = 0; i < len; i++) {
@@ -150,16 +150,16 @@ static void tampered_messages_fail_and_leave_state(void **state) {
                    NCGT_ERR_AUTH);
 
   handshake(&hi, &hr); /* leaves hi complete; rebuild hi at step 1 */
-  const unsigned char *psk = get("init_psk", NCGT_KEY_LEN);
+  const unsigned char *psk = get("init_psk", NCGT_KEY_BYTES);
   const unsigned char *c1 = testvec_get(&tv, "msg1_ciphertext", &len);
   size_t prolen;
   pro = testvec_get(&tv, "init_prologue", &prolen);
   size_t p0len;
   const unsigned char *p0 = testvec_get(&tv, "msg0_payload", &p0len);
   assert_int_equal(ncgt_noise_init(&hi, 1, pro, prolen,
-                                   get("init_static", NCGT_KEY_LEN),
-                                   get("init_remote_static", NCGT_KEY_LEN)), 0);
-  assert_true(ncgt_noise_write1(&hi, get("init_ephemeral", NCGT_KEY_LEN), p0,
+                                   get("init_static", NCGT_KEY_BYTES),
+                                   get("init_remote_static", NCGT_KEY_BYTES)), 0);
+  assert_true(ncgt_noise_write1(&hi, get("init_ephemeral", NCGT_KEY_BYTES), p0,
                                 p0len, m, sizeof m) > 0);
   for (size_t i = 0; i < len; i++) {
     uint8_t m2[512];
@@ -171,7 +171,7 @@ static void tampered_messages_fail_and_leave_state(void **state) {
     assert_memory_equal(&before, &hi, sizeof hi);
   }
   /* wrong psk */
-  uint8_t bad[NCGT_KEY_LEN];
+  uint8_t bad[NCGT_KEY_BYTES];
   memcpy(bad, psk, sizeof bad);
   bad[31] ^= 1;
   assert_int_equal(ncgt_noise_read2(&hi, bad, c1, len, pl, sizeof pl),
@@ -186,13 +186,13 @@ static void steps_out_of_order_are_refused(void **state) {
   (void)state;
   ncgt_hs hi, hr;
   uint8_t m[512], pl[64];
-  uint8_t k1[NCGT_KEY_LEN], k2[NCGT_KEY_LEN];
-  const uint8_t psk[NCGT_KEY_LEN] = {0};
+  uint8_t k1[NCGT_KEY_BYTES], k2[NCGT_KEY_BYTES];
+  const uint8_t psk[NCGT_KEY_BYTES] = {0};
   assert_int_equal(ncgt_noise_init(&hi, 1, NULL, 0,
-                                   get("init_static", NCGT_KEY_LEN),
-                                   get("init_remote_static", NCGT_KEY_LEN)), 0);
+                                   get("init_static", NCGT_KEY_BYTES),
+                                   get("init_remote_static", NCGT_KEY_BYTES)), 0);
   assert_int_equal(ncgt_noise_init(&hr, 0, NULL, 0,
-                                   get("resp_static", NCGT_KEY_LEN), NULL), 0);
+                                   get("resp_static", NCGT_KEY_BYTES), NULL), 0);
   assert_int_equal(ncgt_noise_split(&hi, k1, k2), NCGT_ERR_INVALID_STATE);
   assert_int_equal(ncgt_noise_write2(&hi, get("init_ephemeral", 32), psk, NULL,
                                      0, m, sizeof m), NCGT_ERR_INVALID_STATE);

@@ -12,7 +12,7 @@ static void every_status_has_its_own_text(void **state) {
   (void)state;
   static const int codes[] = {
     NCGT_OK, NCGT_ERR_INVALID_ARGUMENT, NCGT_ERR_NOBUF, NCGT_ERR_NOMEM,
-    NCGT_ERR_CALLBACK_FAILURE, NCGT_ERR_INVALID_STATE, NCGT_ERR_AGAIN,
+    NCGT_ERR_CALLBACK_FAILURE, NCGT_ERR_INVALID_STATE, NCGT_ERR_CALLBACK_DROPPED,
     NCGT_ERR_INTERNAL, NCGT_ERR_UNSUPPORTED, NCGT_ERR_TRUNCATED,
     NCGT_ERR_FRAME_TOO_LARGE, NCGT_ERR_FRAME_TOO_SMALL, NCGT_ERR_UNKNOWN_TYPE,
     NCGT_ERR_BAD_VERSION, NCGT_ERR_BAD_OFFSET, NCGT_ERR_OVERLAP,
@@ -38,7 +38,8 @@ static void fatal_classification(void **state) {
   (void)state;
   assert_false(ncgt_err_is_fatal(NCGT_OK));
   assert_false(ncgt_err_is_fatal(NCGT_ERR_NOBUF));
-  assert_false(ncgt_err_is_fatal(NCGT_ERR_AGAIN));
+  assert_false(ncgt_err_is_fatal(NCGT_ERR_CALLBACK_DROPPED));
+  assert_true(ncgt_err_is_fatal(NCGT_ERR_CALLBACK_FAILURE));
   assert_true(ncgt_err_is_fatal(NCGT_ERR_DECRYPT));
   assert_true(ncgt_err_is_fatal(NCGT_ERR_NOMEM));
   assert_true(ncgt_err_is_fatal(NCGT_ERR_FRAME_TOO_LARGE));

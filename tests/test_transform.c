@@ -37,8 +37,8 @@ static int teardown(void **state) {
 
 /* A sender and a receiver sharing one key. */
 static void pair(ncgt_dirkey *tx, ncgt_dirkey *rx, unsigned transform) {
-  uint8_t key[NCGT_KEY_LEN];
-  for (int i = 0; i < NCGT_KEY_LEN; i++)
+  uint8_t key[NCGT_KEY_BYTES];
+  for (int i = 0; i < NCGT_KEY_BYTES; i++)
     key[i] = (uint8_t)(0xA0 + i);
   memset(tx, 0, sizeof *tx);
   memset(rx, 0, sizeof *rx);
@@ -225,7 +225,7 @@ static void usage_errors(void **state) {
   assert_int_equal(ncgt_data_open(&rx, f, &fd, out_buf, 19), NCGT_ERR_NOBUF);
   assert_int_equal(ncgt_data_open(&rx, f, &fd, out_buf, 20), 0);
   /* a wrong key fails */
-  uint8_t other[NCGT_KEY_LEN] = {1};
+  uint8_t other[NCGT_KEY_BYTES] = {1};
   assert_int_equal(ncgt_dirkey_set(&rx, NCGT_TRANSFORM_AES256GCM, other), 0);
   assert_int_equal(ncgt_data_open(&rx, f, &fd, out_buf, FRAME_CAP),
                    NCGT_ERR_DECRYPT);
@@ -307,7 +307,7 @@ static void close_without_keys(void **state) {
  * switch and still in flight open with the old key and none is lost. */
 static void rekey_switch_by_key_phase(void **state) {
   (void)state;
-  uint8_t k_old[NCGT_KEY_LEN] = {1}, k_new[NCGT_KEY_LEN] = {2};
+  uint8_t k_old[NCGT_KEY_BYTES] = {1}, k_new[NCGT_KEY_BYTES] = {2};
   uint8_t f[8][128];
   ssize_t len[8];
   ncgt_dirkey tx = {0}, rx[2] = {{0}, {0}};

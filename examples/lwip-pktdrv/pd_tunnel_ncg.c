@@ -24,19 +24,11 @@ struct pd_tunnel {
   ncg_client_conf conf;
   pdrv_shim *shim;
   pdrv_adlink *adl;
-  int fail_pending;
   int up;
 };
 
-static void transport_failed_deferred(void *obj) {
-  pd_tunnel *p = obj;
-  p->fail_pending = 0;
-  ncgt_conn_transport_error(p->t.conn, ncg_now());
-  ncg_tunnel_after(&p->t);
-}
-
-/* Fig. 11 195 TCP Open: connect to the first hop. A failure is reported
- * from the loop, never from inside the library's call. */
+/* Fig. 11 195 TCP Open: connect to the first hop. Non-zero is a
+ * transport failure: the library retries after its backoff (conn.h). */
 static int cb_open_transport(ncgt_conn *c, const char *next_hop, void *ud) {
   pd_tunnel *p = ud;
   ncg_addr to;
@@ -47,11 +39,7 @@ static int cb_open_transport(ncgt_conn *c, const char *next_hop, void *ud) {
     return 0;
   ncg_warn("hop=%s event=connect-failed error=\"%s\"", next_hop,
            why ? why : strerror(errno));
-  if (!p->fail_pending) {
-    p->fail_pending = 1;
-    ncg_loop_defer(&p->loop, transport_failed_deferred, p);
-  }
-  return 0;
+  return -1;
 }
 
 /* A datagram out of the tunnel: to the shim (input policy, adapter). */

@@ -138,7 +138,8 @@ enum {
 #define NCGT_SERVER_MAC_DEFAULT {0x02, 0x4E, 0x43, 0x47, 0x00, 0x01}
 #define NCGT_CLIENT_MAC_DEFAULT {0x02, 0x4E, 0x43, 0x47, 0x00, 0x02}
 
-#define NCGT_ADAPTER_SETTINGS_VERSION 1
+#define NCGT_ADAPTER_SETTINGS_V1 1
+#define NCGT_ADAPTER_SETTINGS_VERSION NCGT_ADAPTER_SETTINGS_V1 /* newest */
 typedef struct ncgt_adapter_settings {
   uint32_t version; /* NCGT_ADAPTER_SETTINGS_VERSION */
   ncgt_adapter_role role;
@@ -168,13 +169,20 @@ typedef struct ncgt_adapter_settings {
 NCGT_EXTERN void ncgt_adapter_settings_default(ncgt_adapter_settings *s,
                                                ncgt_adapter_role role);
 
-#define NCGT_ADAPTER_CALLBACKS_VERSION 1
+/* Copied by the size `version` declares (doc/api.md "Versioned structs").
+ * NCGT_ADAPTER_CALLBACKS_VERSION names V1 (kept for source
+ * compatibility); set V2 to pass to_stack_gso. */
+#define NCGT_ADAPTER_CALLBACKS_V1 1
+#define NCGT_ADAPTER_CALLBACKS_VERSION NCGT_ADAPTER_CALLBACKS_V1
 #define NCGT_ADAPTER_CALLBACKS_V2 2 /* adds to_stack_gso */
 typedef struct ncgt_adapter_callbacks {
   uint32_t version; /* NCGT_ADAPTER_CALLBACKS_VERSION */
   /* Required. An Ethernet frame for the local stack (write it to the
-   * TAP). Return 0, or non-zero: the call returns
-   * NCGT_ERR_CALLBACK_FAILURE. */
+   * TAP). Return 0, or non-zero to refuse it: the frame is dropped and
+   * counted (drop_callback), the call returns NCGT_ERR_CALLBACK_DROPPED
+   * (not fatal) and the adapter stays usable. The same holds for
+   * to_tunnel and to_stack_gso. The adapter must not be deleted from
+   * inside its callbacks. */
   int (*to_stack)(const uint8_t *frame, size_t len, void *user_data);
   /* Required. An IP datagram for the tunnel; proto is 4 or 6
    * (NCGT_DATA_PROTO_IPV4 / _IPV6, the DATA frame's protocol byte). In
@@ -235,8 +243,9 @@ typedef struct ncgt_adapter_stats {
   uint64_t drop_gso_malformed; /* descriptor does not fit the packet */
 } ncgt_adapter_stats;
 
-/* Creates an adapter. `s` and `cb` are copied. Returns 0,
- * NCGT_ERR_INVALID_ARGUMENT (bad version, role, MTU, missing callback,
+/* Creates an adapter. `s` and `cb` are copied by the size their version
+ * declares. Returns 0, NCGT_ERR_INVALID_ARGUMENT (version 0, role, MTU,
+ * missing callback,
  * multicast reserved MAC, server role without server address) or
  * NCGT_ERR_NOMEM. Allocates ~67 KB once; nothing per packet. */
 NCGT_EXTERN NCGT_WUR int
@@ -254,8 +263,8 @@ NCGT_EXTERN NCGT_WUR int ncgt_adapter_set_client_data(ncgt_adapter *ad,
 
 /* One Ethernet frame from the local stack. The frame may be modified in
  * place (MSS clamping). Returns 0 whether the frame was answered, sent to
- * the tunnel or dropped (see the counters), or NCGT_ERR_CALLBACK_FAILURE
- * when a callback failed (the adapter stays usable). */
+ * the tunnel or dropped (see the counters), or NCGT_ERR_CALLBACK_DROPPED
+ * when a callback refused the frame (counted; the adapter stays usable). */
 NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_stack(ncgt_adapter *ad,
                                                  uint8_t *frame, size_t len);
 

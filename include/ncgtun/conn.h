@@ -19,6 +19,7 @@
 #define NCGTUN_CONN_H
 
 #include <ncgtun/frame.h>
+#include <ncgtun/keys.h>
 #include <ncgtun/ncgtun.h>
 
 #ifdef __cplusplus
@@ -50,6 +51,11 @@ typedef enum ncgt_state {
   /* Fig. 13, tunnel relay */
   NCGT_ST_FORWARD_CONNECT, /* 240 */
   NCGT_ST_FORWARD,         /* 242 */
+  /* Fig. 12 between 224 (RESPONSE sent) and 225: the server waits for
+   * the initiator's first frame under the new keys, which proves it
+   * completed the handshake (PSK included); the handshake timeout runs.
+   * The server's `authorized` callback comes on leaving it. */
+  NCGT_ST_CONFIRM_WAIT,
   NCGT_ST_COUNT_
 } ncgt_state;
 
@@ -76,21 +82,51 @@ typedef struct ncgt_conn_stats {
 } ncgt_conn_stats;
 
 #define NCGT_CONN_CALLBACKS_V1 1u
+#define NCGT_CONN_CALLBACKS_VERSION NCGT_CONN_CALLBACKS_V1 /* newest */
+/* Callback failures (doc/api.md "Callback failures"): a callback that
+ * returns non-zero ends the tunnel, never loses data silently. send and
+ * open_transport failing are a transport failure (no CLOSE can be sent:
+ * DEAD with status TRANSPORT, error NCGT_ERR_CALLBACK_FAILURE, then a
+ * reconnect when auto_reconnect); recv_datagram and rand failing end it
+ * with CLOSE SHUTTING_DOWN sent to the peer (error CALLBACK_FAILURE). The
+ * call that ran the callback returns NCGT_ERR_CALLBACK_FAILURE (fatal),
+ * except where a transport failure is the normal course (open_transport:
+ * the call returns 0, see there).
+ *
+ * Deleting: inside any of its own callbacks the host may call
+ * ncgt_conn_del() on that conn (not on another one): the library makes no
+ * further callback for it and frees it when the call that ran the
+ * callback returns. */
 typedef struct ncgt_conn_callbacks {
   uint32_t version; /* NCGT_CONN_CALLBACKS_V1 */
   /* Required. Write bytes to the transport; the host takes them all
-   * (sends or queues). Non-zero = callback failure. */
+   * (sends or queues). Non-zero: the transport failed (DEAD, TRANSPORT,
+   * no CLOSE). */
   int (*send)(ncgt_conn *c, const uint8_t *data, size_t len, void *user_data);
   /* Required for the initiator. Open a transport to `next_hop` (a node
-   * name from the path, or a redirect target "host:port"), then call
-   * ncgt_conn_transport_connected() or ncgt_conn_transport_error(). */
+   * name from the path, or a redirect target "host:port"), then, from the
+   * host's loop, call ncgt_conn_transport_connected() or
+   * ncgt_conn_transport_error(). Return non-zero when no transport can be
+   * opened (name unknown, connect(2) refused at once): a transport
+   * failure like a later one (DEAD, closed() with TRANSPORT and error
+   * NCGT_ERR_CALLBACK_FAILURE, a reconnect after backoff when
+   * auto_reconnect); close_transport is not called for it, and the call
+   * that asked (ncgt_conn_start, _handle_expiry) returns 0. Never call
+   * back into the conn from here. */
   int (*open_transport)(ncgt_conn *c, const char *next_hop, void *user_data);
   /* Required. Close the transport (the object is Dying). */
   void (*close_transport)(ncgt_conn *c, void *user_data);
-  /* Required. A datagram came out of the tunnel. */
+  /* Required. A datagram came out of the tunnel. Non-zero: the host
+   * could not take it; rather than drop it silently and go on, the
+   * tunnel ends: CLOSE SHUTTING_DOWN (authenticated) to the peer, DEAD,
+   * ncgt_conn_recv returns NCGT_ERR_CALLBACK_FAILURE, and the rest of the
+   * bytes passed to that call are discarded with the tunnel. A host that
+   * prefers to drop a datagram returns 0 and counts it. */
   int (*recv_datagram)(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
                        size_t len, void *user_data);
-  /* Required. Cryptographically secure random bytes. */
+  /* Required. Cryptographically secure random bytes. Non-zero during a
+   * handshake or rekey: CLOSE SHUTTING_DOWN, DEAD. (For the reconnect
+   * jitter a failure only means no jitter.) */
   int (*rand)(uint8_t *buf, size_t len, void *user_data);
   /* Required for the initiator: wall-clock time, ns since the Unix
    * epoch, for the handshake's anti-replay timestamp (TAI64N). */
@@ -103,7 +139,8 @@ typedef struct ncgt_conn_callbacks {
    * after each completed rekey with `rekey` = 1. */
   void (*authorized)(ncgt_conn *c, const uint8_t *client_data, size_t len,
                      int rekey, void *user_data);
-  /* Optional. The tunnel ended (before the transport is closed). */
+  /* Optional. The tunnel ended (before the transport is closed). The
+   * usual place to ncgt_conn_del() a server conn. */
   void (*closed)(ncgt_conn *c, const ncgt_close_info *ci, void *user_data);
   /* Optional. */
   ncgt_log_cb log;
@@ -120,19 +157,23 @@ typedef struct ncgt_timers {
   ncgt_tstamp reconnect_max;      /* backoff cap (60 s), with jitter */
 } ncgt_timers;
 
+/* Settings structs: fill with *_settings_default(), then change fields.
+ * Each is copied by the size its `version` declares (doc/api.md). */
 #define NCGT_CLIENT_SETTINGS_V1 1u
 #define NCGT_CLIENT_SETTINGS_V2 2u /* adds `features` */
+#define NCGT_CLIENT_SETTINGS_V3 3u /* adds `direct_request` */
+#define NCGT_CLIENT_SETTINGS_VERSION NCGT_CLIENT_SETTINGS_V3 /* newest */
 typedef struct ncgt_client_settings {
-  uint32_t version;            /* NCGT_CLIENT_SETTINGS_V1 */
+  uint32_t version;            /* NCGT_CLIENT_SETTINGS_VERSION */
   const char *origin;          /* this node's name (RELAY field 106) */
   const char *const *path;     /* relays in order, then the server name */
   size_t npath;                /* 1..NCGT_PATH_MAX */
   const char *dest;            /* server identity (REQUEST 128); NULL =
                                   path[npath-1] */
   const char *user;            /* user name (REQUEST 126) */
-  uint8_t private_key[32];     /* user's static X25519 key */
-  uint8_t server_public_key[32];
-  uint8_t psk[32];             /* used when has_psk */
+  uint8_t private_key[NCGT_KEY_BYTES];     /* user's static X25519 key */
+  uint8_t server_public_key[NCGT_KEY_BYTES];
+  uint8_t psk[NCGT_KEY_BYTES];             /* used when has_psk */
   int has_psk;
   uint16_t transforms;         /* offered; 0 = NCGT_TRANSFORMS_ALL */
   size_t max_frame;            /* 0 = NCGT_FRAME_MAX_DEFAULT */
@@ -140,14 +181,24 @@ typedef struct ncgt_client_settings {
   ncgt_timers timers;
   /* V2. NCGT_FEATURE_* offered in REQUEST (V1: none). */
   uint32_t features;
+  /* V3. With a path of the server alone (npath 1), send REQUEST as the
+   * first frame, without RELAY (doc/protocol.md "Direct connections").
+   * Servers before 0.x refuse that: default 0, RELAY always sent. */
+  int direct_request;
 } ncgt_client_settings;
+
+/* Fills *s with the newest version and every default: no path, user or
+ * keys (the caller sets those), all transforms, default frame size and
+ * timers, no reconnect, no features. */
+NCGT_EXTERN void ncgt_client_settings_default(ncgt_client_settings *s);
 
 /* Creates an initiator in IDLE. Copies everything it needs from `s`. */
 NCGT_EXTERN NCGT_WUR int ncgt_conn_client_new(ncgt_conn **pc,
                                               const ncgt_client_settings *s,
                                               const ncgt_conn_callbacks *cb,
                                               void *user_data);
-/* Frees; wipes keys. NULL is fine. Does not call callbacks. */
+/* Frees; wipes keys. NULL is fine. Does not call callbacks. Allowed
+ * inside the conn's own callbacks (see ncgt_conn_callbacks). */
 NCGT_EXTERN void ncgt_conn_del(ncgt_conn *c);
 
 /* Initiator: the user asked for the tunnel (Idle -> TCP Open, calls
@@ -192,7 +243,15 @@ NCGT_EXTERN unsigned ncgt_conn_transform(const ncgt_conn *c);
  * NCGT_FEATURE_GSO may ncgt_conn_send_datagram take NCGT_DATA_PROTO_GSO
  * and recv_datagram see it. */
 NCGT_EXTERN uint32_t ncgt_conn_features(const ncgt_conn *c);
+/* Copies min(size, sizeof(ncgt_conn_stats)) bytes of the counters, so a
+ * caller built against an older, shorter struct keeps working (counters
+ * are only ever appended). The macro passes the caller's own size; the
+ * two-argument function is kept for binaries built before it. */
+NCGT_EXTERN void ncgt_conn_get_stats_sized(const ncgt_conn *c,
+                                           ncgt_conn_stats *st, size_t size);
 NCGT_EXTERN void ncgt_conn_get_stats(const ncgt_conn *c, ncgt_conn_stats *st);
+#define ncgt_conn_get_stats(c, st)                                             \
+  ncgt_conn_get_stats_sized((c), (st), sizeof(*(st)))
 /* The close info of a conn in DYING/DEAD, else NULL. */
 NCGT_EXTERN const ncgt_close_info *ncgt_conn_close_info(const ncgt_conn *c);
 NCGT_EXTERN void *ncgt_conn_get_user_data(const ncgt_conn *c);
@@ -210,7 +269,7 @@ typedef struct ncgt_authz {
                                  REDIRECT are useful too */
   uint32_t retry_after;       /* SERVER_FULL */
   char redirect[NCGT_CLOSE_INFO_MAX + 1]; /* REDIRECT "host:port" */
-  uint8_t psk[32];            /* the user's pre-shared key if has_psk */
+  uint8_t psk[NCGT_KEY_BYTES];            /* the user's pre-shared key if has_psk */
   int has_psk;
   uint8_t client_data[512];   /* DHCP options for the client (Fig. 23) */
   size_t client_data_len;
@@ -218,14 +277,18 @@ typedef struct ncgt_authz {
 } ncgt_authz;
 
 #define NCGT_SERVER_CALLBACKS_V1 1u
+#define NCGT_SERVER_CALLBACKS_VERSION NCGT_SERVER_CALLBACKS_V1 /* newest */
 typedef struct ncgt_server_callbacks {
   uint32_t version; /* NCGT_SERVER_CALLBACKS_V1 */
   /* Required. Fig. 12 step 223: may `user` holding static key `pub`
-   * connect to identity `dest`? Fill *out. Called with the REQUEST's
+   * connect to identity `dest`? Fill *out. Non-zero is a refusal: the
+   * conn ends with CLOSE AUTH_FAILED (error NCGT_ERR_CALLBACK_FAILURE)
+   * and the server stays usable. `c` may be deleted here as in its own
+   * callbacks. Called with the REQUEST's
    * claims decrypted but before the initiator has proven the PSK; the
    * handshake still fails if the key or PSK do not match. */
   int (*authorize)(ncgt_server *srv, ncgt_conn *c, const char *dest,
-                   const char *user, const uint8_t pub[32], ncgt_authz *out,
+                   const char *user, const uint8_t pub[NCGT_KEY_BYTES], ncgt_authz *out,
                    void *user_data);
   /* Optional. */
   ncgt_log_cb log;
@@ -233,10 +296,13 @@ typedef struct ncgt_server_callbacks {
 
 #define NCGT_SERVER_SETTINGS_V1 1u
 #define NCGT_SERVER_SETTINGS_V2 2u /* adds `features` */
+#define NCGT_SERVER_SETTINGS_VERSION NCGT_SERVER_SETTINGS_V2 /* newest */
 typedef struct ncgt_server_settings {
-  uint32_t version;     /* NCGT_SERVER_SETTINGS_V1 */
-  uint16_t transforms;  /* acceptable, in preference AES-GCM first;
-                           0 = all */
+  uint32_t version;     /* NCGT_SERVER_SETTINGS_VERSION */
+  /* Acceptable transforms; 0 = all. Of those the REQUEST offers, the
+   * server picks the lowest bit: AES-256-GCM before ChaCha20-Poly1305
+   * (doc/protocol.md "Transform choice"). */
+  uint16_t transforms;
   size_t max_frame;     /* 0 = default */
   size_t max_sessions;  /* beyond: CLOSE SERVER_FULL; 0 = unlimited */
   uint32_t retry_after; /* seconds suggested when full (default 30) */
@@ -245,16 +311,21 @@ typedef struct ncgt_server_settings {
   uint32_t features;
 } ncgt_server_settings;
 
+/* Fills *s with the newest version and every default (all transforms,
+ * no session limit, retry_after 30 s, default frame size and timers). */
+NCGT_EXTERN void ncgt_server_settings_default(ncgt_server_settings *s);
+
 NCGT_EXTERN NCGT_WUR int ncgt_server_new(ncgt_server **ps,
                                          const ncgt_server_settings *s,
                                          const ncgt_server_callbacks *cb,
                                          void *user_data);
-NCGT_EXTERN void ncgt_server_del(ncgt_server *s); /* conns must be gone */
+/* Conns must be gone. Not from inside a callback. */
+NCGT_EXTERN void ncgt_server_del(ncgt_server *s);
 /* A server identity: its node name (matched against REQUEST's dest; "*"
  * matches any) and static private key. Several make virtual servers. */
 NCGT_EXTERN NCGT_WUR int ncgt_server_add_identity(ncgt_server *s,
                                                   const char *name,
-                                                  const uint8_t priv[32]);
+                                                  const uint8_t priv[NCGT_KEY_BYTES]);
 /* A TCP connection was accepted: a new server-side conn in Receive Relay
  * (Accept Wait 217 is the host's listen()). */
 NCGT_EXTERN NCGT_WUR int ncgt_server_accept(ncgt_server *s, ncgt_conn **pc,
@@ -284,10 +355,18 @@ typedef enum ncgt_side {
 } ncgt_side;
 
 #define NCGT_RELAY_CALLBACKS_V1 1u
+#define NCGT_RELAY_CALLBACKS_VERSION NCGT_RELAY_CALLBACKS_V1 /* newest */
+/* Callback failures: connect returning non-zero is
+ * ncgt_rsess_connect_failed() at once (another pool member, or CLOSE
+ * UNREACHABLE in); send returning non-zero ends the session with status
+ * TRANSPORT and the call returns NCGT_ERR_CALLBACK_FAILURE. A session
+ * must not be deleted from inside its callbacks: delete it once
+ * ncgt_rsess_state() is DEAD after the call returns. */
 typedef struct ncgt_relay_callbacks {
   uint32_t version; /* NCGT_RELAY_CALLBACKS_V1 */
-  /* Required. Open the out-side transport to `next_hop`, then call
-   * ncgt_rsess_connected() or ncgt_rsess_connect_failed(). */
+  /* Required. Open the out-side transport to `next_hop`, then, from the
+   * host's loop, call ncgt_rsess_connected() or
+   * ncgt_rsess_connect_failed(); or return non-zero at once. */
   int (*connect)(ncgt_rsess *rs, const char *next_hop, void *sess_user_data);
   /* Required. Write bytes to one side. */
   int (*send)(ncgt_rsess *rs, ncgt_side side, const uint8_t *data, size_t len,
@@ -301,20 +380,24 @@ typedef struct ncgt_relay_callbacks {
 } ncgt_relay_callbacks;
 
 #define NCGT_RELAY_SETTINGS_V1 1u
+#define NCGT_RELAY_SETTINGS_V2 2u /* adds `idle_timeout` */
+#define NCGT_RELAY_SETTINGS_VERSION NCGT_RELAY_SETTINGS_V2 /* newest */
 typedef struct ncgt_relay_settings {
-  uint32_t version;        /* NCGT_RELAY_SETTINGS_V1 */
+  uint32_t version;        /* NCGT_RELAY_SETTINGS_VERSION */
   const char *name;        /* this relay's node name in paths */
   size_t max_frame;        /* 0 = default */
   ncgt_tstamp relay_timeout;   /* wait for RELAY (default 10 s) */
   ncgt_tstamp connect_timeout; /* Forward Connect (default 10 s) */
   ncgt_tstamp fail_holdoff;    /* skip a failed pool member (30 s) */
-  /* Appended in V2 (read only when version >= NCGT_RELAY_SETTINGS_V2):
-   * Forward with no frame either way for this long ends the session, so
+  /* V2. Forward with no frame either way for this long ends the session, so
    * a silently dead hop does not hold it forever (180 s; endpoints send
    * keepalives every 15 s by default). */
   ncgt_tstamp idle_timeout;
 } ncgt_relay_settings;
-#define NCGT_RELAY_SETTINGS_V2 2u
+
+/* Fills *s with the newest version and every default (name NULL: the
+ * caller sets it). */
+NCGT_EXTERN void ncgt_relay_settings_default(ncgt_relay_settings *s);
 
 NCGT_EXTERN NCGT_WUR int ncgt_relay_new(ncgt_relay **pr,
                                         const ncgt_relay_settings *s,

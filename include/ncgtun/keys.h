@@ -28,6 +28,10 @@ enum {
  * (clear bits 0-2 and 255, set bit 254). priv may equal random32. */
 NCGT_EXTERN NCGT_WUR int ncgt_privkey_from_random(uint8_t priv[NCGT_KEY_BYTES],
                                                   const uint8_t *random32);
+/* Overwrites p[0..n) with zeros in a way the compiler may not remove
+ * (a memset of a buffer that is dead afterwards may be elided). For key
+ * material in host programs; NULL or n = 0 is fine. */
+NCGT_EXTERN void ncgt_key_wipe(void *p, size_t n);
 /* pub = X25519(priv, 9). */
 NCGT_EXTERN NCGT_WUR int ncgt_pubkey(uint8_t pub[NCGT_KEY_BYTES],
                                      const uint8_t priv[NCGT_KEY_BYTES]);

@@ -70,11 +70,16 @@ typedef enum ncgt_status {
   NCGT_ERR_INVALID_ARGUMENT = -1,
   NCGT_ERR_NOBUF = -2,          /* caller's output buffer too small */
   NCGT_ERR_NOMEM = -3,          /* allocation failed */
-  NCGT_ERR_CALLBACK_FAILURE = -4, /* a host callback returned non-zero */
+  /* A host callback returned non-zero and the object ended because of it
+   * (a conn is DYING/DEAD, a relay session is over). Fatal. */
+  NCGT_ERR_CALLBACK_FAILURE = -4,
   NCGT_ERR_INVALID_STATE = -5,  /* call not allowed in the current state */
-  NCGT_ERR_AGAIN = -6,          /* nothing to do now / need more input */
+  /* -6 was NCGT_ERR_AGAIN (never returned); not reused. */
   NCGT_ERR_INTERNAL = -7,
   NCGT_ERR_UNSUPPORTED = -8,
+  /* A host callback refused one frame: that frame was dropped and
+   * counted, the object is unchanged and usable (the adapter). */
+  NCGT_ERR_CALLBACK_DROPPED = -9,
 
   /* Malformed wire input (frame codec) */
   NCGT_ERR_TRUNCATED = -100,      /* fewer bytes than a field needs */
@@ -115,7 +120,10 @@ typedef enum ncgt_status {
 
 /* A static, human-readable description of a status code. Never NULL. */
 NCGT_EXTERN const char *ncgt_strerror(int status);
-/* Non-zero when `status` means the object that returned it is unusable. */
+/* Non-zero when `status` means the call ended the object that returned it
+ * (a conn is DYING/DEAD: an initiator may still be started again; a relay
+ * session is over). Zero for 0 and for errors after which nothing changed:
+ * INVALID_ARGUMENT, INVALID_STATE, NOBUF, FULL, CALLBACK_DROPPED. */
 NCGT_EXTERN int ncgt_err_is_fatal(int status);
 
 /* Log levels, lowest is most severe (syslog-like). */
@@ -130,10 +138,6 @@ typedef enum ncgt_log_level {
  * The library never logs key material. */
 typedef void (*ncgt_log_cb)(ncgt_log_level level, const char *msg,
                             void *user_data);
-
-/* Randomness source: fill buf[0..len) with cryptographically secure random
- * bytes; return 0, or non-zero on failure. */
-typedef int (*ncgt_rand_cb)(uint8_t *buf, size_t len, void *user_data);
 
 /* ---------------------------------------------------------------------
  * Wire constants (doc/protocol.md). Values never change within a version.

@@ -151,7 +151,7 @@ static void report(const char *op, unsigned tf, size_t dglen, double t) {
 }
 
 static void bench_data(unsigned tf, size_t dglen) {
-  static const uint8_t key[NCGT_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8};
+  static const uint8_t key[NCGT_KEY_BYTES] = {1, 2, 3, 4, 5, 6, 7, 8};
   data_ctx c;
   memset(&c, 0, sizeof(c));
   c.dglen = dglen;
@@ -196,7 +196,7 @@ static void bench_data(unsigned tf, size_t dglen) {
 /* --- handshake, server side ------------------------------------------ */
 
 typedef struct hs_ctx {
-  uint8_t server_priv[NCGT_KEY_LEN], server_e[NCGT_KEY_LEN];
+  uint8_t server_priv[NCGT_KEY_BYTES], server_e[NCGT_KEY_BYTES];
   ncgt_frame_request req;
   uint8_t reqbuf[NCGT_REQUEST_FIXED_LEN + 2 * (NCGT_NAME_MAX + 1) +
                  NCGT_KX_MAX];
@@ -215,7 +215,7 @@ static void do_server_hs(void *p, long n) {
   for (long i = 0; i < n; i++) {
     ncgt_hs hs;
     ncgt_request_info info;
-    uint8_t tx[NCGT_KEY_LEN], rx[NCGT_KEY_LEN];
+    uint8_t tx[NCGT_KEY_BYTES], rx[NCGT_KEY_BYTES];
     memset(&hs, 0, sizeof(hs));
     int rv = ncgt_request_open(&hs, &c->req, c->server_priv, &info);
     if (rv != 0)
@@ -240,10 +240,10 @@ static void do_server_hs(void *p, long n) {
 
 static void bench_handshake(void) {
   hs_ctx c;
-  uint8_t client_priv[NCGT_KEY_LEN], client_e[NCGT_KEY_LEN];
-  uint8_t server_pub[NCGT_KEY_LEN];
+  uint8_t client_priv[NCGT_KEY_BYTES], client_e[NCGT_KEY_BYTES];
+  uint8_t server_pub[NCGT_KEY_BYTES];
   memset(&c, 0, sizeof(c));
-  for (int i = 0; i < NCGT_KEY_LEN; i++) {
+  for (int i = 0; i < NCGT_KEY_BYTES; i++) {
     c.server_priv[i] = (uint8_t)(0x40 + i);
     c.server_e[i] = (uint8_t)(0x80 + i);
     client_priv[i] = (uint8_t)(0x10 + i);

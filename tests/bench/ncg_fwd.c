@@ -422,8 +422,8 @@ static void run_relay(const char *listen_addr, const char *next_hop,
 
 static void set_keys(fwd *f, unsigned tf, int server) {
   /* Benchmark-only fixed keys: this program never carries real traffic. */
-  uint8_t k1[NCGT_KEY_LEN], k2[NCGT_KEY_LEN];
-  for (int i = 0; i < NCGT_KEY_LEN; i++) {
+  uint8_t k1[NCGT_KEY_BYTES], k2[NCGT_KEY_BYTES];
+  for (int i = 0; i < NCGT_KEY_BYTES; i++) {
     k1[i] = (uint8_t)(0x11 * i + 1);
     k2[i] = (uint8_t)(0x23 * i + 7);
   }
