@@ -92,6 +92,11 @@ typedef struct ncg_listener {
   void *obj;
 } ncg_listener;
 
+/* Out of descriptors (EMFILE, ENFILE) or kernel memory, accept(2) would
+ * fail at once on every wake-up of a level-triggered listener: it leaves
+ * epoll for NCG_LISTEN_PAUSE_MS instead (connections wait in the backlog)
+ * and logs event=accept-paused, rate-limited. */
+
 /* Binds and listens on a numeric address ("0.0.0.0:4433", "[::]:4433";
  * IPv6 sockets are v6-only so both families can be listened on). */
 int ncg_listener_open(ncg_listener *ls, ncg_loop *l, const ncg_addr *a,
