@@ -345,6 +345,9 @@ int ncg_listener_open(ncg_listener *ls, ncg_loop *l, const ncg_addr *a,
     errno = saved;
     return -1;
   }
+  ls->addr.len = sizeof(ls->addr.ss); /* the port chosen for port 0 */
+  if (getsockname(ls->fd, (struct sockaddr *)&ls->addr.ss, &ls->addr.len) != 0)
+    ls->addr = *a;
   return 0;
 }
 
