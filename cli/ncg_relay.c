@@ -335,6 +335,8 @@ int main(int argc, char **argv) {
   if (ncg_prog_loop_init(&rp.loop, &cl, rp.conf.log_level, on_signal, &rp) ||
       relay_setup(&rp) != 0)
     return 1;
+  /* Two descriptors a session: the side in and the side out. */
+  ncg_prog_fd_budget(rp.conf.max_sessions, 2, NCG_PROG_FDS_FIXED + rp.nls);
   rc = ncg_loop_run(&rp.loop);
   ncg_info("event=exit");
   while (rp.sessions) {

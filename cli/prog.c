@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "keycmd.h"
 #include "log.h"
@@ -20,11 +21,47 @@ int ncg_prog_start(int argc, char **argv, const char *prog,
   return -1;
 }
 
+/* Every tunnel is a descriptor (two at a relay): the soft limit, often
+ * 1024, is the tunnel limit unless raised. The hard limit is what the
+ * administrator granted (ulimit -Hn, systemd LimitNOFILE=). */
+static void prog_raise_nofile(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+    return;
+  rlim_t was = rl.rlim_cur;
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    ncg_warn("event=fd-limit error=\"%s\" nofile=%llu", strerror(errno),
+             (unsigned long long)was);
+}
+
+void ncg_prog_fd_budget(size_t max_sessions, unsigned per_session,
+                        unsigned fixed) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return;
+  unsigned long long nofile = (unsigned long long)rl.rlim_cur;
+  unsigned long long fit =
+      nofile > fixed ? (nofile - fixed) / (per_session ? per_session : 1) : 0;
+  int short_ = max_sessions ? max_sessions > fit : fit < NCG_SESSIONS_FEW;
+  ncg_log(short_ ? NCGT_LOG_WARN : NCGT_LOG_INFO,
+          "event=fd-limit nofile=%llu fds_per_session=%u sessions_fit=%llu "
+          "max_sessions=%zu%s",
+          nofile, per_session, fit, max_sessions,
+          !short_ ? ""
+          : max_sessions
+              ? " (max_sessions does not fit: raise the hard limit, "
+                "ulimit -Hn or LimitNOFILE=, or lower max_sessions)"
+              : " (few tunnels fit: raise the hard limit, ulimit -Hn or "
+                "LimitNOFILE=, or set max_sessions)");
+}
+
 int ncg_prog_loop_init(ncg_loop *l, const ncg_cmdline *cl, int conf_level,
                        void (*on_signal)(int, void *), void *obj) {
   static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
   ncg_log_set_level(cl->log_level >= 0 ? (ncgt_log_level)cl->log_level
                                        : (ncgt_log_level)conf_level);
+  prog_raise_nofile();
   if (ncg_loop_init(l) != 0 ||
       ncg_loop_signals(l, sigs, sizeof(sigs) / sizeof(sigs[0]), on_signal,
                        obj) != 0) {

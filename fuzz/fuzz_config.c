@@ -14,6 +14,11 @@
  * message "FILE:LINE: ..." (a key's mistake, line >= 1) or "FILE: ..."
  * (a missing required key) and nothing left to free. LeakSanitizer
  * catches anything the loaders forget.
+ *
+ * No line's tail is ever applied (issue 18.2): libinih reads lines into
+ * a fixed buffer and once treated the rest of a longer line as the next
+ * line. A file with a line longer than NCG_INI_LINE_MAX, or a NUL byte,
+ * never loads, and the error names that line or an earlier one.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -156,8 +161,26 @@ static void check_users(const ncg_users *u) {
   }
 }
 
-/* A refusal names the file, and the line when a key was at fault. */
-static void check_refusal(const ncg_ini *ini, size_t size) {
+/* The first line (from 1) longer than the parser takes or holding a NUL
+ * byte, as the loaders count lines; 0 if none. */
+static unsigned long first_bad_line(const uint8_t *data, size_t size) {
+  unsigned long line = 1;
+  size_t len = 0;
+  for (size_t i = 0; i < size; i++) {
+    if (data[i] == '\n') {
+      line++;
+      len = 0;
+    } else if (data[i] == '\0' || ++len > NCG_INI_LINE_MAX) {
+      return line;
+    }
+  }
+  return 0;
+}
+
+/* A refusal names the file, and the line when a key was at fault; the
+ * line is no later than the first over-long one. */
+static void check_refusal(const ncg_ini *ini, size_t size,
+                          unsigned long bad) {
   size_t plen = strlen(cfg_path);
   size_t mlen = str_in(ini->msg, sizeof(ini->msg));
   FUZZ_CHECK(mlen > plen + 2);
@@ -167,8 +190,10 @@ static void check_refusal(const ncg_ini *ini, size_t size) {
     char *end;
     unsigned long line = strtoul(p, &end, 10);
     FUZZ_CHECK(end != p && *end == ':' && line >= 1 && line <= size + 1);
+    FUZZ_CHECK(bad == 0 || line <= bad);
   } else {
     FUZZ_CHECK(*p == ' '); /* FILE: [section] x is required */
+    FUZZ_CHECK(bad == 0);
   }
 }
 
@@ -225,8 +250,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   }
   FUZZ_CHECK(rc == 0 || rc == -1);
+  unsigned long bad = first_bad_line(data, size);
+  FUZZ_CHECK(bad == 0 || rc != 0); /* never a line's tail */
   if (rc != 0)
-    check_refusal(&ini, size);
+    check_refusal(&ini, size, bad);
   if (getenv("FUZZ_CONFIG_VERBOSE")) /* to see what a seed reaches */
     fprintf(stderr, "mode %u: %s\n", mode, rc == 0 ? "loaded" : ini.msg);
   return 0;

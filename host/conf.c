@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ncgtun/frame.h>
 
@@ -19,27 +20,107 @@ static int conf_ini_cb(void *user, const char *section, const char *key,
   return ini->on_kv(ini, section, key, value) == 0;
 }
 
+/* libinih reads lines into a fixed buffer (INI_MAX_LINE, 200 bytes in
+ * Debian's build, chosen when the library was compiled) and treats what
+ * did not fit as the next line: a commented-out line's tail became a
+ * key. We hand it whole lines only; a longer line, or a NUL byte, stops
+ * the parse and is the error, with its own line number. */
+typedef struct conf_reader {
+  FILE *f;
+  int line;     /* lines handed to inih */
+  int bad_line; /* the line that stopped the parse, or 0 */
+  int bad_nul;  /* it holds a NUL byte (else: it is too long) */
+} conf_reader;
+
+static char *conf_read_line(char *str, int num, void *stream) {
+  conf_reader *r = stream;
+  size_t max = NCG_INI_LINE_MAX, n = 0;
+  int ch = EOF;
+  if (r->bad_line || num < 3)
+    return NULL;
+  if (max > (size_t)num - 2) /* room for "\n" and NUL */
+    max = (size_t)num - 2;
+  while ((ch = getc(r->f)) != EOF && ch != '\n') {
+    if (ch == '\0' || n == max) {
+      r->bad_line = r->line + 1;
+      r->bad_nul = ch == '\0';
+      return NULL;
+    }
+    str[n++] = (char)ch;
+  }
+  if (ch == EOF && n == 0)
+    return NULL;
+  if (ch == '\n')
+    str[n++] = '\n';
+  str[n] = '\0';
+  r->line++;
+  return str;
+}
+
+/* Control bytes from the file (or a path named in it) are printed as
+ * \xHH, never raw to a terminal or a log. */
+static void conf_escape(char *out, size_t cap, const char *in) {
+  size_t o = 0;
+  for (; *in && o + 1 < cap; in++) {
+    unsigned char ch = (unsigned char)*in;
+    if (ch >= 0x20 && ch != 0x7f) {
+      out[o++] = (char)ch;
+      continue;
+    }
+    if (o + 5 >= cap)
+      break;
+    snprintf(out + o, cap - o, "\\x%02x", ch);
+    o += 4;
+  }
+  out[o] = '\0';
+}
+
+static int conf_parse(ncg_ini *ini, const char *path, char *msg, size_t cap) {
+  FILE *f = fopen(path, "r");
+  struct stat st;
+  if (!f) {
+    snprintf(msg, cap, "%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    snprintf(msg, cap, "%s: is a directory, not a configuration file", path);
+    return -1;
+  }
+  conf_reader r = { .f = f };
+  int rc = ini_parse_stream(conf_read_line, &r, conf_ini_cb, ini);
+  int read_err = ferror(f) ? errno : 0;
+  fclose(f);
+  if (rc == -2)
+    snprintf(msg, cap, "%s: out of memory", path);
+  else if (rc > 0 && ini->why[0])
+    snprintf(msg, cap, "%s:%d: %s", path, rc, ini->why);
+  else if (rc > 0)
+    snprintf(msg, cap,
+             "%s:%d: syntax error (expected [section] or key = value)", path,
+             rc);
+  else if (r.bad_line && r.bad_nul)
+    snprintf(msg, cap, "%s:%d: NUL byte in the line", path, r.bad_line);
+  else if (r.bad_line)
+    snprintf(msg, cap, "%s:%d: line too long (at most %d characters)", path,
+             r.bad_line, NCG_INI_LINE_MAX);
+  else if (read_err)
+    snprintf(msg, cap, "%s: cannot read: %s", path, strerror(read_err));
+  else
+    return 0;
+  return -1;
+}
+
 int ncg_ini_load(ncg_ini *ini, const char *path, ncg_ini_kv_fn on_kv,
                  void *obj) {
+  char raw[sizeof(ini->msg)];
   ini->file = path;
   ini->on_kv = on_kv;
   ini->obj = obj;
   ini->why[0] = ini->msg[0] = '\0';
-  int rc = ini_parse(path, conf_ini_cb, ini);
-  if (rc == 0)
+  if (conf_parse(ini, path, raw, sizeof(raw)) == 0)
     return 0;
-  if (rc == -1)
-    snprintf(ini->msg, sizeof(ini->msg), "%s: cannot open: %s", path,
-             strerror(errno));
-  else if (rc == -2)
-    snprintf(ini->msg, sizeof(ini->msg), "%s: out of memory", path);
-  else if (ini->why[0])
-    snprintf(ini->msg, sizeof(ini->msg), "%s:%d: %s", path, rc, ini->why);
-  else
-    snprintf(ini->msg, sizeof(ini->msg),
-             "%s:%d: syntax error (expected [section] or key = value; lines "
-             "are at most 199 characters)",
-             path, rc);
+  conf_escape(ini->msg, sizeof(ini->msg), raw);
   return -1;
 }
 

@@ -4,6 +4,10 @@
  * "FILE:LINE: [section] key: what is wrong", and the program exits
  * non-zero.
  *
+ * A line is at most NCG_INI_LINE_MAX characters (libinih's buffer, fixed
+ * when the library is built, minus its newline and NUL): a longer line is
+ * an error, never split. Control bytes in messages are printed as \xHH.
+ *
  * Repeated keys and inih's indented continuation lines append to list
  * values (listen, routes, members...); a scalar key given twice is an
  * error.
@@ -13,6 +17,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+enum { NCG_INI_LINE_MAX = 198 };
 
 typedef struct ncg_ini ncg_ini;
 

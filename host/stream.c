@@ -10,6 +10,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "log.h"
+#include "sys.h"
+
 enum {
   STREAM_READ_CHUNK = 64 * 1024,
   STREAM_READS_PER_EVENT = 4, /* fairness between tunnels */
@@ -263,6 +266,40 @@ void ncg_stream_close(ncg_stream *s) {
 
 /* ---- listeners ---- */
 
+/* Out of descriptors (EMFILE, ENFILE) or kernel memory: the pending
+ * connection stays queued and a level-triggered listener would wake us at
+ * once, forever. Stop watching it for a while instead (as nginx does);
+ * connections wait in the backlog until a descriptor is free again. */
+static int accept_starved(int err) {
+  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+static void listener_pause(ncg_listener *ls, int err) {
+  ncgt_tstamp now = ncg_now();
+  ls->starved++;
+  if (ncg_timer_set(ls->loop, &ls->resume,
+                    now + NCG_LISTEN_PAUSE_MS * NCGT_MILLISECONDS) != 0)
+    return; /* no timer: stay in epoll rather than never resume */
+  ncg_watch_mod(ls->loop, &ls->watch, 0);
+  ls->paused = 1;
+  if (now < ls->log_after)
+    return;
+  char as[NCG_ADDR_STRLEN];
+  ncg_addr_str(&ls->addr, as, sizeof(as));
+  ncg_warn("event=accept-paused addr=%s error=\"%s\" pause_ms=%d count=%llu "
+           "(logged at most every %d s)",
+           as, strerror(err), NCG_LISTEN_PAUSE_MS,
+           (unsigned long long)ls->starved, NCG_LISTEN_LOG_EVERY_S);
+  ls->log_after = now + (ncgt_tstamp)NCG_LISTEN_LOG_EVERY_S * NCGT_SECONDS;
+}
+
+static void listener_resume(void *obj, ncgt_tstamp now) {
+  ncg_listener *ls = obj;
+  (void)now;
+  ls->paused = 0;
+  ncg_watch_mod(ls->loop, &ls->watch, EPOLLIN);
+}
+
 static void listener_io(void *obj, uint32_t events) {
   ncg_listener *ls = obj;
   (void)events;
@@ -271,8 +308,13 @@ static void listener_io(void *obj, uint32_t events) {
     peer.len = sizeof(peer.ss);
     int fd = accept4(ls->fd, (struct sockaddr *)&peer.ss, &peer.len,
                      SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0)
-      return; /* EAGAIN, or a transient error (EMFILE): next event */
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED)
+        continue;
+      if (accept_starved(errno))
+        listener_pause(ls, errno);
+      return; /* EAGAIN: the queue is empty */
+    }
     ls->on_accept(fd, &peer, ls->obj);
   }
 }
@@ -282,6 +324,8 @@ int ncg_listener_open(ncg_listener *ls, ncg_loop *l, const ncg_addr *a,
                       void *obj) {
   int one = 1;
   memset(ls, 0, sizeof(*ls));
+  ls->loop = l;
+  ncg_timer_init(&ls->resume, listener_resume, ls);
   ls->addr = *a;
   ls->on_accept = on_accept;
   ls->obj = obj;
@@ -301,6 +345,9 @@ int ncg_listener_open(ncg_listener *ls, ncg_loop *l, const ncg_addr *a,
     errno = saved;
     return -1;
   }
+  ls->addr.len = sizeof(ls->addr.ss); /* the port chosen for port 0 */
+  if (getsockname(ls->fd, (struct sockaddr *)&ls->addr.ss, &ls->addr.len) != 0)
+    ls->addr = *a;
   return 0;
 }
 
@@ -308,6 +355,7 @@ void ncg_listener_close(ncg_listener *ls, ncg_loop *l) {
   if (ls->fd < 0)
     return;
   ncg_watch_del(l, &ls->watch);
+  ncg_timer_stop(l, &ls->resume);
   close(ls->fd);
   ls->fd = -1;
 }

@@ -74,14 +74,28 @@ size_t ncg_stream_queued(const ncg_stream *s);
 
 /* ---- listeners ---- */
 
+/* Out of descriptors, a listener leaves epoll for this long, and logs
+ * the event at most this often. */
+enum { NCG_LISTEN_PAUSE_MS = 100, NCG_LISTEN_LOG_EVERY_S = 10 };
+
 typedef struct ncg_listener {
+  ncg_loop *loop;
   ncg_watch watch;
+  ncg_timer resume; /* puts a paused listener back into epoll */
   int fd;
+  int paused;       /* accept(2) failed for lack of descriptors */
+  uint64_t starved; /* how often: EMFILE, ENFILE, ENOBUFS, ENOMEM */
+  ncgt_tstamp log_after; /* rate limit of the accept-paused log line */
   ncg_addr addr;
   /* Called with a new non-blocking socket the callee owns. */
   void (*on_accept)(int fd, const ncg_addr *peer, void *obj);
   void *obj;
 } ncg_listener;
+
+/* Out of descriptors (EMFILE, ENFILE) or kernel memory, accept(2) would
+ * fail at once on every wake-up of a level-triggered listener: it leaves
+ * epoll for NCG_LISTEN_PAUSE_MS instead (connections wait in the backlog)
+ * and logs event=accept-paused, rate-limited. */
 
 /* Binds and listens on a numeric address ("0.0.0.0:4433", "[::]:4433";
  * IPv6 sockets are v6-only so both families can be listened on). */

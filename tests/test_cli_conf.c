@@ -172,6 +172,102 @@ static void ini_errors_name_file_and_line(void **state) {
                       "directory");
 }
 
+/* Records every key and value handed over, as "key=value;". */
+static char seen[4096];
+
+static int record_kv(ncg_ini *ini, const char *section, const char *key,
+                     const char *value) {
+  (void)ini;
+  (void)section;
+  size_t n = strlen(seen);
+  snprintf(seen + n, sizeof(seen) - n, "%s=%s;", key, value);
+  return 0;
+}
+
+/* Loads `len` bytes of text with record_kv; the result of ncg_ini_load. */
+static int load_text(ncg_ini *ini, const char *name, const char *text,
+                     size_t len, const char **path) {
+  static char p[128];
+  snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+  FILE *f = fopen(p, "w");
+  assert_non_null(f);
+  assert_int_equal(fwrite(text, 1, len, f), len);
+  fclose(f);
+  *path = p;
+  seen[0] = '\0';
+  return ncg_ini_load(ini, p, record_kv, NULL);
+}
+
+static void expect_msg(const ncg_ini *ini, const char *path, const char *rest) {
+  char want[512];
+  snprintf(want, sizeof(want), "%s%s", path, rest);
+  assert_string_equal(ini->msg, want);
+}
+
+/* Issue 18.2: a commented-out line of 199+ characters had its tail
+ * applied (`allow = evil`), or glued to the previous key when the tail
+ * began with a space; the error named the next line. */
+static void ini_long_lines_are_errors(void **state) {
+  (void)state;
+  ncg_ini ini;
+  const char *path;
+  char text[1024], pad[256];
+  memset(pad, 'c', sizeof(pad));
+
+  /* ';' + 197 'c' + " allow = evil" on line 4 */
+  int n = snprintf(text, sizeof(text), "[s]\na = 1\n\n;%.*s allow = evil\n"
+                   "b = 2\n", 197, pad);
+  assert_int_equal(load_text(&ini, "long1.conf", text, (size_t)n, &path), -1);
+  expect_msg(&ini, path, ":4: line too long (at most 198 characters)");
+  assert_string_equal(seen, "a=1;");
+
+  /* the tail starts with spaces: once a continuation of `a` */
+  n = snprintf(text, sizeof(text), "[s]\na = 1\n;%.*s   evil\n", 197, pad);
+  assert_int_equal(load_text(&ini, "long2.conf", text, (size_t)n, &path), -1);
+  expect_msg(&ini, path, ":3: line too long (at most 198 characters)");
+  assert_null(strstr(seen, "evil"));
+
+  /* exactly 198 characters is a line; the next line keeps its number */
+  n = snprintf(text, sizeof(text), "[s]\n;%.*s\nbogus = 1\n", 197, pad);
+  assert_int_equal(ncg_ini_load(&ini, write_tmp("long3.conf", text), demo_kv,
+                                NULL), -1);
+  assert_non_null(strstr(ini.msg, "long3.conf:3: [s] bogus: unknown key"));
+
+  /* 199, on the last line without a newline: still an error */
+  n = snprintf(text, sizeof(text), "[s]\na = %.*s", 195, pad);
+  assert_int_equal(load_text(&ini, "long4.conf", text, (size_t)n, &path), -1);
+  expect_msg(&ini, path, ":2: line too long (at most 198 characters)");
+  assert_string_equal(seen, "");
+
+  /* an earlier mistake is reported first */
+  n = snprintf(text, sizeof(text), "[s]\nbogus = 1\n;%.*s\n", 250, pad);
+  assert_int_equal(ncg_ini_load(&ini, write_tmp("long5.conf", text), demo_kv,
+                                NULL), -1);
+  assert_non_null(strstr(ini.msg, "long5.conf:2: [s] bogus: unknown key"));
+}
+
+static void ini_bytes_and_directories(void **state) {
+  (void)state;
+  ncg_ini ini;
+  const char *path;
+  static const char nul[] = "[s]\na = 1\nb = x\0evil\nc = 3\n";
+  assert_int_equal(load_text(&ini, "nul.conf", nul, sizeof(nul) - 1, &path),
+                   -1);
+  expect_msg(&ini, path, ":3: NUL byte in the line");
+  assert_string_equal(seen, "a=1;");
+
+  /* control bytes from the file are escaped in the message */
+  assert_int_equal(ncg_ini_load(&ini, write_tmp("ctl.conf",
+                                                "[s]\nb\033[2J\x01 = 1\n"),
+                                demo_kv, NULL), -1);
+  assert_non_null(strstr(ini.msg, ":2: [s] b\\x1b[2J\\x01: unknown key"));
+  for (const char *p = ini.msg; *p; p++)
+    assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+
+  assert_int_equal(ncg_ini_load(&ini, tmpdir, demo_kv, NULL), -1);
+  expect_msg(&ini, tmpdir, ": is a directory, not a configuration file");
+}
+
 static void users_file(void **state) {
   (void)state;
   ncg_users u;
@@ -298,6 +394,8 @@ int main(void) {
     cmocka_unit_test(addresses),
     cmocka_unit_test(keys),
     cmocka_unit_test(ini_errors_name_file_and_line),
+    cmocka_unit_test(ini_long_lines_are_errors),
+    cmocka_unit_test(ini_bytes_and_directories),
     cmocka_unit_test(users_file),
     cmocka_unit_test(pool_is_stable),
   };

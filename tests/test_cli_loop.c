@@ -1,10 +1,13 @@
 /* The programs' event loop and TCP streams (host/loop.c, host/stream.c):
  * timer order, re-arming and stopping; a loopback connection carrying
- * bytes both ways; the bounded queue's soft and hard limits. */
+ * bytes both ways; the bounded queue's soft and hard limits; a listener
+ * out of descriptors. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -157,10 +160,78 @@ static void loopback_stream(void **state) {
   ncg_loop_fini(&l);
 }
 
+static int accepted;
+static void accept_close(int fd, const ncg_addr *a, void *obj) {
+  (void)a;
+  (void)obj;
+  accepted++;
+  close(fd);
+}
+
+/* Loop passes within `ms` milliseconds, each waiting at most 20 ms. */
+static int passes_in(ncg_loop *l, int ms) {
+  int n = 0;
+  ncgt_tstamp end = ncg_now() + (ncgt_tstamp)ms * NCGT_MILLISECONDS;
+  while (ncg_now() < end) {
+    ncg_loop_once(l, 20);
+    n++;
+  }
+  return n;
+}
+
+/* Issue 18.1: out of descriptors, accept(2) failed with EMFILE while the
+ * connection stayed queued on a level-triggered listener: the loop woke
+ * at once, forever. Now the listener pauses, then accepts once a
+ * descriptor is free again. */
+static void listener_out_of_fds(void **state) {
+  (void)state;
+  ncg_loop l;
+  ncg_listener ls;
+  ncg_addr a;
+  const char *why;
+  struct rlimit was, low;
+  int spare[256], nspare = 0;
+  assert_int_equal(ncg_loop_init(&l), 0);
+  assert_int_equal(ncg_addr_parse("127.0.0.1:1", &a, &why), 0);
+  ((struct sockaddr_in *)&a.ss)->sin_port = 0;
+  assert_int_equal(ncg_listener_open(&ls, &l, &a, accept_close, NULL), 0);
+  a.len = sizeof(a.ss);
+  assert_int_equal(getsockname(ls.fd, (struct sockaddr *)&a.ss, &a.len), 0);
+  int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  assert_true(c >= 0);
+  assert_int_equal(connect(c, (struct sockaddr *)&a.ss, a.len), 0);
+
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+  low = was;
+  low.rlim_cur = 128;
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+  int fd;
+  while (nspare < 256 && (fd = dup(c)) >= 0)
+    spare[nspare++] = fd;
+  assert_int_equal(errno, EMFILE);
+
+  int n = passes_in(&l, 300); /* spinning: thousands */
+  assert_int_equal(accepted, 0);
+  assert_true(ls.starved >= 1 && ls.starved <= 5);
+  assert_true(n < 40);
+
+  while (nspare > 0)
+    close(spare[--nspare]);
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+  for (int i = 0; i < 50 && accepted == 0; i++)
+    ncg_loop_once(&l, 20);
+  assert_int_equal(accepted, 1);
+  assert_false(ls.paused);
+  close(c);
+  ncg_listener_close(&ls, &l);
+  ncg_loop_fini(&l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(timers_fire_in_order),
     cmocka_unit_test(loopback_stream),
+    cmocka_unit_test(listener_out_of_fds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

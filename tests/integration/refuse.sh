@@ -37,4 +37,19 @@ out=$("$SERVER" -c "$T/s2.conf" 2>&1); rc=$?
 echo "$out"
 [ $rc -ne 0 ] && echo "$out" | grep -q "users.bad:2: \[alice\] public_key" ||
   fail "bad users file"
+
+say "a commented-out line too long for the parser: the relay refuses it"
+# Issue 18.2: libinih applied this line's tail, `allow = evil` (an open
+# proxy entry), and the relay started.
+{ printf '[relay]\nname = relay1\nlisten = 127.0.0.1:4999\n;'
+  printf 'c%.0s' $(seq 197); printf ' allow = evil\n'; } >"$T/hostile.conf"
+out=$(timeout 5 "$RELAY" -c "$T/hostile.conf" 2>&1); rc=$?
+echo "$out"
+[ $rc = 1 ] || fail "relay started (or hung) on the hostile file: rc $rc"
+echo "$out" | grep -q "hostile.conf:4: line too long (at most 198 characters)" ||
+  fail "message"
+out=$(timeout 5 "$RELAY" -c "$T" 2>&1); rc=$?
+echo "$out"
+[ $rc = 1 ] && echo "$out" | grep -q "$T: is a directory" ||
+  fail "a directory as -c"
 echo PASS
