@@ -476,6 +476,33 @@ static void new_client_data_naks_old_lease(void **state) {
   ncgt_adapter_del(H.ad);
 }
 
+/* Option 26 is the adapter's tunnel MTU: the server's, or the settings'
+ * when the client data has none, so the stack's MTU and the MTU that
+ * frag-needed reports agree (issue 18 item 3). */
+static void mtu_option_is_the_tunnels(void **state) {
+  (void)state;
+  reply p;
+  uint8_t l = 0, buf[NCGT_CC_ENCODED_MAX];
+  ncgt_client_config cc;
+  static const uint16_t pushed[] = {0, 1300};
+  static const uint16_t want[] = {1400, 1300};
+  h_new(&H, NCGT_ADAPTER_CLIENT, 0);
+  for (size_t i = 0; i < 2; i++) {
+    h_config(&cc);
+    cc.mtu = pushed[i];
+    ssize_t n = ncgt_client_config_encode(buf, sizeof buf, &cc);
+    assert_int_equal(ncgt_adapter_set_client_data(H.ad, buf, (size_t)n), 0);
+    req r = base_req(discover_opts, sizeof discover_opts);
+    assert_int_equal(send(&r), 0);
+    parse_reply(&p, i);
+    const uint8_t *v = opt(&p, 26, &l);
+    assert_non_null(v);
+    assert_int_equal(l, 2);
+    assert_int_equal(h_be16(v), want[i]);
+  }
+  ncgt_adapter_del(H.ad);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(discover_gets_offer),
@@ -490,6 +517,7 @@ int main(void) {
       cmocka_unit_test(respects_message_size),
       cmocka_unit_test(no_answer_before_client_data),
       cmocka_unit_test(new_client_data_naks_old_lease),
+      cmocka_unit_test(mtu_option_is_the_tunnels),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
