@@ -12,7 +12,8 @@
  *  - every frame to the stack has an Ethernet header from the reserved
  *    MAC, and an IPv4 one (ours) has a valid header checksum and a valid
  *    UDP/ICMP checksum; an ARP one is a 42-byte reply;
- *  - every datagram to the tunnel fits the MTU, its protocol matches its
+ *  - every datagram to the tunnel fits the MTU in force (the client
+ *    adapter's: its client data's option 26), its protocol matches its
  *    version nibble, and an IPv4 one keeps a valid header checksum;
  *  - the frame/datagram totals equal the number of calls.
  */
@@ -139,6 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ncgt_adapter *s = make(&hs, NCGT_ADAPTER_SERVER);
   FUZZ_CHECK(ncgt_adapter_set_client_data(c, client_data,
                                           sizeof client_data) == 0);
+  hc.mtu = ncgt_adapter_mtu(c); /* the client data's 1400 governs */
+  FUZZ_CHECK(hc.mtu == 1400);
   uint64_t calls[2][2] = {{0, 0}, {0, 0}};
   while (fuzz_in_left(&in) > 0) {
     uint8_t sel = fuzz_in_u8(&in);
@@ -165,6 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case OP_CLIENT_DATA:
       if (!server && ncgt_adapter_set_client_data(ad, buf, n) < 0)
         rv = 0; /* refused: the old data stays in force */
+      hc.mtu = ncgt_adapter_mtu(c);
       break;
     }
     FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_FAILURE);
