@@ -82,6 +82,10 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
            ncgt_transform_name(ncgt_conn_transform(c)), gso ? "on" : "off");
   if (!p->conf.dhcp_external)
     cli_net_apply(p, &cc);
+  else if (cli_net_mtu(p) == 0) /* the server's MTU, whatever the DHCP
+                                 * client does with option 26 */
+    ncg_info("%s event=link device=%s mtu=%u", p->t.ctx, p->tap.name,
+             ncgt_adapter_mtu(p->adapter));
 }
 
 static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
@@ -152,6 +156,10 @@ static int cli_adapter_setup(cli_prog *p) {
     ncg_err("event=adapter error=\"%s\"", ncgt_strerror(rc));
     return -1;
   }
+  /* The default tunnel MTU until the server's arrives with the client
+   * data, not the TAP's 1500. */
+  if (cli_net_mtu(p) != 0)
+    return -1;
   return ncg_watch_add(&p->loop, &p->tap_watch, p->tap.fd, EPOLLIN, tap_ready,
                        p);
 }

@@ -40,5 +40,8 @@ void cli_shutdown(cli_prog *p);
 /* client_net.c: the built-in configuration (dhcp = builtin): address,
  * MTU and routes from the client data, through rtnetlink. */
 int cli_net_apply(cli_prog *p, const ncgt_client_config *cc);
+/* Sets the TAP up with the adapter's tunnel MTU (both dhcp modes);
+ * logs and returns a negative errno on failure. */
+int cli_net_mtu(cli_prog *p);
 
 #endif /* NCG_CLIENT_H */

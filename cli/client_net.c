@@ -3,6 +3,7 @@
  * client would do with the emulator's answer, done directly through
  * rtnetlink from the same client data (Fig. 23): MTU (option 26),
  * address and prefix (50, 1), classless routes via the server (121).
+ * The TAP's MTU is set here in both dhcp modes (cli_net_mtu).
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -18,10 +19,22 @@ static ncg_ip ip4(uint32_t host_order) {
   return a;
 }
 
+/* The TAP up with the adapter's tunnel MTU, so the stack's segments and
+ * GSO super-segments are cut to what the tunnel carries; with a real
+ * DHCP client too, which may ignore option 26 (seed 002 section 4). */
+int cli_net_mtu(cli_prog *p) {
+  unsigned mtu = ncgt_adapter_mtu(p->adapter);
+  int rc = ncg_nl_link_set(&p->nl, p->tap.ifindex, 1, mtu);
+  if (rc != 0)
+    ncg_err("%s event=link device=%s mtu=%u error=\"%s\"", p->t.ctx,
+            p->tap.name, mtu, strerror(-rc));
+  return rc;
+}
+
 int cli_net_apply(cli_prog *p, const ncgt_client_config *cc) {
   char as[16], gs[16];
   int ifi = p->tap.ifindex;
-  int rc = ncg_nl_link_set(&p->nl, ifi, 1, cc->mtu ? cc->mtu : 0);
+  int rc = cli_net_mtu(p);
   if (rc == 0 && p->applied_addr &&
       (p->applied_addr != cc->client_addr ||
        p->applied_plen != cc->prefix_len)) {
@@ -51,6 +64,6 @@ int cli_net_apply(cli_prog *p, const ncgt_client_config *cc) {
   }
   ncg_info("%s event=configured device=%s address=%s/%u mtu=%u routes=%zu",
            p->t.ctx, p->tap.name, ncg_ip4_str(cc->client_addr, as),
-           cc->prefix_len, cc->mtu, cc->nroutes);
+           cc->prefix_len, ncgt_adapter_mtu(p->adapter), cc->nroutes);
   return 0;
 }

@@ -6,7 +6,7 @@
  * Input: [u8 mode][u16 mtu] then records [u8 flags][u16 len][bytes].
  *   mode bit 0: server role (else client); bit 1: MSS clamping on;
  *          bit 2: stack MAC configured (else learnt).
- *   mtu:   576 + mtu % 1000.
+ *   mtu:   576 + mtu % 1000; client data with option 26 replaces it.
  *   flags bit 0: to_stack fails during this record; bit 1: to_tunnel
  *          fails; bit 2: the record goes the other way (from_tunnel in the
  *          stack target, from_stack in the tunnel target); bit 3: client
@@ -390,6 +390,9 @@ static inline void fa_step(fa *f, int from_stack, uint8_t flags,
     ncgt_client_config cc;
     int ok = ncgt_client_config_decode(&cc, b, n) == 0;
     FUZZ_CHECK((ncgt_adapter_set_client_data(f->ad, b, n) == 0) == ok);
+    /* the new data's option 26 governs from now on (issue 18 item 3) */
+    FUZZ_CHECK(!ok || !cc.mtu || ncgt_adapter_mtu(f->ad) == cc.mtu);
+    f->mtu = ncgt_adapter_mtu(f->ad);
   } else if (from_stack) {
     f->generated = 1;
     /* GSO: the frame starts after the raw descriptor, and completing a

@@ -82,6 +82,7 @@ int ncgt_adapter_new(ncgt_adapter **pad, const ncgt_adapter_settings *s,
   ad->s = sc;
   ad->cb = cc;
   ad->user_data = user_data;
+  ad->mtu = s->mtu;
   ad->peer_mac =
       s->role == NCGT_ADAPTER_CLIENT ? ad->s.server_mac : ad->s.client_mac;
   if (mac_unicast(s->stack_mac)) {
@@ -110,16 +111,22 @@ int ncgt_adapter_set_client_data(ncgt_adapter *ad, const uint8_t *opts,
   ad->have_cc = 1;
   ad->local_addr = cc.client_addr;
   ad->prefix_len = cc.prefix_len;
+  /* The server's tunnel MTU (option 26) governs; without one, ours, and
+   * the DHCP emulator tells the stack that one instead (seed 002 4). */
+  ad->mtu = cc.mtu ? cc.mtu : ad->s.mtu;
+  ad->cc.mtu = ad->mtu;
   ncgt_adapter_logf(ad, NCGT_LOG_INFO,
                     "adapter: client data: %u.%u.%u.%u/%u via %u.%u.%u.%u, "
-                    "%zu routes",
+                    "mtu %u, %zu routes",
                     cc.client_addr >> 24, (cc.client_addr >> 16) & 255,
                     (cc.client_addr >> 8) & 255, cc.client_addr & 255,
                     cc.prefix_len, cc.server_addr >> 24,
                     (cc.server_addr >> 16) & 255, (cc.server_addr >> 8) & 255,
-                    cc.server_addr & 255, cc.nroutes);
+                    cc.server_addr & 255, ad->mtu, cc.nroutes);
   return 0;
 }
+
+uint16_t ncgt_adapter_mtu(const ncgt_adapter *ad) { return ad->mtu; }
 
 void ncgt_adapter_get_stats(const ncgt_adapter *ad, ncgt_adapter_stats *out,
                             size_t size) {
@@ -262,9 +269,9 @@ static int ip_from_stack(ncgt_adapter *ad, uint8_t *p, size_t len,
     ad->st.drop_not_unicast++;
     return 0;
   }
-  if (ip.len > ad->s.mtu)
+  if (ip.len > ad->mtu)
     return ncgt_ipmtu_too_big(ad, &ip);
-  if (ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->s.mtu))
+  if (ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->mtu))
     ad->st.mss_clamped++;
   return ncgt_adapter_to_tunnel(ad, ip.version, ip.p, ip.len);
 }
@@ -364,7 +371,7 @@ int ncgt_adapter_tunnel_in(ncgt_adapter *ad, const ncgt_gso *g,
   int seg = ncgt_adapter_gso_in(ad, g, &ip);
   if (seg < 0)
     return 0;
-  if (!seg && ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->s.mtu))
+  if (!seg && ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->mtu))
     ad->st.mss_clamped++;
   /* Fig. 18 step 356: form an Ethernet packet around the datagram. */
   ncgt_wr_init(&w, ad->frame, NCGT_ETH_HLEN);

@@ -48,7 +48,7 @@ static int gso_check_tcp(ncgt_adapter *ad, const ncgt_gso *g,
   size_t thl = (size_t)(doff >> 4) * 4;
   if (thl < NCGT_TCP_HLEN || thl > ip->len - ip->hlen)
     return gso_drop(ad, &ad->st.drop_gso_malformed);
-  if (ip->hlen + thl + g->gso_size > ad->s.mtu)
+  if (ip->hlen + thl + g->gso_size > ad->mtu)
     return gso_drop(ad, &ad->st.drop_too_big);
   return 1;
 }

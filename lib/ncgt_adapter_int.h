@@ -45,6 +45,10 @@ struct ncgt_adapter {
    * s.server_addr (server role). 0 while unknown. */
   uint32_t local_addr;
   uint8_t prefix_len;
+  /* The tunnel MTU in force: the client data's option 26 once installed
+   * (client role), else s.mtu. Governs ICMP errors, fragmentation, MSS
+   * clamping and the GSO segment check. */
+  uint16_t mtu;
   ncgt_dhcp_state dhcp_state;
   ncgt_adapter_stats st;
   uint8_t reply[NCGT_ADAPTER_REPLY_MAX];

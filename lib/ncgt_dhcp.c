@@ -11,7 +11,10 @@
  *   INFORM   (ciaddr = ours)          -> ACK without yiaddr and lease
  *   RELEASE, DECLINE                  -> counted, logged, no reply
  * Replies are addressed as RFC 2131 4.1 says (ciaddr unicast, broadcast
- * flag, else unicast to chaddr/yiaddr; NAK broadcast).
+ * flag, else unicast to chaddr/yiaddr; NAK broadcast). Requests may put
+ * options in `file` and `sname` (option 52 overload, RFC 2131 4.1) and
+ * split one option into several instances (RFC 3396); replies do
+ * neither, they leave out what does not fit.
  */
 #include <string.h>
 
@@ -19,7 +22,33 @@
 #include "ncgt_clientdata.h"
 #include "ncgt_inet.h"
 
-/* What the emulator reads from a request. Pointers borrow the frame. */
+/* The options the emulator reads. RFC 3396 section 5: every instance
+ * of an option is one value, the instances' bytes concatenated in the
+ * order options field, `file`, `sname` (RFC 2131 4.1, option 52). */
+enum { V_TYPE, V_REQIP, V_SRVID, V_PRL, V_MAX_MSG, V_CLIENT_ID, V_OVERLOAD,
+       V_N };
+
+static const struct {
+  uint8_t code;
+  uint8_t max; /* longest value taken; longer is malformed */
+} wanted[V_N] = {
+    [V_TYPE] = {NCGT_DHO_MSG_TYPE, 1},
+    [V_REQIP] = {NCGT_DHO_REQUESTED_ADDR, 4},
+    [V_SRVID] = {NCGT_DHO_SERVER_ID, 4},
+    [V_PRL] = {NCGT_DHO_PARAM_REQ, UINT8_MAX},
+    [V_MAX_MSG] = {NCGT_DHO_MAX_MSG_SIZE, 2},
+    /* echoed in one option 61 (RFC 6842) */
+    [V_CLIENT_ID] = {NCGT_DHO_CLIENT_ID, UINT8_MAX},
+    [V_OVERLOAD] = {NCGT_DHO_OVERLOAD, 1},
+};
+
+typedef struct dhcp_opts {
+  int seen[V_N];
+  size_t len[V_N];
+  uint8_t val[V_N][UINT8_MAX];
+} dhcp_opts;
+
+/* What the emulator reads from a request. chaddr borrows the frame. */
 typedef struct dhcp_req {
   uint32_t xid;
   uint16_t flags;
@@ -29,9 +58,10 @@ typedef struct dhcp_req {
   uint8_t type;          /* option 53, 0 = absent (plain BOOTP) */
   int has_reqip, has_srvid;
   uint32_t reqip, srvid;
-  const uint8_t *prl, *client_id;
-  size_t prl_len, client_id_len;
   uint16_t max_msg;      /* option 57, 0 = absent */
+  const uint8_t *prl, *client_id; /* into o; lengths 0 = absent */
+  size_t prl_len, client_id_len;
+  dhcp_opts o;
 } dhcp_req;
 
 static const char *const state_names[] = {
@@ -45,48 +75,83 @@ void ncgt_dhcp_set_state(ncgt_adapter *ad, ncgt_dhcp_state st) {
   ad->dhcp_state = st;
 }
 
-static int opt_u32(const uint8_t *p, size_t len, int *has, uint32_t *v) {
-  NCGT_ENSURE_COND(len == 4 && !*has, NCGT_ERR_BAD_LENGTH);
-  *has = 1;
-  *v = ncgt_ip4_get(p);
+/* Appends one instance of `code` to its value if it is one we read. */
+static int opts_add(dhcp_opts *o, uint8_t code, const uint8_t *p,
+                    size_t len) {
+  for (size_t i = 0; i < V_N; i++) {
+    if (wanted[i].code != code)
+      continue;
+    NCGT_ENSURE_COND(len <= wanted[i].max - o->len[i], NCGT_ERR_BAD_LENGTH);
+    if (len)
+      memcpy(o->val[i] + o->len[i], p, len);
+    o->len[i] += len;
+    o->seen[i] = 1;
+    return 0;
+  }
   return 0;
 }
 
-static int req_opt(dhcp_req *q, uint8_t code, const uint8_t *p, size_t len) {
-  switch (code) {
-  case NCGT_DHO_MSG_TYPE:
-    NCGT_ENSURE_COND(len == 1 && q->type == 0 && p[0] != 0,
-                     NCGT_ERR_BAD_LENGTH);
-    q->type = p[0];
-    return 0;
-  case NCGT_DHO_REQUESTED_ADDR:
-    return opt_u32(p, len, &q->has_reqip, &q->reqip);
-  case NCGT_DHO_SERVER_ID:
-    return opt_u32(p, len, &q->has_srvid, &q->srvid);
-  case NCGT_DHO_PARAM_REQ:
-    NCGT_ENSURE_COND(len > 0, NCGT_ERR_BAD_LENGTH);
-    if (!q->prl)
-      q->prl = p, q->prl_len = len;
-    return 0;
-  case NCGT_DHO_MAX_MSG_SIZE:
-    NCGT_ENSURE_COND(len == 2, NCGT_ERR_BAD_LENGTH);
-    q->max_msg = ncgt_get_u16(p);
-    return 0;
-  case NCGT_DHO_CLIENT_ID:
-    NCGT_ENSURE_COND(len >= 2, NCGT_ERR_BAD_LENGTH); /* RFC 2132 9.14 */
-    if (!q->client_id)
-      q->client_id = p, q->client_id_len = len;
-    return 0;
-  default:
-    return 0;
+/* One option area: code, length, value ... up to END. The options field
+ * needs its END (RFC 2131 4.1) and is the only place for option 52 (RFC
+ * 2132 9.3); `file` and `sname` may also just end with the field. An
+ * option never spans two areas: a long one is split (RFC 3396). */
+static int area_parse(dhcp_opts *o, ncgt_rd *r, int options_field) {
+  for (;;) {
+    uint8_t code = 0, len = 0;
+    const uint8_t *p = NULL;
+    if (!options_field && ncgt_rd_left(r) == 0)
+      return 0;
+    NCGT_ENSURE(ncgt_rd_u8(r, &code));
+    if (code == NCGT_DHO_END)
+      return 0;
+    if (code == NCGT_DHO_PAD)
+      continue;
+    NCGT_ENSURE(ncgt_rd_u8(r, &len));
+    NCGT_ENSURE(ncgt_rd_ptr(r, &p, len));
+    NCGT_ENSURE_COND(options_field || code != NCGT_DHO_OVERLOAD,
+                     NCGT_ERR_BAD_VALUE);
+    NCGT_ENSURE(opts_add(o, code, p, len));
   }
 }
 
-/* RFC 2131 section 2 layout, then the options up to END (required). */
+/* The whole values' lengths (RFC 2132) into q's fields. */
+static int req_values(dhcp_req *q) {
+  const dhcp_opts *o = &q->o;
+  if (o->seen[V_TYPE]) {
+    NCGT_ENSURE_COND(o->len[V_TYPE] == 1 && o->val[V_TYPE][0] != 0,
+                     NCGT_ERR_BAD_LENGTH);
+    q->type = o->val[V_TYPE][0];
+  }
+  if ((q->has_reqip = o->seen[V_REQIP]) != 0) {
+    NCGT_ENSURE_COND(o->len[V_REQIP] == 4, NCGT_ERR_BAD_LENGTH);
+    q->reqip = ncgt_ip4_get(o->val[V_REQIP]);
+  }
+  if ((q->has_srvid = o->seen[V_SRVID]) != 0) {
+    NCGT_ENSURE_COND(o->len[V_SRVID] == 4, NCGT_ERR_BAD_LENGTH);
+    q->srvid = ncgt_ip4_get(o->val[V_SRVID]);
+  }
+  if (o->seen[V_MAX_MSG]) {
+    NCGT_ENSURE_COND(o->len[V_MAX_MSG] == 2, NCGT_ERR_BAD_LENGTH);
+    q->max_msg = ncgt_get_u16(o->val[V_MAX_MSG]);
+  }
+  /* RFC 2132 9.8: at least one code; 9.14: type and at least one byte */
+  NCGT_ENSURE_COND(!o->seen[V_PRL] || o->len[V_PRL] > 0, NCGT_ERR_BAD_LENGTH);
+  NCGT_ENSURE_COND(!o->seen[V_CLIENT_ID] || o->len[V_CLIENT_ID] >= 2,
+                   NCGT_ERR_BAD_LENGTH);
+  q->prl = o->val[V_PRL];
+  q->prl_len = o->len[V_PRL];
+  q->client_id = o->val[V_CLIENT_ID];
+  q->client_id_len = o->len[V_CLIENT_ID];
+  return 0;
+}
+
+/* RFC 2131 section 2 layout, then the options field up to END
+ * (required), then `file` and `sname` as option 52 says. */
 static int req_parse(dhcp_req *q, ncgt_rd *r) {
   uint8_t hops = 0;
   uint16_t secs = 0;
   uint32_t yiaddr = 0, siaddr = 0, cookie = 0;
+  const uint8_t *sname = NULL, *file = NULL;
   memset(q, 0, sizeof *q);
   ncgt_rd_u8(r, &q->op);
   ncgt_rd_u8(r, &q->htype);
@@ -100,23 +165,30 @@ static int req_parse(dhcp_req *q, ncgt_rd *r) {
   ncgt_rd_u32(r, &siaddr);
   ncgt_rd_u32(r, &q->giaddr);
   ncgt_rd_ptr(r, &q->chaddr, NCGT_DHCP_CHADDR_LEN);
-  ncgt_rd_skip(r, NCGT_DHCP_SNAME_LEN + NCGT_DHCP_FILE_LEN);
+  ncgt_rd_ptr(r, &sname, NCGT_DHCP_SNAME_LEN);
+  ncgt_rd_ptr(r, &file, NCGT_DHCP_FILE_LEN);
   ncgt_rd_u32(r, &cookie);
   NCGT_ENSURE(r->err);
   if (cookie != NCGT_DHCP_MAGIC_COOKIE)
     return 0; /* BOOTP vendor area: q->type stays 0 */
-  for (;;) {
-    uint8_t code = 0, len = 0;
-    const uint8_t *p = NULL;
-    NCGT_ENSURE(ncgt_rd_u8(r, &code));
-    if (code == NCGT_DHO_END)
-      return 0;
-    if (code == NCGT_DHO_PAD)
-      continue;
-    NCGT_ENSURE(ncgt_rd_u8(r, &len));
-    NCGT_ENSURE(ncgt_rd_ptr(r, &p, len));
-    NCGT_ENSURE(req_opt(q, code, p, len));
+  NCGT_ENSURE(area_parse(&q->o, r, 1));
+  uint8_t overload = 0;
+  ncgt_rd area;
+  if (q->o.seen[V_OVERLOAD]) { /* RFC 2132 9.3: 1 file, 2 sname, 3 both */
+    overload = q->o.val[V_OVERLOAD][0];
+    NCGT_ENSURE_COND(q->o.len[V_OVERLOAD] == 1 && overload >= 1 &&
+                         overload <= 3,
+                     NCGT_ERR_BAD_VALUE);
   }
+  if (overload & 1) {
+    ncgt_rd_init(&area, file, NCGT_DHCP_FILE_LEN);
+    NCGT_ENSURE(area_parse(&q->o, &area, 0));
+  }
+  if (overload & 2) {
+    ncgt_rd_init(&area, sname, NCGT_DHCP_SNAME_LEN);
+    NCGT_ENSURE(area_parse(&q->o, &area, 0));
+  }
+  return req_values(q);
 }
 
 /* ---- replies ---------------------------------------------------------- */
@@ -168,7 +240,7 @@ static int put_options(ncgt_adapter *ad, ncgt_wr *w, const dhcp_req *q,
   ncgt_wr_u8(w, NCGT_DHO_SERVER_ID);
   ncgt_wr_u8(w, 4);
   ncgt_wr_u32(w, ad->cc.server_addr);
-  if (q->client_id) { /* RFC 6842: echo the client identifier */
+  if (q->client_id_len) { /* RFC 6842: echo the client identifier */
     ncgt_wr_u8(w, NCGT_DHO_CLIENT_ID);
     ncgt_wr_u8(w, (uint8_t)q->client_id_len);
     ncgt_wr_bytes(w, q->client_id, q->client_id_len);

@@ -75,11 +75,11 @@ static int icmp_error(ncgt_adapter *ad, const ncgt_ip *ip) {
   if (v4) { /* type 3 code 4, unused, next-hop MTU (RFC 1191 4) */
     icmp[0] = NCGT_ICMP_DEST_UNREACH;
     icmp[1] = NCGT_ICMP_FRAG_NEEDED;
-    ncgt_put_u32(icmp + 4, ad->s.mtu);
+    ncgt_put_u32(icmp + 4, ad->mtu);
   } else { /* type 2 code 0, MTU (RFC 4443 3.2) */
     icmp[0] = NCGT_ICMPV6_PACKET_TOO_BIG;
     icmp[1] = 0;
-    ncgt_put_u32(icmp + 4, ad->s.mtu);
+    ncgt_put_u32(icmp + 4, ad->mtu);
   }
   icmp[2] = icmp[3] = 0;
   uint32_t sum = v4 ? 0
@@ -158,8 +158,8 @@ static int fragment(ncgt_adapter *ad, const ncgt_ip *ip) {
   }
   memcpy(later, ip->p, NCGT_IPV4_HLEN);
   size_t later_hl = NCGT_IPV4_HLEN + (size_t)optlen;
-  size_t first_room = (ad->s.mtu - ip->hlen) & ~(size_t)7;
-  size_t later_room = (ad->s.mtu - later_hl) & ~(size_t)7;
+  size_t first_room = (ad->mtu - ip->hlen) & ~(size_t)7;
+  size_t later_room = (ad->mtu - later_hl) & ~(size_t)7;
   int last_mf = (ip->frag & NCGT_IPV4_FLAG_MF) != 0;
   size_t off = ip->hlen;
   ad->st.fragmented++;
@@ -180,7 +180,7 @@ int ncgt_ipmtu_too_big(ncgt_adapter *ad, const ncgt_ip *ip) {
     /* A PTB below the IPv6 minimum link MTU is ignored by stacks (RFC 8200
      * 5): it would black-hole, so say nothing and drop (review L-1). */
     if (!may_send_error(ip) ||
-        (ip->version == 6 && ad->s.mtu < NCGT_IPV6_MIN_MTU)) {
+        (ip->version == 6 && ad->mtu < NCGT_IPV6_MIN_MTU)) {
       ad->st.drop_too_big++;
       return 0;
     }

@@ -432,6 +432,73 @@ static void mss_clamping_v6(void **state) {
   ncgt_adapter_del(H.ad);
 }
 
+/* Installs h_config's client data with tunnel MTU `mtu` (0: no option
+ * 26). */
+static void set_mtu(uint16_t mtu) {
+  ncgt_client_config cc;
+  uint8_t buf[NCGT_CC_ENCODED_MAX];
+  h_config(&cc);
+  cc.mtu = mtu;
+  ssize_t n = ncgt_client_config_encode(buf, sizeof buf, &cc);
+  assert_true(n > 0);
+  assert_int_equal(ncgt_adapter_set_client_data(H.ad, buf, (size_t)n), 0);
+}
+
+/* Issue 18 item 3: the MTU the server pushes (client data option 26), not
+ * the settings' 1400, governs ICMP errors, fragmentation and MSS
+ * clamping. */
+static void client_data_mtu_governs(void **state) {
+  (void)state;
+  static const uint16_t mtus[] = {1300, 1500};
+  for (size_t i = 0; i < 2; i++) {
+    uint16_t m = mtus[i];
+    h_new(&H, NCGT_ADAPTER_CLIENT, 0);
+    assert_int_equal(ncgt_adapter_mtu(H.ad), 1400);
+    set_mtu(m);
+    assert_int_equal(ncgt_adapter_mtu(H.ad), m);
+    /* DF: exactly m crosses; m + 1 gets frag-needed, next hop m */
+    size_t n = v4_frame(CLIENT, LAN, 6, m, 0x4000, 0);
+    assert_int_equal(ncgt_adapter_from_stack(H.ad, F, n), 0);
+    assert_int_equal(H.ntun, 1);
+    assert_int_equal(H.tun_len[0], m);
+    n = v4_frame(CLIENT, LAN, 6, m + 1u, 0x4000, 0);
+    assert_int_equal(ncgt_adapter_from_stack(H.ad, F, n), 0);
+    assert_int_equal(H.ntun, 1);
+    assert_int_equal(H.nstack, 1);
+    assert_int_equal(H.stack[0][34], 3);
+    assert_int_equal(H.stack[0][35], 4);
+    assert_int_equal(h_be16(H.stack[0] + 34 + 6), m);
+    /* IPv6: packet too big with m */
+    n = v6_frame(V6_DST, 17, m + 1u - 40);
+    assert_int_equal(ncgt_adapter_from_stack(H.ad, F, n), 0);
+    assert_int_equal(H.nstack, 2);
+    assert_int_equal(H.stack[1][14 + 40], 2);
+    assert_int_equal(h_be32(H.stack[1] + 14 + 40 + 4), m);
+    /* no DF: a first fragment of m bytes (m - 20 is a multiple of 8) */
+    n = v4_frame(CLIENT, LAN, 17, m + 1u, 0, 0);
+    assert_int_equal(ncgt_adapter_from_stack(H.ad, F, n), 0);
+    assert_int_equal(H.ntun, 3);
+    assert_int_equal(H.tun_len[1], m);
+    assert_int_equal(H.tun_len[2], 20 + 1);
+    /* MSS clamped to m - 40, both directions */
+    n = syn_frame(8960, 0, 0x02);
+    assert_int_equal(ncgt_adapter_from_stack(H.ad, F, n), 0);
+    assert_int_equal(h_be16(H.tun[3] + 20 + 22), m - 40);
+    n = syn_frame(8960, 0, 0x12);
+    assert_int_equal(ncgt_adapter_from_tunnel(H.ad, F + 14, n - 14, 0), 0);
+    assert_int_equal(h_be16(H.stack[2] + 34 + 22), m - 40);
+    assert_true(h_l4_ok(H.stack[2] + 14));
+    /* new client data without option 26: the settings' MTU again */
+    set_mtu(0);
+    assert_int_equal(ncgt_adapter_mtu(H.ad), 1400);
+    n = v4_frame(CLIENT, LAN, 6, 1401, 0x4000, 0);
+    assert_int_equal(ncgt_adapter_from_stack(H.ad, F, n), 0);
+    assert_int_equal(H.nstack, 4);
+    assert_int_equal(h_be16(H.stack[3] + 34 + 6), 1400);
+    ncgt_adapter_del(H.ad);
+  }
+}
+
 static void callbacks_fail_cleanly(void **state) {
   (void)state;
   h_new(&H, NCGT_ADAPTER_CLIENT, 1);
@@ -465,6 +532,7 @@ int main(void) {
       cmocka_unit_test(mss_clamping),
       cmocka_unit_test(mss_clamping_every_option),
       cmocka_unit_test(mss_clamping_v6),
+      cmocka_unit_test(client_data_mtu_governs),
       cmocka_unit_test(callbacks_fail_cleanly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

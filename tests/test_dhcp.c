@@ -17,10 +17,13 @@ typedef struct req {
   uint16_t sport;
   const uint8_t *opts; /* including END */
   size_t optlen;
+  const uint8_t *sname, *file; /* copied into the fields when set */
+  size_t sname_len, file_len;
 } req;
 
 static req base_req(const uint8_t *opts, size_t optlen) {
-  req r = {1, 1, 0, 0, 0, 0, 0xFFFFFFFFu, 0x63825363u, 68, opts, optlen};
+  req r = {1, 1, 0, 0, 0, 0, 0xFFFFFFFFu, 0x63825363u, 68, opts, optlen,
+           NULL, NULL, 0, 0};
   return r;
 }
 
@@ -42,6 +45,10 @@ static size_t build(uint8_t *f, const req *r) {
   h_put32(b + 12, r->ciaddr);
   h_put32(b + 24, r->giaddr);
   memcpy(b + 28, H_STACK_MAC, 6);
+  if (r->sname)
+    memcpy(b + 44, r->sname, r->sname_len);
+  if (r->file)
+    memcpy(b + 108, r->file, r->file_len);
   h_put32(b + 236, r->cookie);
   memcpy(b + 240, r->opts, r->optlen);
   return BOOTP_OFF + blen;
@@ -476,6 +483,180 @@ static void new_client_data_naks_old_lease(void **state) {
   ncgt_adapter_del(H.ad);
 }
 
+/* Option 26 is the adapter's tunnel MTU: the server's, or the settings'
+ * when the client data has none, so the stack's MTU and the MTU that
+ * frag-needed reports agree (issue 18 item 3). */
+static void mtu_option_is_the_tunnels(void **state) {
+  (void)state;
+  reply p;
+  uint8_t l = 0, buf[NCGT_CC_ENCODED_MAX];
+  ncgt_client_config cc;
+  static const uint16_t pushed[] = {0, 1300};
+  static const uint16_t want[] = {1400, 1300};
+  h_new(&H, NCGT_ADAPTER_CLIENT, 0);
+  for (size_t i = 0; i < 2; i++) {
+    h_config(&cc);
+    cc.mtu = pushed[i];
+    ssize_t n = ncgt_client_config_encode(buf, sizeof buf, &cc);
+    assert_int_equal(ncgt_adapter_set_client_data(H.ad, buf, (size_t)n), 0);
+    req r = base_req(discover_opts, sizeof discover_opts);
+    assert_int_equal(send(&r), 0);
+    parse_reply(&p, i);
+    const uint8_t *v = opt(&p, 26, &l);
+    assert_non_null(v);
+    assert_int_equal(l, 2);
+    assert_int_equal(h_be16(v), want[i]);
+  }
+  ncgt_adapter_del(H.ad);
+}
+
+/* ---- option overload (RFC 2131 4.1, option 52) and split options (RFC
+ * 3396), issue 18 item 7 ---- */
+
+/* Index of the first option after 53, 54 (61), 51 and 1 in a reply:
+ * where the parameter request list's order shows. */
+static size_t codes_after_mask(const reply *p) {
+  for (size_t i = 0; i < p->nopts; i++)
+    if (p->codes[i] == 1)
+      return i + 1;
+  fail();
+  return 0;
+}
+
+/* The message type in `file` (overload 1): the DISCOVER gets its OFFER. */
+static void overload_file(void **state) {
+  (void)state;
+  reply p;
+  uint8_t l = 0;
+  static const uint8_t o[] = {52, 1, 1, 255};
+  static const uint8_t file[] = {53, 1, 1, 55, 2, 249, 26, 255};
+  h_new(&H, NCGT_ADAPTER_CLIENT, 1);
+  req r = base_req(o, sizeof o);
+  r.file = file, r.file_len = sizeof file;
+  assert_int_equal(send(&r), 0);
+  assert_int_equal(H.nstack, 1);
+  parse_reply(&p, 0);
+  assert_int_equal(opt(&p, 53, &l)[0], 2); /* OFFER */
+  size_t at = codes_after_mask(&p);
+  assert_int_equal(p.codes[at], 249); /* the PRL from `file` */
+  assert_int_equal(p.codes[at + 1], 26);
+  assert_int_equal(h_stats(&H).dhcp_offers, 1);
+  ncgt_adapter_del(H.ad);
+}
+
+/* The PRL in `sname` (overload 2); `file` is not options then, whatever
+ * it holds. */
+static void overload_sname(void **state) {
+  (void)state;
+  reply p;
+  uint8_t l = 0;
+  static const uint8_t o[] = {53, 1, 1, 52, 1, 2, 255};
+  static const uint8_t sname[] = {55, 1, 249, 255};
+  static const uint8_t file[] = {53, 1, 7, 255}; /* a boot file name */
+  h_new(&H, NCGT_ADAPTER_CLIENT, 1);
+  req r = base_req(o, sizeof o);
+  r.sname = sname, r.sname_len = sizeof sname;
+  r.file = file, r.file_len = sizeof file;
+  assert_int_equal(send(&r), 0);
+  parse_reply(&p, 0);
+  assert_int_equal(opt(&p, 53, &l)[0], 2);
+  assert_int_equal(p.codes[codes_after_mask(&p)], 249);
+  ncgt_adapter_del(H.ad);
+}
+
+/* Overload 3: options, then `file`, then `sname` make one buffer (RFC
+ * 3396 section 5); `sname` may end with its field, no END. One PRL
+ * split over all three, in that order. */
+static void overload_both_concatenated(void **state) {
+  (void)state;
+  reply p;
+  uint8_t l = 0;
+  static const uint8_t o[] = {52, 1, 3, 55, 1, 15, 255};
+  static const uint8_t file[] = {53, 1, 1, 55, 1, 249, 255};
+  static const uint8_t sname[] = {55, 2, 26, 6};
+  h_new(&H, NCGT_ADAPTER_CLIENT, 1);
+  req r = base_req(o, sizeof o);
+  r.file = file, r.file_len = sizeof file;
+  r.sname = sname, r.sname_len = sizeof sname;
+  assert_int_equal(send(&r), 0);
+  parse_reply(&p, 0);
+  assert_int_equal(opt(&p, 53, &l)[0], 2);
+  static const uint8_t order[] = {15, 249, 26, 6};
+  assert_memory_equal(p.codes + codes_after_mask(&p), order, sizeof order);
+  ncgt_adapter_del(H.ad);
+}
+
+/* Split options in the options field alone: a PRL in two instances, a
+ * client identifier in two (echoed whole, RFC 6842), a requested
+ * address in two. */
+static void split_options(void **state) {
+  (void)state;
+  reply p;
+  uint8_t l = 0;
+  static const uint8_t o[] = {53, 1, 1, 55, 1, 26, 55, 1, 249,
+                              61, 3, 1, 0x52, 0x54,
+                              61, 4, 0x00, 0x12, 0x34, 0x56, 255};
+  static const uint8_t id[] = {1, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+  static const uint8_t sel[] = {53, 1, 3, 50, 2, 10, 77, 50, 2, 0, 2,
+                                54, 4, 10, 77, 0, 1, 255};
+  h_new(&H, NCGT_ADAPTER_CLIENT, 1);
+  req r = base_req(o, sizeof o);
+  assert_int_equal(send(&r), 0);
+  parse_reply(&p, 0);
+  size_t at = codes_after_mask(&p);
+  assert_int_equal(p.codes[at], 26);
+  assert_int_equal(p.codes[at + 1], 249);
+  const uint8_t *v = opt(&p, 61, &l);
+  assert_non_null(v);
+  assert_int_equal(l, sizeof id);
+  assert_memory_equal(v, id, sizeof id);
+  r = base_req(sel, sizeof sel);
+  assert_int_equal(send(&r), 0);
+  parse_reply(&p, 1);
+  assert_int_equal(opt(&p, 53, &l)[0], 5); /* ACK for 10.77.0.2 */
+  assert_int_equal(h_be32(p.b + 16), IP4(10, 77, 0, 2));
+  ncgt_adapter_del(H.ad);
+}
+
+/* Overload and concatenation errors are dropped as malformed, no reply. */
+static void overload_malformed(void **state) {
+  (void)state;
+  static const uint8_t ov0[] = {53, 1, 1, 52, 1, 0, 255};
+  static const uint8_t ov4[] = {53, 1, 1, 52, 1, 4, 255};
+  static const uint8_t ov_len2[] = {53, 1, 1, 52, 2, 1, 1, 255};
+  static const uint8_t ov_file[] = {52, 1, 1, 255};
+  static const uint8_t ov_both[] = {52, 1, 3, 255};
+  static const uint8_t file_52[] = {53, 1, 1, 52, 1, 2, 255};
+  static const uint8_t file_ok[] = {53, 1, 1, 255};
+  static const uint8_t sname_53[] = {53, 1, 1, 255}; /* 53 twice: len 2 */
+  static const uint8_t split_id1[] = {53, 1, 1, 61, 1, 1, 255};
+  uint8_t file_over[128] = {0}, prl_long[2 * 202 + 4];
+  file_over[125] = 55; /* runs past the end of `file` */
+  file_over[126] = 5;
+  memcpy(prl_long, (uint8_t[]){53, 1, 1}, 3); /* 2 x 200 codes > 255 */
+  for (size_t i = 0; i < 2; i++) {
+    prl_long[3 + i * 202] = 55;
+    prl_long[4 + i * 202] = 200;
+    memset(prl_long + 5 + i * 202, 6, 200);
+  }
+  prl_long[sizeof prl_long - 1] = 255;
+  h_new(&H, NCGT_ADAPTER_CLIENT, 1);
+  req r[] = {base_req(ov0, sizeof ov0),       base_req(ov4, sizeof ov4),
+             base_req(ov_len2, sizeof ov_len2), base_req(ov_file, sizeof ov_file),
+             base_req(ov_file, sizeof ov_file), base_req(ov_both, sizeof ov_both),
+             base_req(split_id1, sizeof split_id1),
+             base_req(prl_long, sizeof prl_long)};
+  r[3].file = file_52, r[3].file_len = sizeof file_52;
+  r[4].file = file_over, r[4].file_len = sizeof file_over;
+  r[5].file = file_ok, r[5].file_len = sizeof file_ok;
+  r[5].sname = sname_53, r[5].sname_len = sizeof sname_53;
+  for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+    assert_int_equal(send(&r[i]), 0);
+  assert_int_equal(H.nstack, 0);
+  assert_int_equal(h_stats(&H).drop_dhcp_malformed, sizeof r / sizeof r[0]);
+  ncgt_adapter_del(H.ad);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(discover_gets_offer),
@@ -490,6 +671,12 @@ int main(void) {
       cmocka_unit_test(respects_message_size),
       cmocka_unit_test(no_answer_before_client_data),
       cmocka_unit_test(new_client_data_naks_old_lease),
+      cmocka_unit_test(mtu_option_is_the_tunnels),
+      cmocka_unit_test(overload_file),
+      cmocka_unit_test(overload_sname),
+      cmocka_unit_test(overload_both_concatenated),
+      cmocka_unit_test(split_options),
+      cmocka_unit_test(overload_malformed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,7 +153,9 @@ typedef struct ncgt_adapter_settings {
    * the source of frames the stack sends; until then frames to the stack
    * go to the broadcast address. */
   uint8_t stack_mac[6];
-  /* Tunnel MTU: largest IP datagram the tunnel carries, 576..65535. */
+  /* Tunnel MTU: largest IP datagram the tunnel carries, 576..65535. In
+   * the client role the client data's MTU replaces it (see
+   * ncgt_adapter_set_client_data). */
   uint16_t mtu;
   /* Non-zero: clamp the TCP MSS option of SYNs, both directions, to
    * mtu - 40 (IPv4) / mtu - 60 (IPv6). */
@@ -255,11 +257,19 @@ NCGT_EXTERN void ncgt_adapter_del(ncgt_adapter *ad);
 
 /* Client role: installs the client data (DHCP options, Fig. 23 step 504)
  * the DHCP emulator answers from; may be called again (a reconnect that
- * gave a new address: old leases then get DHCPNAK). Returns 0 or the
+ * gave a new address: old leases then get DHCPNAK). The data's MTU
+ * (option 26) becomes the adapter's tunnel MTU, in place of settings.mtu,
+ * for ICMP errors, fragmentation and MSS clamping; without option 26,
+ * settings.mtu stays and DHCP offers it as option 26. Returns 0 or the
  * decoder's status (the previous data is then kept). */
 NCGT_EXTERN NCGT_WUR int ncgt_adapter_set_client_data(ncgt_adapter *ad,
                                                       const uint8_t *opts,
                                                       size_t len);
+
+/* The tunnel MTU in force: settings.mtu, or the client data's once
+ * installed. A host gives its TAP device this MTU (after each
+ * set_client_data), so the stack's own MTU and the adapter's agree. */
+NCGT_EXTERN uint16_t ncgt_adapter_mtu(const ncgt_adapter *ad);
 
 /* One Ethernet frame from the local stack. The frame may be modified in
  * place (MSS clamping). Returns 0 whether the frame was answered, sent to
