@@ -306,8 +306,14 @@ typedef struct ncgt_relay_settings {
   const char *name;        /* this relay's node name in paths */
   size_t max_frame;        /* 0 = default */
   ncgt_tstamp relay_timeout;   /* wait for RELAY (default 10 s) */
-  ncgt_tstamp connect_timeout; /* Forward Connect (default 10 s) */
-  ncgt_tstamp fail_holdoff;    /* skip a failed pool member (30 s) */
+  /* Forward Connect (default 4 s: keep it well below the initiators'
+   * handshake timeout, 10 s by default, so a silent pool member is given
+   * up and the next one tried while the client still waits). */
+  ncgt_tstamp connect_timeout;
+  /* Skip a failed pool member (30 s). A member fails when its connect is
+   * refused or times out, or when the session ends (the client gave up)
+   * after its connect was pending min(connect_timeout / 2, 2 s). */
+  ncgt_tstamp fail_holdoff;
   /* Appended in V2 (read only when version >= NCGT_RELAY_SETTINGS_V2):
    * Forward with no frame either way for this long ends the session, so
    * a silently dead hop does not hold it forever (180 s; endpoints send
