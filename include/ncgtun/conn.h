@@ -154,6 +154,14 @@ NCGT_EXTERN void ncgt_conn_del(ncgt_conn *c);
  * open_transport). Also accepted in Dead: cancels a pending automatic
  * reconnect and goes Dead -> Idle -> TCP Open at once. */
 NCGT_EXTERN NCGT_WUR int ncgt_conn_start(ncgt_conn *c, ncgt_tstamp ts);
+/* Initiator: the host's network changed (an address or route appeared, a
+ * link came up). In Dead with an automatic reconnect pending, resets the
+ * backoff and goes Dead -> Idle -> TCP Open at once; returns 1 then.
+ * Otherwise (no reconnect pending: the user or an authenticated peer ended
+ * it; a SERVER_FULL retry_after is running; any other state) does nothing
+ * and returns 0. Negative on error. */
+NCGT_EXTERN NCGT_WUR int ncgt_conn_network_changed(ncgt_conn *c,
+                                                   ncgt_tstamp ts);
 /* The transport is up (initiator: TCP Open -> Send Relay -> Connect ->
  * Response Wait, sending RELAY and REQUEST). */
 NCGT_EXTERN NCGT_WUR int ncgt_conn_transport_connected(ncgt_conn *c,
