@@ -62,6 +62,8 @@ say "3. relay connect_timeout 30 s, client handshake 3 s"
 kill -TERM "$relay_pid"; wait "$relay_pid" 2>/dev/null
 start relay relay30 "$RELAY" -c "$T/relay30.conf"
 wait_log relay30 "event=listening"
+grep -q "event=config connect_timeout=30" "$T/relay30.log" ||
+  fail "no warning about connect_timeout >= the clients' handshake"
 served client3 client3.conf 8000
 grep -q "office-a abandoned" "$T/relay30.log" ||
   fail "office-a not marked failed when the client gave up"
