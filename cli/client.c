@@ -30,6 +30,7 @@ static int cb_open_transport(ncgt_conn *c, const char *next_hop, void *ud) {
   ncg_addr to;
   const char *why = NULL;
   (void)c;
+  p->attempt_at = ncg_now();
   if (ncg_hosts_resolve(&p->conf.hosts, next_hop, &to, &why) == 0 &&
       ncg_tunnel_connect(&p->t, &to) == 0) {
     ncg_info("%s event=connecting hop=%s", p->t.ctx, next_hop);
@@ -131,7 +132,58 @@ static void on_addr_deleted(const ncg_ip *gone, void *obj) {
   ncg_info("%s event=local-address-gone (reconnecting)", p->t.ctx);
   ncg_stream_close(&p->t.s);
   ncgt_conn_transport_error(p->t.conn, ncg_now());
+  /* At once, not after reconnect_min: nothing is wrong with the server,
+   * and if no other address exists yet the connect fails at once
+   * (ENETUNREACH) and the normal backoff applies from there. */
+  if (ncgt_conn_network_changed(p->t.conn, ncg_now()) < 0)
+    ncg_warn("%s event=reconnect-failed", p->t.ctx);
   ncg_tunnel_after(&p->t);
+}
+
+/* Events come in bursts (an address brings its prefix route, a link its
+ * addresses): act once, shortly after the first, and at most once a
+ * second, so a chatty network cannot make us reconnect in a loop. */
+#define NET_SETTLE (100 * NCGT_MILLISECONDS)
+#define NET_KICK_SPACING (1 * NCGT_SECONDS)
+
+/* An address or route appeared or a link came up: a client backing off
+ * after failed attempts tries again now with a fresh backoff, and a
+ * connect begun before the event (its SYN may have left by a path that
+ * was down) starts over. */
+static void on_net_timer(void *obj, ncgt_tstamp now) {
+  cli_prog *p = obj;
+  ncgt_tstamp changed = p->net_changed_at;
+  p->net_changed_at = 0;
+  p->net_kick_at = now;
+  ncgt_state st = ncgt_conn_state(p->t.conn);
+  if (p->stopping || p->fail_pending)
+    return;
+  if (st == NCGT_ST_TCP_OPEN && p->attempt_at < changed) {
+    ncg_info("%s event=network-up (restarting the pending connect)",
+             p->t.ctx);
+    ncg_stream_close(&p->t.s);
+    ncgt_conn_transport_error(p->t.conn, now);
+  } else if (st != NCGT_ST_DEAD) {
+    return;
+  }
+  int rc = ncgt_conn_network_changed(p->t.conn, now);
+  if (rc == 1)
+    ncg_info("%s event=network-up (reconnecting now)", p->t.ctx);
+  else if (rc < 0)
+    ncg_warn("%s event=reconnect-failed", p->t.ctx);
+  ncg_tunnel_after(&p->t);
+}
+
+static void on_net_up(int ifindex, void *obj) {
+  cli_prog *p = obj;
+  if (ifindex == p->tap.ifindex || p->net_changed_at)
+    return; /* our own adapter; or already scheduled */
+  ncgt_tstamp now = ncg_now();
+  ncgt_tstamp when = now + NET_SETTLE;
+  if (p->net_kick_at && when < p->net_kick_at + NET_KICK_SPACING)
+    when = p->net_kick_at + NET_KICK_SPACING;
+  p->net_changed_at = now;
+  ncg_timer_set(&p->loop, &p->net_timer, when);
 }
 
 static void ad_log(ncgt_log_level lvl, const char *msg, void *ud) {
@@ -193,6 +245,7 @@ int cli_setup(cli_prog *p) {
   ncg_tunnel_init(&p->t, &p->loop, p->conf.queue_limit, cli_after);
   snprintf(p->t.ctx, sizeof(p->t.ctx), "user=%s peer=-", p->conf.user);
   ncg_timer_init(&p->stop_timer, on_stop_timer, &p->loop);
+  ncg_timer_init(&p->net_timer, on_net_timer, p);
   if (ncg_tap_open_vnet(&p->tap, p->conf.device, p->conf.offload) != 0) {
     ncg_err("event=tap-open device=%s error=\"%s\"", p->conf.device,
             strerror(errno));
@@ -208,7 +261,8 @@ int cli_setup(cli_prog *p) {
   ncg_info("event=adapter device=%s dhcp=%s offload=%s", p->tap.name,
            p->conf.dhcp_external ? "external" : "builtin",
            p->conf.offload ? "yes" : "no");
-  if (ncg_addrwatch_open(&p->aw, &p->loop, on_addr_deleted, p) != 0)
+  if (ncg_addrwatch_open(&p->aw, &p->loop, on_addr_deleted, on_net_up, p) !=
+      0)
     ncg_warn("event=addrwatch error=\"%s\" (moves are noticed by the "
              "dead-peer timer only)", strerror(errno));
   if (cli_adapter_setup(p) != 0)
@@ -236,6 +290,7 @@ void cli_teardown(cli_prog *p) {
   ncg_tunnel_fini(&p->t);
   ncgt_conn_del(p->t.conn);
   p->t.conn = NULL;
+  ncg_timer_stop(&p->loop, &p->net_timer);
   ncg_addrwatch_close(&p->aw, &p->loop);
   ncg_watch_del(&p->loop, &p->tap_watch);
   ncgt_adapter_del(p->adapter);

@@ -28,6 +28,11 @@ typedef struct cli_prog {
   int stopping;
   int exit_code;
   ncg_timer stop_timer;
+  /* Network-up events (addrwatch): coalesced, then one try at once */
+  ncg_timer net_timer;
+  ncgt_tstamp net_changed_at; /* first event not yet acted on; 0: none */
+  ncgt_tstamp net_kick_at;    /* the last time we acted on one */
+  ncgt_tstamp attempt_at;     /* the current TCP connect began */
   /* What client_net applied, to replace it when the client data changes */
   uint32_t applied_addr;
   uint8_t applied_plen;

@@ -286,6 +286,14 @@ static int relay_setup(relay_prog *rp) {
     .log = ncg_log_lib_plain,
   };
   const ncg_relay_conf *c = &rp->conf;
+  /* doc/configuration.md, "How the timeouts relate": a client (10 s
+   * handshake by default) that gives up first never reaches the next
+   * member. */
+  if (c->connect_timeout >= 10)
+    ncg_warn("event=config connect_timeout=%u: not below the clients' "
+             "default handshake timeout (10 s); a silent pool member makes "
+             "them give up before the next member is tried",
+             (unsigned)c->connect_timeout);
   ncgt_relay_settings s;
   ncgt_relay_settings_default(&s); /* 0 below keeps the library default */
   s.name = c->name;

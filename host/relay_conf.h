@@ -6,7 +6,7 @@
  *   listen = 0.0.0.0:4433, [::]:4433
  *   allow = office               ; next hops it may connect to
  *   max_sessions = 1024
- *   relay_timeout = 10  connect_timeout = 10  fail_holdoff = 30
+ *   relay_timeout = 10  connect_timeout = 4  fail_holdoff = 30
  *   queue_limit = 262144  log_level = info
  *   [pools]
  *   office = office-a, office-b  ; a name that stands for several servers

@@ -43,24 +43,40 @@ static int server_section_kv(ncg_server_conf *c, ncg_ini *ini,
   return 0;
 }
 
-/* pool = FIRST-LAST */
-static int pool_kv(ncg_server_conf *c, ncg_ini *ini, const char *value) {
+/* FIRST-LAST, host order */
+static int range_parse(const char *value, uint32_t *first, uint32_t *last,
+                       ncg_ini *ini, const char *key) {
   char a[32], b[32];
   const char *why = NULL;
   const char *dash = strchr(value, '-');
   if (!dash || (size_t)(dash - value) >= sizeof(a) ||
       strlen(dash + 1) >= sizeof(b))
-    return ncg_ini_fail(ini, "adapter", "pool",
+    return ncg_ini_fail(ini, "adapter", key,
                         "expected FIRST-LAST, e.g. 10.99.0.10-10.99.0.250");
   memcpy(a, value, (size_t)(dash - value));
   a[dash - value] = '\0';
   strcpy(b, dash + 1);
-  if (ncg_parse_ip4(a, &c->pool_first, &why) != 0 ||
-      ncg_parse_ip4(b, &c->pool_last, &why) != 0)
-    return ncg_ini_fail(ini, "adapter", "pool", "%s", why);
-  if (c->pool_first > c->pool_last)
-    return ncg_ini_fail(ini, "adapter", "pool", "FIRST is after LAST");
+  if (ncg_parse_ip4(a, first, &why) != 0 || ncg_parse_ip4(b, last, &why) != 0)
+    return ncg_ini_fail(ini, "adapter", key, "%s", why);
+  if (*first > *last)
+    return ncg_ini_fail(ini, "adapter", key, "FIRST is after LAST");
   return 0;
+}
+
+/* peer_pools = FIRST-LAST, FIRST-LAST: the other pool members' ranges */
+static int peer_pools_kv(ncg_server_conf *c, ncg_ini *ini, const char *value) {
+  char tok[40];
+  int rc;
+  while ((rc = ncg_list_next(&value, tok, sizeof(tok))) > 0) {
+    if (c->npeer_pools >= NCG_PEER_POOLS_MAX)
+      return ncg_ini_fail(ini, "adapter", "peer_pools", "at most %d ranges",
+                          NCG_PEER_POOLS_MAX);
+    ncg_range4 *r = &c->peer_pools[c->npeer_pools];
+    if (range_parse(tok, &r->first, &r->last, ini, "peer_pools") != 0)
+      return -1;
+    c->npeer_pools++;
+  }
+  return rc < 0 ? ncg_ini_fail(ini, "adapter", "peer_pools", "bad range") : 0;
 }
 
 static int dns_kv(ncg_server_conf *c, ncg_ini *ini, const char *value) {
@@ -92,7 +108,9 @@ static int adapter_section_kv(ncg_server_conf *c, ncg_ini *ini,
       return ncg_ini_fail(ini, "adapter", key,
                           "the tunnel subnet must be /16 to /30");
   } else if (strcmp(key, "pool") == 0) {
-    return pool_kv(c, ini, value);
+    return range_parse(value, &c->pool_first, &c->pool_last, ini, key);
+  } else if (strcmp(key, "peer_pools") == 0) {
+    return peer_pools_kv(c, ini, value);
   } else if (strcmp(key, "mtu") == 0) {
     return ncg_u32_kv(&c->mtu, 576, 65535, ini, "adapter", key, value);
   } else if (strcmp(key, "lease_time") == 0) {
@@ -153,6 +171,28 @@ static const char *server_conf_check(ncg_server_conf *c) {
   return NULL;
 }
 
+/* Issue 18 item 6: members of one relay pool keep separate state files,
+ * so two members deriving addresses from the same range would hand the
+ * same address to two users at once. Refuse a pool that overlaps a
+ * range another member declares it hands out. */
+static int server_conf_check_peers(const ncg_server_conf *c, char *msg,
+                                   size_t cap) {
+  for (size_t i = 0; i < c->npeer_pools; i++) {
+    const ncg_range4 *r = &c->peer_pools[i];
+    if (r->last < c->pool_first || r->first > c->pool_last)
+      continue;
+    char a[16], b[16], x[16], y[16];
+    snprintf(msg, cap,
+             "[adapter] pool %s-%s overlaps peer_pools %s-%s: two pool "
+             "members would hand out the same address (give each member "
+             "a disjoint pool)",
+             ncg_ip4_str(c->pool_first, a), ncg_ip4_str(c->pool_last, b),
+             ncg_ip4_str(r->first, x), ncg_ip4_str(r->last, y));
+    return -1;
+  }
+  return 0;
+}
+
 int ncg_server_conf_load(ncg_server_conf *c, const char *path, ncg_ini *ini) {
   memset(c, 0, sizeof(*c));
   strcpy(c->name, "*");
@@ -167,6 +207,9 @@ int ncg_server_conf_load(ncg_server_conf *c, const char *path, ncg_ini *ini) {
   if (ncg_ini_load(ini, path, server_kv, c) != 0)
     return -1;
   const char *why = server_conf_check(c);
+  char peers[256];
+  if (!why && server_conf_check_peers(c, peers, sizeof(peers)) != 0)
+    why = peers;
   if (why) {
     snprintf(ini->msg, sizeof(ini->msg), "%s: %s", path, why);
     return -1;

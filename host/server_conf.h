@@ -13,6 +13,7 @@
  *   device = ncgs0
  *   address = 10.99.0.1/24      ; the server's tunnel address and subnet
  *   pool = 10.99.0.10-10.99.0.250
+ *   peer_pools = 10.99.1.10-10.99.1.250 ; other relay pool members' pools
  *   mtu = 1400  mss_clamp = yes  offload = yes  lease_time = 3600
  *   routes = 192.168.50.0/24    ; for every client, via the server
  *   default_route = no  dns = 192.168.50.53  domain = office.example
@@ -29,7 +30,11 @@
 #include "progconf.h"
 #include "users.h"
 
-enum { NCG_DNS_MAX = 4, NCG_DOMAIN_MAX = 64 };
+enum { NCG_DNS_MAX = 4, NCG_DOMAIN_MAX = 64, NCG_PEER_POOLS_MAX = 31 };
+
+typedef struct ncg_range4 {
+  uint32_t first, last; /* host order, inclusive */
+} ncg_range4;
 
 typedef struct ncg_server_conf {
   char name[NCGT_NAME_MAX + 1];
@@ -46,6 +51,8 @@ typedef struct ncg_server_conf {
   uint32_t address; /* host order */
   unsigned plen;
   uint32_t pool_first, pool_last;
+  ncg_range4 peer_pools[NCG_PEER_POOLS_MAX]; /* never overlap the pool */
+  size_t npeer_pools;
   uint32_t mtu, lease_time;
   int mss_clamp, default_route;
   int offload; /* TAP TSO/checksum offload + GSO DATA */

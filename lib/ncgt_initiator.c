@@ -132,6 +132,25 @@ int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts) {
   return ini_open(c, ts);
 }
 
+/* Dead 210 with an automatic reconnect pending, and the host's network
+ * just changed (an address, route or link appeared): the failures that
+ * grew the backoff happened on a network that is gone, so start again
+ * from reconnect_min and try now. A SERVER_FULL retry_after still holds:
+ * the server's answer does not depend on our network. */
+int ncgt_conn_network_changed(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(c->role == NCGT_ROLE_INITIATOR, NCGT_ERR_INVALID_STATE);
+  if (c->state != NCGT_ST_DEAD || c->reconnect_at == NCGT_TSTAMP_MAX ||
+      c->ini->retry_after != 0)
+    return 0;
+  c->ini->attempts = 0;
+  c->reconnect_at = NCGT_TSTAMP_MAX;
+  ncgt_conn_set_state(c, NCGT_ST_IDLE, ts); /* Dead 210 -> Idle 194 */
+  c->stats.reconnects++;
+  int rv = ini_open(c, ts);
+  return rv < 0 ? rv : 1;
+}
+
 /* Builds and sends REQUEST (Fig. 7; Fig. 5 step 90), first or rekey. */
 static int ini_send_request(ncgt_conn *c, int rekey, ncgt_tstamp ts) {
   ncgt_ini *ini = c->ini;

@@ -20,6 +20,19 @@
 enum { RELAY_POOL_MAX = 32 }; /* members per pool: a bit mask of tries */
 
 #define RELAY_DEF_TIMEOUT (10 * NCGT_SECONDS)
+/* Forward Connect: well below the initiator's handshake timeout (10 s by
+ * default), so a member that drops SYNs is abandoned and the next member
+ * tried while the client still waits: 4 s is the first SYN and its
+ * retransmissions at 1 s and 3 s (Linux RTO), then 2 x 4 s < 10 s for a
+ * pool with one silent member. doc/configuration.md, "How the timeouts
+ * relate". */
+#define RELAY_DEF_CONNECT_TIMEOUT (4 * NCGT_SECONDS)
+/* A session that ends while its connect is still pending (the client gave
+ * up first) marks the member failed only after this much silence, at most
+ * half the connect timeout: a healthy member answers a SYN within a round
+ * trip, and a client that hangs up at once must not be able to mark live
+ * members failed (RELAY is not authenticated). */
+#define RELAY_FAIL_EVIDENCE (2 * NCGT_SECONDS)
 #define RELAY_DEF_HOLDOFF (30 * NCGT_SECONDS)
 #define RELAY_DEF_IDLE (180 * NCGT_SECONDS)
 
@@ -63,6 +76,7 @@ struct ncgt_rsess {
   char next_hop[NCGT_NAME_MAX + 1]; /* chosen forwarding address */
   relay_pool *pool;
   uint32_t tried; /* pool members tried by this session */
+  ncgt_tstamp connect_at; /* the current Forward Connect began */
   ncgt_tstamp deadline;
   int open[2];
   ncgt_close_info ci;
@@ -105,7 +119,7 @@ void ncgt_relay_settings_default(ncgt_relay_settings *s) {
   s->version = NCGT_RELAY_SETTINGS_VERSION;
   s->max_frame = NCGT_FRAME_MAX_DEFAULT;
   s->relay_timeout = RELAY_DEF_TIMEOUT;
-  s->connect_timeout = RELAY_DEF_TIMEOUT;
+  s->connect_timeout = RELAY_DEF_CONNECT_TIMEOUT;
   s->fail_holdoff = RELAY_DEF_HOLDOFF;
   s->idle_timeout = RELAY_DEF_IDLE;
 }
@@ -132,7 +146,7 @@ int ncgt_relay_new(ncgt_relay **pr, const ncgt_relay_settings *s,
   r->max_frame = s->max_frame ? s->max_frame : NCGT_FRAME_MAX_DEFAULT;
   r->relay_timeout = s->relay_timeout ? s->relay_timeout : RELAY_DEF_TIMEOUT;
   r->connect_timeout =
-      s->connect_timeout ? s->connect_timeout : RELAY_DEF_TIMEOUT;
+      s->connect_timeout ? s->connect_timeout : RELAY_DEF_CONNECT_TIMEOUT;
   r->fail_holdoff = s->fail_holdoff ? s->fail_holdoff : RELAY_DEF_HOLDOFF;
   r->idle_timeout = s->idle_timeout ? s->idle_timeout : RELAY_DEF_IDLE;
   r->cb = cc;
@@ -253,6 +267,28 @@ static void rs_release_hop(ncgt_rsess *rs) {
   }
 }
 
+static void relay_mark_failed(relay_hop *h, ncgt_tstamp ts) {
+  h->failed = 1;
+  h->failed_at = ts;
+}
+
+/* The session ends in Forward Connect (the client gave up, or sent more
+ * than it may): a connect pending this long counts as a failure of the
+ * member, exactly as connect_timeout would, so the next session does not
+ * pick the same silent member again. */
+static void rs_abandon_connect(ncgt_rsess *rs, ncgt_tstamp ts) {
+  ncgt_tstamp ev = rs->r->connect_timeout / 2;
+  if (ev > RELAY_FAIL_EVIDENCE)
+    ev = RELAY_FAIL_EVIDENCE;
+  if (rs->state != NCGT_ST_FORWARD_CONNECT || !rs->hop ||
+      ts < rs->connect_at + ev)
+    return;
+  relay_mark_failed(rs->hop, ts);
+  rs_log(rs, "connect to %s abandoned after %llu ms: member marked failed",
+         rs->hop->name,
+         (unsigned long long)((ts - rs->connect_at) / NCGT_MILLISECONDS));
+}
+
 /* Dying 244: disconnect both sides, then Dead 246. */
 static void rs_die(ncgt_rsess *rs, uint16_t status, int err, int remote,
                    ncgt_tstamp ts) {
@@ -265,6 +301,7 @@ static void rs_die(ncgt_rsess *rs, uint16_t status, int err, int remote,
     rs->ci.remote = remote;
     rs->has_ci = 1;
   }
+  rs_abandon_connect(rs, ts);
   rs_log(rs, "closed next=%s status=%s remote=%d error=%s",
          rs->next_hop[0] ? rs->next_hop : "-",
          ncgt_close_status_name(rs->ci.status), rs->ci.remote,
@@ -367,6 +404,7 @@ static int rs_connect(ncgt_rsess *rs, relay_hop *h, ncgt_tstamp ts) {
   h->load++;
   rs->open[NCGT_SIDE_OUT] = 1;
   rs_set_state(rs, NCGT_ST_FORWARD_CONNECT, ts);
+  rs->connect_at = ts;
   rs->deadline = ts + rs->r->connect_timeout;
   rs_log(rs, "forward to %s", h->name);
   if (rs->r->cb.connect(rs, h->name, rs->ud) != 0) {
@@ -549,8 +587,7 @@ int ncgt_rsess_connect_failed(ncgt_rsess *rs, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(rs->state == NCGT_ST_FORWARD_CONNECT,
                    NCGT_ERR_INVALID_STATE);
   relay_hop *h = rs->hop;
-  h->failed = 1;
-  h->failed_at = ts;
+  relay_mark_failed(h, ts);
   rs_log(rs, "connect to %s failed", h->name);
   rs_release_hop(rs);
   rs->open[NCGT_SIDE_OUT] = 0;

@@ -102,6 +102,35 @@ static void server_file(void **state) {
            base);
   EXPECT_BAD(ncg_server_conf_load, &c, text,
              "pool must lie inside the subnet");
+  /* Issue 18 item 6: a pool member's pool must not overlap the ranges
+   * its peers hand out (the default pool, the whole subnet, does). */
+  snprintf(text, sizeof(text),
+           "%s[adapter]\naddress = 10.99.0.1/24\npool = 10.99.0.10-10.99.0.129"
+           "\npeer_pools = 10.99.0.130-10.99.0.250, 10.99.1.10-10.99.1.20\n",
+           base);
+  assert_int_equal(ncg_server_conf_load(&c, write_tmp("ok.conf", text), &ini),
+                   0);
+  assert_int_equal(c.npeer_pools, 2);
+  assert_int_equal(c.peer_pools[0].first, 0x0a630082u);
+  assert_int_equal(c.peer_pools[1].last, 0x0a630114u);
+  snprintf(text, sizeof(text),
+           "%s[adapter]\naddress = 10.99.0.1/24\npool = 10.99.0.10-10.99.0.130"
+           "\npeer_pools = 10.99.0.130-10.99.0.250\n",
+           base);
+  EXPECT_BAD(ncg_server_conf_load, &c, text,
+             "pool 10.99.0.10-10.99.0.130 overlaps peer_pools "
+             "10.99.0.130-10.99.0.250");
+  snprintf(text, sizeof(text),
+           "%s[adapter]\naddress = 10.99.0.1/24\n"
+           "peer_pools = 10.99.0.200-10.99.0.250\n",
+           base);
+  EXPECT_BAD(ncg_server_conf_load, &c, text,
+             "pool 10.99.0.1-10.99.0.254 overlaps peer_pools");
+  snprintf(text, sizeof(text),
+           "%s[adapter]\naddress = 10.99.0.1/24\npeer_pools = 10.99.0.9\n",
+           base);
+  EXPECT_BAD(ncg_server_conf_load, &c, text,
+             ":7: [adapter] peer_pools: expected FIRST-LAST");
   snprintf(text, sizeof(text), "%s[adapter]\nmtu = 100\n", base);
   EXPECT_BAD(ncg_server_conf_load, &c, text,
              ":6: [adapter] mtu: number out of range (576-65535)");

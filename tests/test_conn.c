@@ -589,6 +589,47 @@ static void reconnect_backoff(void **st) {
   w_done(&w);
 }
 
+/* Issue 18 item 5: the network came back while the client was backing
+ * off: ncgt_conn_network_changed tries at once and restarts the backoff
+ * from reconnect_min; it does nothing without a pending reconnect. */
+static void network_changed_resets_backoff(void **st) {
+  (void)st;
+  world w;
+  w_init(&w, 15, NULL);
+  w.t.reconnect_min = T_S(1);
+  w.t.reconnect_max = T_S(20);
+  sim_server_crash(w.srv);
+  sim_ep *c = w_client(&w, 0);
+  ncgt_conn *cc = sim_ep_conn(c);
+  sim_run_for(w.s, T_S(40)); /* about five failures: waits of 8-20 s */
+  assert_int_equal(ncgt_conn_state(cc), NCGT_ST_DEAD);
+  assert_true(ncgt_conn_get_expiry(cc) > sim_now(w.s) + T_S(4));
+  unsigned opens = sim_ep_get_info(c)->opens;
+  assert_int_equal(ncgt_conn_network_changed(cc, sim_now(w.s)), 1);
+  assert_int_equal(sim_ep_get_info(c)->opens, opens + 1);
+  assert_int_equal(ncgt_conn_state(cc), NCGT_ST_TCP_OPEN);
+  /* Refused again (server still down): the next wait is the first one. */
+  ncgt_tstamp t0 = sim_now(w.s);
+  for (int i = 0; i < 100000 && sim_ep_get_info(c)->opens < opens + 2; i++)
+    sim_step(w.s);
+  assert_int_equal(sim_ep_get_info(c)->opens, opens + 2);
+  assert_true(sim_now(w.s) - t0 <= T_S(1) + 10 * NCGT_MILLISECONDS);
+  /* In a handshake or authorised: nothing to do. */
+  sim_server_start(w.srv);
+  w_until_auth(&w, c);
+  opens = sim_ep_get_info(c)->opens;
+  assert_int_equal(ncgt_conn_network_changed(cc, sim_now(w.s)), 0);
+  assert_int_equal(ncgt_conn_state(cc), NCGT_ST_AUTHORIZED);
+  /* The user ended it: no reconnect pending, none started. */
+  assert_int_equal(ncgt_conn_close(cc, NCGT_CLOSE_END_SESSION, sim_now(w.s)),
+                   0);
+  sim_run_for(w.s, T_S(1));
+  assert_int_equal(ncgt_conn_state(cc), NCGT_ST_DEAD);
+  assert_int_equal(ncgt_conn_network_changed(cc, sim_now(w.s)), 0);
+  assert_int_equal(sim_ep_get_info(c)->opens, opens);
+  w_done(&w);
+}
+
 /* A corrupted byte in one frame type, aimed at a fixed offset: the
  * specific CLOSE status on each side. offset -1 = last byte. */
 typedef struct corrupt_case {
@@ -830,6 +871,7 @@ int main(void) {
       cmocka_unit_test(server_expires_keys),
       cmocka_unit_test(stall_in_each_waiting_state),
       cmocka_unit_test(reconnect_backoff),
+      cmocka_unit_test(network_changed_resets_backoff),
       cmocka_unit_test(corrupt_byte_in_each_frame),
       cmocka_unit_test(corrupt_tags),
       cmocka_unit_test(corrupt_random_byte_each_frame),

@@ -354,6 +354,65 @@ static void relay_pool_least_loaded(void **st) {
   sim_del(s);
 }
 
+/* Issue 18 item 4: a member that drops SYNs. A client that gives up
+ * before connect_timeout (its handshake timeout is shorter) marks the
+ * member failed like a timeout does, so the next client goes straight to
+ * a live member; one that hangs up at once does not (RELAY is anyone's). */
+static void relay_pool_silent_member(void **st) {
+  (void)st;
+  sim *s = sim_new(21, NULL);
+  sim_relay *r = mk_relay(s, "R1"); /* connect_timeout 3 s */
+  ncgt_relay *rl = sim_relay_get(r);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S1"), 0);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S2"), 0);
+  sim_blackhole(s, "S1", 1);
+  sim_raw_listen(s, "S2", 1);
+  /* Hangs up after 0.1 s: no evidence against S1. */
+  sim_raw *c = open_via_pool(s, "P");
+  assert_int_equal(sim_relay_forwarded(r, "S1"), 1);
+  sim_raw_close(c);
+  sim_run_for(s, 100 * NCGT_MILLISECONDS);
+  assert_int_equal(ncgt_relay_member_load(rl, "S1"), 0);
+  /* Gives up after 2.5 s, before the relay's 3 s: S1 marked failed. */
+  c = open_via_pool(s, "P");
+  assert_int_equal(sim_relay_forwarded(r, "S1"), 2);
+  sim_run_for(s, 2400 * NCGT_MILLISECONDS);
+  sim_raw_close(c);
+  sim_run_for(s, 100 * NCGT_MILLISECONDS);
+  assert_int_equal(ncgt_relay_member_load(rl, "S1"), 0);
+  /* Within fail_holdoff: straight to S2. */
+  c = open_via_pool(s, "P");
+  assert_false(sim_raw_closed(c));
+  assert_int_equal(sim_relay_forwarded(r, "S1"), 2);
+  assert_int_equal(ncgt_relay_member_load(rl, "S2"), 1);
+  sim_del(s);
+  /* Default connect_timeout: a client whose first pick is silent is
+   * served within 2 x connect_timeout, well inside the initiator's
+   * default 10 s handshake timeout. */
+  s = sim_new(22, NULL);
+  ncgt_relay_settings rs;
+  memset(&rs, 0, sizeof(rs));
+  rs.version = NCGT_RELAY_SETTINGS_V1;
+  rs.name = "R1";
+  r = sim_add_relay(s, "R1", &rs);
+  rl = sim_relay_get(r);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S1"), 0);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S2"), 0);
+  sim_blackhole(s, "S1", 1);
+  sim_raw_listen(s, "S2", 1);
+  ncgt_tstamp t0 = sim_now(s);
+  c = open_via_pool(s, "P");
+  assert_int_equal(sim_relay_forwarded(r, "S1"), 1);
+  for (int i = 0; i < 100000 && !sim_raw_accepted(s, "S2", 0); i++)
+    if (!sim_step(s))
+      break;
+  assert_non_null(sim_raw_accepted(s, "S2", 0));
+  assert_true(sim_now(s) - t0 <= 5 * NCGT_SECONDS);
+  assert_true(sim_now(s) - t0 >= 3 * NCGT_SECONDS);
+  assert_false(sim_raw_closed(c));
+  sim_del(s);
+}
+
 /* Relay R1 allowed to reach raw listener S; a raw client's RELAY [R1, S]
  * sent; returns the client once S accepted (*srv). */
 static sim_raw *open_forward(sim *s, sim_relay *r, sim_raw **srv) {
@@ -463,6 +522,7 @@ int main(void) {
       cmocka_unit_test(relay_drops_silent_peer),
       cmocka_unit_test(relay_unreachable),
       cmocka_unit_test(relay_pool_least_loaded),
+      cmocka_unit_test(relay_pool_silent_member),
       cmocka_unit_test(relay_forward_failures),
       cmocka_unit_test(relay_bounds_queue),
       cmocka_unit_test(relay_idle_in_forward),

@@ -205,6 +205,14 @@ NCGT_EXTERN void ncgt_conn_del(ncgt_conn *c);
  * open_transport). Also accepted in Dead: cancels a pending automatic
  * reconnect and goes Dead -> Idle -> TCP Open at once. */
 NCGT_EXTERN NCGT_WUR int ncgt_conn_start(ncgt_conn *c, ncgt_tstamp ts);
+/* Initiator: the host's network changed (an address or route appeared, a
+ * link came up). In Dead with an automatic reconnect pending, resets the
+ * backoff and goes Dead -> Idle -> TCP Open at once; returns 1 then.
+ * Otherwise (no reconnect pending: the user or an authenticated peer ended
+ * it; a SERVER_FULL retry_after is running; any other state) does nothing
+ * and returns 0. Negative on error. */
+NCGT_EXTERN NCGT_WUR int ncgt_conn_network_changed(ncgt_conn *c,
+                                                   ncgt_tstamp ts);
 /* The transport is up (initiator: TCP Open -> Send Relay -> Connect ->
  * Response Wait, sending RELAY and REQUEST). */
 NCGT_EXTERN NCGT_WUR int ncgt_conn_transport_connected(ncgt_conn *c,
@@ -387,8 +395,14 @@ typedef struct ncgt_relay_settings {
   const char *name;        /* this relay's node name in paths */
   size_t max_frame;        /* 0 = default */
   ncgt_tstamp relay_timeout;   /* wait for RELAY (default 10 s) */
-  ncgt_tstamp connect_timeout; /* Forward Connect (default 10 s) */
-  ncgt_tstamp fail_holdoff;    /* skip a failed pool member (30 s) */
+  /* Forward Connect (default 4 s: keep it well below the initiators'
+   * handshake timeout, 10 s by default, so a silent pool member is given
+   * up and the next one tried while the client still waits). */
+  ncgt_tstamp connect_timeout;
+  /* Skip a failed pool member (30 s). A member fails when its connect is
+   * refused or times out, or when the session ends (the client gave up)
+   * after its connect was pending min(connect_timeout / 2, 2 s). */
+  ncgt_tstamp fail_holdoff;
   /* V2. Forward with no frame either way for this long ends the session, so
    * a silently dead hop does not hold it forever (180 s; endpoints send
    * keepalives every 15 s by default). */
