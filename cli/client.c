@@ -15,13 +15,29 @@
 
 #include "client.h"
 #include "log.h"
+#include "notify.h"
+#include "prog.h"
 #include "sys.h"
 
 static void cli_after(ncg_tunnel *t) {
   cli_prog *p = (cli_prog *)t;
   ncgt_state st = ncgt_conn_state(t->conn);
-  if (p->stopping && (st == NCGT_ST_DEAD || st == NCGT_ST_IDLE))
+  if (p->stopping && (st == NCGT_ST_DEAD || st == NCGT_ST_IDLE)) {
     ncg_loop_stop(&p->loop);
+    return;
+  }
+  /* Dead with nothing scheduled: the library will not reconnect (the
+   * server ended the session for good). Exit so the service manager
+   * sees it, with a status its unit does not restart on. */
+  if (!p->stopping && st == NCGT_ST_DEAD &&
+      ncgt_conn_get_expiry(t->conn) == NCGT_TSTAMP_MAX) {
+    ncg_warn("%s event=ended (not reconnecting) exit=%d", t->ctx,
+             NCG_EXIT_ENDED);
+    p->exit_code = NCG_EXIT_ENDED;
+    p->stopping = 1;
+    ncg_notify("STOPPING=1\nSTATUS=the server ended the session");
+    ncg_loop_stop(&p->loop);
+  }
 }
 
 static void transport_failed_deferred(void *obj) {
@@ -93,12 +109,19 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
            ncgt_transform_name(ncgt_conn_transform(c)), gso ? "on" : "off");
   if (!p->conf.dhcp_external)
     cli_net_apply(p, &cc);
+  /* Authorised (Fig. 11 AUTHORIZED): units ordered After= us can use the
+   * tunnel now. Sent again after each reconnect; systemd ignores that. */
+  ncg_notify("READY=1\nSTATUS=authorised as %s, address %s/%u",
+             p->conf.user, as, cc.prefix_len);
 }
 
 static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
   cli_prog *p = ud;
   (void)c;
   ncg_tunnel_log_closed(&p->t, ci);
+  if (!p->stopping)
+    ncg_notify("STATUS=tunnel closed (%s), reconnecting",
+               ncgt_close_status_name(ci->status));
 }
 
 static int ad_to_stack(const uint8_t *frame, size_t len, void *ud) {
@@ -223,6 +246,7 @@ void cli_shutdown(cli_prog *p) {
   if (p->stopping)
     return;
   p->stopping = 1;
+  ncg_notify("STOPPING=1\nSTATUS=closing the tunnel");
   ncgt_state st = ncgt_conn_state(p->t.conn);
   if (st == NCGT_ST_DEAD || st == NCGT_ST_IDLE) {
     ncg_loop_stop(&p->loop);

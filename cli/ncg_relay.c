@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "prog.h"
 #include "relay_conf.h"
 #include "stream.h"
@@ -53,7 +54,7 @@ struct relay_prog {
 };
 
 static const char relay_help[] =
-    "Usage: ncg-relay [-c FILE] [-l LEVEL]\n"
+    "Usage: ncg-relay [-c FILE] [-l LEVEL] [--check]\n"
     "The libncgtun tunnel relay (EP 0 838 930 Fig. 13): forwards tunnels\n"
     "to allowed next hops and server pools without reading them.\n"
     "\n"
@@ -61,6 +62,7 @@ static const char relay_help[] =
     "  -l, --log-level LVL   error, warn, info or debug (overrides the file)\n"
     "  -h, --help            this text\n"
     "  -V, --version         version\n"
+    "      --check           load the configuration, report errors, exit\n"
     "\n"
     "Signals: SIGTERM/SIGINT close every tunnel and exit.\n"
     "See ncg-relay(1) and doc/configuration.md.\n";
@@ -268,6 +270,7 @@ static void on_signal(int signo, void *obj) {
   if (signo != SIGTERM && signo != SIGINT)
     return;
   rp->stopping = 1;
+  ncg_notify("STOPPING=1\nSTATUS=closing %zu sessions", rp->nsess);
   for (size_t i = 0; i < rp->nls; i++)
     ncg_listener_close(&rp->ls[i], &rp->loop);
   /* A relay cannot send an authenticated CLOSE for tunnels it cannot
@@ -316,7 +319,7 @@ static int relay_setup(relay_prog *rp) {
                                       c->members[i].member);
   }
   if (rc != 0) {
-    ncg_err("cannot set up the relay: %s", ncgt_strerror(rc));
+    ncg_err("event=relay-setup error=\"%s\"", ncgt_strerror(rc));
     return -1;
   }
   for (size_t i = 0; i < c->listen.n; i++) {
@@ -324,12 +327,14 @@ static int relay_setup(relay_prog *rp) {
     ncg_addr_str(&c->listen.v[i], as, sizeof(as));
     if (ncg_listener_open(&rp->ls[i], &rp->loop, &c->listen.v[i], on_accept,
                           rp) != 0) {
-      ncg_err("cannot listen on %s: %s", as, strerror(errno));
+      ncg_err("event=listen addr=%s error=\"%s\"", as, strerror(errno));
       return -1;
     }
     rp->nls++;
     ncg_info("event=listening addr=%s name=%s", as, c->name);
   }
+  ncg_notify("READY=1\nSTATUS=listening on %zu addresses as %s", rp->nls,
+             c->name);
   return 0;
 }
 
@@ -343,7 +348,11 @@ int main(int argc, char **argv) {
     return rc;
   if (ncg_relay_conf_load(&rp.conf, cl.config, &ini) != 0) {
     fprintf(stderr, "ncg-relay: %s\n", ini.msg);
-    return 1;
+    return NCG_EXIT_CONFIG;
+  }
+  if (cl.check) {
+    ncg_relay_conf_free(&rp.conf);
+    return ncg_prog_checked("ncg-relay", cl.config);
   }
   ncg_timer_init(&rp.stop_timer, on_stop_timer, &rp.loop);
   if (ncg_prog_loop_init(&rp.loop, &cl, rp.conf.log_level, on_signal, &rp) ||

@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "keycmd.h"
 #include "log.h"
+#include "notify.h"
 
 int ncg_prog_start(int argc, char **argv, const char *prog,
                    const char *default_config, const char *help, int keycmds,
@@ -15,9 +17,14 @@ int ncg_prog_start(int argc, char **argv, const char *prog,
     return ncg_keycmd(argv[1]);
   int rc = ncg_cmdline_parse(cl, argc, argv, default_config, help);
   if (rc != 0)
-    return rc > 0 ? 0 : 2;
+    return rc > 0 ? NCG_EXIT_OK : NCG_EXIT_USAGE;
   ncg_log_init(prog, NCGT_LOG_INFO);
   return -1;
+}
+
+int ncg_prog_checked(const char *prog, const char *config) {
+  printf("%s: %s: configuration OK\n", prog, config);
+  return NCG_EXIT_OK;
 }
 
 int ncg_prog_loop_init(ncg_loop *l, const ncg_cmdline *cl, int conf_level,
@@ -31,5 +38,6 @@ int ncg_prog_loop_init(ncg_loop *l, const ncg_cmdline *cl, int conf_level,
     ncg_err("event=loop-init error=\"%s\"", strerror(errno));
     return -1;
   }
+  ncg_notify_init(l); /* under systemd: READY=1 etc., the watchdog */
   return 0;
 }

@@ -90,10 +90,12 @@ int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
     { "log-level", required_argument, NULL, 'l' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
+    { "check", no_argument, NULL, 'C' },
     { NULL, 0, NULL, 0 },
   };
   cl->config = default_config;
   cl->log_level = -1;
+  cl->check = 0;
   int ch;
   optind = 1;
   while ((ch = getopt_long(argc, argv, "c:l:hV", opts, NULL)) != -1) {
@@ -108,6 +110,9 @@ int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
                 argv[0]);
         return -1;
       }
+      break;
+    case 'C':
+      cl->check = 1;
       break;
     case 'h':
       fputs(help, stdout);

@@ -41,12 +41,13 @@ int ncg_key_kv(uint8_t key[NCGT_KEY_BYTES], int *has, ncg_ini *ini, const char *
                const char *key_name, const char *value, int from_file);
 
 /* The command line every program shares:
- *   PROG [-c FILE] [-l LEVEL] [-h] [-V]
+ *   PROG [-c FILE] [-l LEVEL] [--check] [-h] [-V]
  * Returns 0 to run, 1 when it printed help/version (exit 0), -1 on a
  * usage error (exit 2). */
 typedef struct ncg_cmdline {
   const char *config;
   int log_level; /* -1: from the configuration */
+  int check;     /* --check: load the configuration, report, exit */
 } ncg_cmdline;
 int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
                       const char *default_config, const char *help);
