@@ -117,8 +117,10 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
 
 static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
   cli_prog *p = ud;
-  (void)c;
   ncg_tunnel_log_closed(&p->t, ci);
+  if (!p->stopping && ncgt_conn_get_expiry(c) != NCGT_TSTAMP_MAX)
+    ncg_warn("%s event=reconnecting after_status=%s", p->t.ctx,
+             ncgt_close_status_name(ci->status));
   if (!p->stopping)
     ncg_notify("STATUS=tunnel closed (%s), reconnecting",
                ncgt_close_status_name(ci->status));
@@ -158,7 +160,7 @@ static void on_addr_deleted(const ncg_ip *gone, void *obj) {
       local.family != gone->family ||
       memcmp(local.bytes, gone->bytes, gone->family == AF_INET ? 4 : 16) != 0)
     return;
-  ncg_info("%s event=local-address-gone (reconnecting)", p->t.ctx);
+  ncg_warn("%s event=local-address-gone (reconnecting)", p->t.ctx);
   ncg_stream_close(&p->t.s);
   ncgt_conn_transport_error(p->t.conn, ncg_now());
   ncg_tunnel_after(&p->t);

@@ -52,7 +52,8 @@ int main(int argc, char **argv) {
     ncg_client_conf_free(&cp.conf);
     return ncg_prog_checked("ncg-client", cl.config);
   }
-  if (ncg_prog_loop_init(&cp.loop, &cl, cp.conf.log_level, on_signal, &cp))
+  if (ncg_prog_loop_init(&cp.loop, &cl, cp.conf.log_level,
+                         cp.conf.log_target, on_signal, &cp))
     return 1;
   if (cli_setup(&cp) != 0) {
     cli_teardown(&cp);

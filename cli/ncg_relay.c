@@ -38,7 +38,8 @@ typedef struct rsess_host {
   ncg_timer timer;
   int dying; /* destroy scheduled */
   int fail_pending;
-  char ctx[NCG_ADDR_STRLEN + 64]; /* log prefix "peer=... hop=..." */
+  /* log prefix "peer=... hop=...", the hop escaped (ncg_log_esc) */
+  char ctx[NCG_ADDR_STRLEN + NCG_LOG_ESC_MAX + 16];
 } rsess_host;
 
 struct relay_prog {
@@ -179,7 +180,9 @@ static int cb_connect(ncgt_rsess *rs, const char *next_hop, void *ud) {
   if (hop)
     *hop = '\0';
   size_t used = strlen(h->ctx);
-  snprintf(h->ctx + used, sizeof(h->ctx) - used, " hop=%s", next_hop);
+  char esc[NCG_LOG_ESC_MAX];
+  snprintf(h->ctx + used, sizeof(h->ctx) - used, " hop=%s",
+           ncg_log_esc(next_hop, esc, sizeof(esc)));
   (void)rs;
   if (ncg_hosts_resolve(&h->rp->conf.hosts, next_hop, &to, &why) != 0 ||
       ncg_stream_connect(&h->side[NCGT_SIDE_OUT], &h->rp->loop, &to,
@@ -355,7 +358,8 @@ int main(int argc, char **argv) {
     return ncg_prog_checked("ncg-relay", cl.config);
   }
   ncg_timer_init(&rp.stop_timer, on_stop_timer, &rp.loop);
-  if (ncg_prog_loop_init(&rp.loop, &cl, rp.conf.log_level, on_signal, &rp) ||
+  if (ncg_prog_loop_init(&rp.loop, &cl, rp.conf.log_level,
+                         rp.conf.log_target, on_signal, &rp) ||
       relay_setup(&rp) != 0)
     return 1;
   rc = ncg_loop_run(&rp.loop);

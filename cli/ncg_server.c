@@ -78,7 +78,8 @@ int main(int argc, char **argv) {
     ncg_users_free(&sp.users);
     return ncg_prog_checked("ncg-server", cl.config);
   }
-  if (ncg_prog_loop_init(&sp.loop, &cl, sp.conf.log_level, on_signal, &sp))
+  if (ncg_prog_loop_init(&sp.loop, &cl, sp.conf.log_level,
+                         sp.conf.log_target, on_signal, &sp))
     return 1;
   if (srv_setup(&sp) != 0) {
     srv_teardown(&sp);

@@ -28,10 +28,12 @@ int ncg_prog_checked(const char *prog, const char *config) {
 }
 
 int ncg_prog_loop_init(ncg_loop *l, const ncg_cmdline *cl, int conf_level,
-                       void (*on_signal)(int, void *), void *obj) {
+                       int conf_target, void (*on_signal)(int, void *),
+                       void *obj) {
   static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
   ncg_log_set_level(cl->log_level >= 0 ? (ncgt_log_level)cl->log_level
                                        : (ncgt_log_level)conf_level);
+  ncg_log_set_target((ncg_log_target)conf_target);
   if (ncg_loop_init(l) != 0 ||
       ncg_loop_signals(l, sigs, sizeof(sigs) / sizeof(sigs[0]), on_signal,
                        obj) != 0) {

@@ -31,9 +31,10 @@ int ncg_prog_start(int argc, char **argv, const char *prog,
 int ncg_prog_checked(const char *prog, const char *config);
 
 /* After the configuration is loaded: the log level (command line over
- * file), the loop, and SIGTERM/SIGINT/SIGHUP through `on_signal`. 0 or
+ * file) and target (log_target, unless stderr is the journal), the loop, and SIGTERM/SIGINT/SIGHUP through `on_signal`. 0 or
  * -1 (logged). */
 int ncg_prog_loop_init(ncg_loop *l, const ncg_cmdline *cl, int conf_level,
-                       void (*on_signal)(int, void *), void *obj);
+                       int conf_target, void (*on_signal)(int, void *),
+                       void *obj);
 
 #endif /* NCG_PROG_H */

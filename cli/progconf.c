@@ -37,6 +37,15 @@ int ncg_log_level_kv(int *out, ncg_ini *ini, const char *section,
   return 0;
 }
 
+int ncg_log_target_kv(int *out, ncg_ini *ini, const char *section,
+                      const char *key, const char *value) {
+  int t = ncg_log_target_parse(value);
+  if (t < 0)
+    return ncg_ini_fail(ini, section, key, "expected stderr or syslog");
+  *out = t;
+  return 0;
+}
+
 int ncg_u32_kv(uint32_t *out, uint32_t min, uint32_t max, ncg_ini *ini,
                const char *section, const char *key, const char *value) {
   const char *why = NULL;

@@ -27,6 +27,9 @@ int ncg_listen_kv(ncg_listen_list *l, ncg_ini *ini, const char *section,
 /* log_level = error|warn|info|debug */
 int ncg_log_level_kv(int *out, ncg_ini *ini, const char *section,
                      const char *key, const char *value);
+/* log_target = stderr|syslog */
+int ncg_log_target_kv(int *out, ncg_ini *ini, const char *section,
+                      const char *key, const char *value);
 /* A whole number within [min, max]. */
 int ncg_u32_kv(uint32_t *out, uint32_t min, uint32_t max, ncg_ini *ini,
                const char *section, const char *key, const char *value);

@@ -180,11 +180,13 @@ static int cb_authorize(ncgt_server *srv, ncgt_conn *c, const char *dest,
   }
   /* The claimed name goes on every later line of this tunnel, refused
    * or not (the library names the user only once authorised). */
-  snprintf(st->t.ctx, sizeof(st->t.ctx), "user=%s peer=%s", user,
-           st->t.s.peer_str);
+  char esc[NCG_LOG_ESC_MAX];
+  snprintf(st->t.ctx, sizeof(st->t.ctx), "user=%s peer=%s",
+           ncg_log_esc(user, esc, sizeof(esc)), st->t.s.peer_str);
   if (reason) {
     ncg_warn("%s event=refused reason=%s status=%s dest=%s", st->t.ctx,
-             reason, ncgt_close_status_name(out->close_status), dest);
+             reason, ncgt_close_status_name(out->close_status),
+             ncg_log_esc(dest, esc, sizeof(esc)));
     return 0;
   }
   out->accept = 1;
