@@ -27,7 +27,7 @@ static const char client_help[] =
     "key\n"
     "\n"
     "Signals: SIGTERM/SIGINT close the tunnel (CLOSE end-session) and exit.\n"
-    "See ncg-client(1) and doc/configuration.md.\n";
+    "See ncg-client(8) and ncgtun.conf(5).\n";
 
 static cli_prog cp;
 

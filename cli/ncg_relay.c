@@ -66,7 +66,7 @@ static const char relay_help[] =
     "      --check           load the configuration, report errors, exit\n"
     "\n"
     "Signals: SIGTERM/SIGINT close every tunnel and exit.\n"
-    "See ncg-relay(1) and doc/configuration.md.\n";
+    "See ncg-relay(8) and ncgtun.conf(5).\n";
 
 static void sess_after(rsess_host *h);
 

@@ -46,7 +46,7 @@ static const char server_help[] =
     "Signals: SIGHUP reloads the users file (removed users are "
     "disconnected);\n"
     "SIGTERM/SIGINT send CLOSE (shutting-down) to every tunnel and exit.\n"
-    "See ncg-server(1) and doc/configuration.md.\n";
+    "See ncg-server(8) and ncgtun.conf(5).\n";
 
 static srv_prog sp;
 
