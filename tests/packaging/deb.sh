@@ -46,7 +46,7 @@ for f in usr/sbin/ncg-server usr/sbin/ncg-client usr/sbin/ncg-relay \
     'lib/systemd/system/ncg-client@\.service' usr/lib/sysusers.d/ncgtun.conf \
     etc/ncgtun/server.conf.example usr/share/bash-completion/completions/ncg-client \
     usr/share/man/man8/ncg-server.8 usr/share/man/man5/ncgtun.conf.5 \
-    usr/share/man/man5/ncgtun-users.5; do
+    usr/share/man/man5/ncgtun-users.5 'usr/lib/[^/]+/wireshark/plugins/ncgtun\.lua'; do
   has ncgtun "\./$f"
 done
 lacks ncgtun 'libncgtun\.so'
