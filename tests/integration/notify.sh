@@ -9,6 +9,8 @@
 # - the relay notifies on an abstract socket ('@name');
 # - a WATCHDOG_PID naming another process turns the watchdog off; a bad
 #   NOTIFY_SOCKET is logged and ignored;
+# - the server runs as its unit runs it: an unprivileged user with only
+#   CAP_NET_ADMIN (setpriv), and works;
 # - SIGHUP gives RELOADING=1 then READY=1; a user removed by it is ended
 #   with CLOSE end-session and that client exits with status 4 (the one
 #   its unit does not restart on); SIGTERM gives STOPPING=1.
@@ -49,13 +51,28 @@ wait_log client "event=connect-failed|event=transport-error" 10
 sleep 1
 grep -q "READY=1" "$T/cn.log" && fail "client READY=1 before authorisation"
 
-say "server: READY=1 once listening, STATUS=, WATCHDOG=1"
+say "server, unprivileged as its unit runs it: READY=1 once listening, STATUS=, WATCHDOG=1"
+# Like ncg-server.service: another user, only CAP_NET_ADMIN (ambient).
+chmod 0711 "$T"; chmod 0644 "$T/server.key" "$T/users" "$T/server.conf"
+mkdir -m 0777 "$T/state"
+sed -i "s|^state_file = .*|state_file = $T/state/pool|" "$T/server.conf"
 listener sn srv "$T/sn.sock" nc -z -w 2 10.200.0.1 4433
+chmod 0666 "$T/sn.sock"
+# Debian's udev makes /dev/net/tun 0666; where it is 0600 (containers),
+# a 0666 node is bound over it in a private mount namespace.
+tun_open=()
+if [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  mknod -m 0666 "$T/tun" c 10 200 || skip "cannot make a TUN node"
+  tun_open=(unshare -m sh -c 'mount --bind "$0" /dev/net/tun && exec "$@"' "$T/tun")
+fi
 start srv server env NOTIFY_SOCKET="$T/sn.sock" WATCHDOG_USEC=200000 \
-  "$SERVER" -c "$T/server.conf"
+  "${tun_open[@]}" setpriv --reuid=65534 --regid=65534 --clear-groups \
+  --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin \
+  --bounding-set=-all,+net_admin "$SERVER" -c "$T/server.conf"
 SPID=$LAST_PID
 wait_log sn "READY=1" 5
 wait_log sn "^probe=ok" 5
+[ "$(ps -o uid= -p "$SPID" | tr -d ' ')" = 65534 ] || fail "server not running as uid 65534"
 grep -q "READY=1|STATUS=listening on 1 addresses as office" "$T/sn.log" ||
   fail "server READY without its STATUS"
 sleep 1
