@@ -21,14 +21,7 @@ office_lan srv
 keypair server; keypair alice
 printf '[alice]\npublic_key = %s\n' "$(pub alice)" >"$T/users"
 server_conf server.conf office 10.200.0.1:4433
-cat >"$T/relay.conf" <<EOC
-[relay]
-name = relay1
-listen = 10.200.0.2:4433
-allow = office
-[hosts]
-office = 10.200.0.1:4433
-EOC
+relay_conf relay.conf relay1 10.200.0.2:4433
 client_conf client.conf alice "relay1, office"
 
 start lap tcpdump-lap tcpdump -i eth0 -U -B 16384 -s 0 -w "$T/lap.pcap" tcp port 4433

@@ -26,14 +26,7 @@ keypair server; keypair alice
 printf '[alice]\npublic_key = %s\n' "$(pub alice)" >"$T/users"
 server_conf server.conf office 10.200.0.1:4433
 client_conf client.conf alice office
-cat >"$T/relay.conf" <<EOC
-[relay]
-name = relay1
-listen = 10.200.0.2:4433
-allow = office
-[hosts]
-office = 10.200.0.1:4433
-EOC
+relay_conf relay.conf relay1 10.200.0.2:4433
 
 # listener NAME NS SOCKET [PROBE...]: notify_listen.py into $T/NAME.log
 listener() {
