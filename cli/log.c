@@ -55,8 +55,8 @@ void ncg_log_init(const char *prog, ncgt_log_level max) {
 void ncg_log_set_level(ncgt_log_level max) { log_max = max; }
 
 void ncg_log_set_target(ncg_log_target t) {
-  if (t == NCG_LOG_STDERR && log_target == NCG_LOG_JOURNAL)
-    return; /* under systemd, stderr is the journal: keep the prefixes */
+  if (log_target == NCG_LOG_JOURNAL)
+    return; /* under systemd the journal gets every line, with priorities */
   if (t == NCG_LOG_SYSLOG && log_target != NCG_LOG_SYSLOG)
     openlog(log_prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
   log_target = t;

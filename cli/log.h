@@ -23,8 +23,8 @@ typedef enum ncg_log_target {
  * stderr. */
 void ncg_log_init(const char *prog, ncgt_log_level max);
 void ncg_log_set_level(ncgt_log_level max);
-/* The configured target (log_target); NCG_LOG_STDERR does not undo the
- * journal, which is stderr too. */
+/* The configured target (log_target); ignored while stderr is the
+ * journal, which already stores each line with its priority. */
 void ncg_log_set_target(ncg_log_target t);
 ncg_log_target ncg_log_get_target(void);
 /* "stderr", "syslog" -> target; -1 if unknown. */

@@ -93,14 +93,6 @@ int ncg_notify_init(ncg_loop *l) {
   return 0;
 }
 
-void ncg_notify_fini(ncg_loop *l) {
-  ncg_timer_stop(l, &nt.watchdog);
-  if (nt.fd >= 0)
-    close(nt.fd);
-  nt.fd = -1;
-  nt.salen = 0;
-}
-
 void ncg_notify(const char *fmt, ...) {
   if (nt.salen == 0)
     return;

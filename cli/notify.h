@@ -20,9 +20,6 @@
  * interval while the loop runs. 0, or -1 when the variables are
  * malformed (logged; notification is then off). */
 int ncg_notify_init(ncg_loop *l);
-/* Stops the watchdog timer. */
-void ncg_notify_fini(ncg_loop *l);
-
 /* Sends one message, e.g. "READY=1\nSTATUS=listening on 1 address".
  * Best effort: a full or absent socket is logged at debug level only. */
 void ncg_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

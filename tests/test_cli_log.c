@@ -88,6 +88,9 @@ static void test_journal(void **state) {
   assert_string_equal(captured, "<3>error: event=e\n<4>warn: event=w\n"
                                 "<6>info: event=i\n");
   assert_int_equal(ncg_log_get_target(), NCG_LOG_JOURNAL);
+  /* log_target = syslog does not take lines away from the journal */
+  ncg_log_set_target(NCG_LOG_SYSLOG);
+  assert_int_equal(ncg_log_get_target(), NCG_LOG_JOURNAL);
 }
 
 static void test_not_journal(void **state) {
