@@ -15,13 +15,29 @@
 
 #include "client.h"
 #include "log.h"
+#include "notify.h"
+#include "prog.h"
 #include "sys.h"
 
 static void cli_after(ncg_tunnel *t) {
   cli_prog *p = (cli_prog *)t;
   ncgt_state st = ncgt_conn_state(t->conn);
-  if (p->stopping && (st == NCGT_ST_DEAD || st == NCGT_ST_IDLE))
+  if (p->stopping && (st == NCGT_ST_DEAD || st == NCGT_ST_IDLE)) {
     ncg_loop_stop(&p->loop);
+    return;
+  }
+  /* Dead with nothing scheduled: the library will not reconnect (the
+   * server ended the session for good). Exit so the service manager
+   * sees it, with a status its unit does not restart on. */
+  if (!p->stopping && st == NCGT_ST_DEAD &&
+      ncgt_conn_get_expiry(t->conn) == NCGT_TSTAMP_MAX) {
+    ncg_warn("%s event=ended (not reconnecting) exit=%d", t->ctx,
+             NCG_EXIT_ENDED);
+    p->exit_code = NCG_EXIT_ENDED;
+    p->stopping = 1;
+    ncg_notify("STOPPING=1\nSTATUS=the server ended the session");
+    ncg_loop_stop(&p->loop);
+  }
 }
 
 /* Fig. 11 195 TCP Open: connect to the first hop. */
@@ -87,12 +103,21 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
                                  * client does with option 26 */
     ncg_info("%s event=link device=%s mtu=%u", p->t.ctx, p->tap.name,
              ncgt_adapter_mtu(p->adapter));
+  /* Authorised (Fig. 11 AUTHORIZED): units ordered After= us can use the
+   * tunnel now. Sent again after each reconnect; systemd ignores that. */
+  ncg_notify("READY=1\nSTATUS=authorised as %s, address %s/%u",
+             p->conf.user, as, cc.prefix_len);
 }
 
 static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
   cli_prog *p = ud;
-  (void)c;
   ncg_tunnel_log_closed(&p->t, ci);
+  if (!p->stopping && ncgt_conn_get_expiry(c) != NCGT_TSTAMP_MAX)
+    ncg_warn("%s event=reconnecting after_status=%s", p->t.ctx,
+             ncgt_close_status_name(ci->status));
+  if (!p->stopping)
+    ncg_notify("STATUS=tunnel closed (%s), reconnecting",
+               ncgt_close_status_name(ci->status));
 }
 
 static int ad_to_stack(const uint8_t *frame, size_t len, void *ud) {
@@ -129,7 +154,7 @@ static void on_addr_deleted(const ncg_ip *gone, void *obj) {
       local.family != gone->family ||
       memcmp(local.bytes, gone->bytes, gone->family == AF_INET ? 4 : 16) != 0)
     return;
-  ncg_info("%s event=local-address-gone (reconnecting)", p->t.ctx);
+  ncg_warn("%s event=local-address-gone (reconnecting)", p->t.ctx);
   ncg_stream_close(&p->t.s);
   ncgt_conn_transport_error(p->t.conn, ncg_now());
   /* At once, not after reconnect_min: nothing is wrong with the server,
@@ -156,7 +181,7 @@ static void on_net_timer(void *obj, ncgt_tstamp now) {
   p->net_changed_at = 0;
   p->net_kick_at = now;
   ncgt_state st = ncgt_conn_state(p->t.conn);
-  if (p->stopping || p->fail_pending)
+  if (p->stopping)
     return;
   if (st == NCGT_ST_TCP_OPEN && p->attempt_at < changed) {
     ncg_info("%s event=network-up (restarting the pending connect)",
@@ -274,6 +299,7 @@ void cli_shutdown(cli_prog *p) {
   if (p->stopping)
     return;
   p->stopping = 1;
+  ncg_notify("STOPPING=1\nSTATUS=closing the tunnel");
   ncgt_state st = ncgt_conn_state(p->t.conn);
   if (st == NCGT_ST_DEAD || st == NCGT_ST_IDLE) {
     ncg_loop_stop(&p->loop);

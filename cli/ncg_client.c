@@ -9,7 +9,7 @@
 #include "prog.h"
 
 static const char client_help[] =
-    "Usage: ncg-client [-c FILE] [-l LEVEL]\n"
+    "Usage: ncg-client [-c FILE] [-l LEVEL] [--check]\n"
     "       ncg-client genkey | pubkey\n"
     "The libncgtun tunnel client (EP 0 838 930 Fig. 11): a TAP pseudo\n"
     "adapter whose traffic goes through a tunnel, directly or through\n"
@@ -21,12 +21,13 @@ static const char client_help[] =
     "  -l, --log-level LVL   error, warn, info or debug (overrides the file)\n"
     "  -h, --help            this text\n"
     "  -V, --version         version\n"
+    "      --check           load the configuration, report errors, exit\n"
     "  genkey                print a new private key (base64) on stdout\n"
     "  pubkey                read a private key on stdin, print its public "
     "key\n"
     "\n"
     "Signals: SIGTERM/SIGINT close the tunnel (CLOSE end-session) and exit.\n"
-    "See ncg-client(1) and doc/configuration.md.\n";
+    "See ncg-client(8) and ncgtun.conf(5).\n";
 
 static cli_prog cp;
 
@@ -45,9 +46,14 @@ int main(int argc, char **argv) {
     return rc;
   if (ncg_client_conf_load(&cp.conf, cl.config, &ini) != 0) {
     fprintf(stderr, "ncg-client: %s\n", ini.msg);
-    return 1;
+    return NCG_EXIT_CONFIG;
   }
-  if (ncg_prog_loop_init(&cp.loop, &cl, cp.conf.log_level, on_signal, &cp))
+  if (cl.check) {
+    ncg_client_conf_free(&cp.conf);
+    return ncg_prog_checked("ncg-client", cl.config);
+  }
+  if (ncg_prog_loop_init(&cp.loop, &cl, cp.conf.log_level,
+                         cp.conf.log_target, on_signal, &cp))
     return 1;
   if (cli_setup(&cp) != 0) {
     cli_teardown(&cp);
@@ -56,5 +62,5 @@ int main(int argc, char **argv) {
   rc = ncg_loop_run(&cp.loop);
   ncg_info("event=exit");
   cli_teardown(&cp);
-  return rc == 0 ? 0 : 1;
+  return rc == 0 ? cp.exit_code : NCG_EXIT_FAILURE;
 }

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "prog.h"
 #include "relay_conf.h"
 #include "stream.h"
@@ -36,7 +37,8 @@ typedef struct rsess_host {
   ncg_stream side[2]; /* NCGT_SIDE_IN, NCGT_SIDE_OUT */
   ncg_timer timer;
   int dying; /* destroy scheduled */
-  char ctx[NCG_ADDR_STRLEN + 64]; /* log prefix "peer=... hop=..." */
+  /* log prefix "peer=... hop=...", the hop escaped (ncg_log_esc) */
+  char ctx[NCG_ADDR_STRLEN + NCG_LOG_ESC_MAX + 16];
 } rsess_host;
 
 struct relay_prog {
@@ -52,7 +54,7 @@ struct relay_prog {
 };
 
 static const char relay_help[] =
-    "Usage: ncg-relay [-c FILE] [-l LEVEL]\n"
+    "Usage: ncg-relay [-c FILE] [-l LEVEL] [--check]\n"
     "The libncgtun tunnel relay (EP 0 838 930 Fig. 13): forwards tunnels\n"
     "to allowed next hops and server pools without reading them.\n"
     "\n"
@@ -60,9 +62,10 @@ static const char relay_help[] =
     "  -l, --log-level LVL   error, warn, info or debug (overrides the file)\n"
     "  -h, --help            this text\n"
     "  -V, --version         version\n"
+    "      --check           load the configuration, report errors, exit\n"
     "\n"
     "Signals: SIGTERM/SIGINT close every tunnel and exit.\n"
-    "See ncg-relay(1) and doc/configuration.md.\n";
+    "See ncg-relay(8) and ncgtun.conf(5).\n";
 
 static void sess_after(rsess_host *h);
 
@@ -167,7 +170,9 @@ static int cb_connect(ncgt_rsess *rs, const char *next_hop, void *ud) {
   if (hop)
     *hop = '\0';
   size_t used = strlen(h->ctx);
-  snprintf(h->ctx + used, sizeof(h->ctx) - used, " hop=%s", next_hop);
+  char esc[NCG_LOG_ESC_MAX];
+  snprintf(h->ctx + used, sizeof(h->ctx) - used, " hop=%s",
+           ncg_log_esc(next_hop, esc, sizeof(esc)));
   (void)rs;
   if (ncg_hosts_resolve(&h->rp->conf.hosts, next_hop, &to, &why) != 0 ||
       ncg_stream_connect(&h->side[NCGT_SIDE_OUT], &h->rp->loop, &to,
@@ -255,6 +260,7 @@ static void on_signal(int signo, void *obj) {
   if (signo != SIGTERM && signo != SIGINT)
     return;
   rp->stopping = 1;
+  ncg_notify("STOPPING=1\nSTATUS=closing %zu sessions", rp->nsess);
   for (size_t i = 0; i < rp->nls; i++)
     ncg_listener_close(&rp->ls[i], &rp->loop);
   /* A relay cannot send an authenticated CLOSE for tunnels it cannot
@@ -310,7 +316,7 @@ static int relay_setup(relay_prog *rp) {
                                       c->members[i].member);
   }
   if (rc != 0) {
-    ncg_err("cannot set up the relay: %s", ncgt_strerror(rc));
+    ncg_err("event=relay-setup error=\"%s\"", ncgt_strerror(rc));
     return -1;
   }
   for (size_t i = 0; i < c->listen.n; i++) {
@@ -318,12 +324,14 @@ static int relay_setup(relay_prog *rp) {
     ncg_addr_str(&c->listen.v[i], as, sizeof(as));
     if (ncg_listener_open(&rp->ls[i], &rp->loop, &c->listen.v[i], on_accept,
                           rp) != 0) {
-      ncg_err("cannot listen on %s: %s", as, strerror(errno));
+      ncg_err("event=listen addr=%s error=\"%s\"", as, strerror(errno));
       return -1;
     }
     rp->nls++;
     ncg_info("event=listening addr=%s name=%s", as, c->name);
   }
+  ncg_notify("READY=1\nSTATUS=listening on %zu addresses as %s", rp->nls,
+             c->name);
   return 0;
 }
 
@@ -337,10 +345,15 @@ int main(int argc, char **argv) {
     return rc;
   if (ncg_relay_conf_load(&rp.conf, cl.config, &ini) != 0) {
     fprintf(stderr, "ncg-relay: %s\n", ini.msg);
-    return 1;
+    return NCG_EXIT_CONFIG;
+  }
+  if (cl.check) {
+    ncg_relay_conf_free(&rp.conf);
+    return ncg_prog_checked("ncg-relay", cl.config);
   }
   ncg_timer_init(&rp.stop_timer, on_stop_timer, &rp.loop);
-  if (ncg_prog_loop_init(&rp.loop, &cl, rp.conf.log_level, on_signal, &rp) ||
+  if (ncg_prog_loop_init(&rp.loop, &cl, rp.conf.log_level,
+                         rp.conf.log_target, on_signal, &rp) ||
       relay_setup(&rp) != 0)
     return 1;
   /* Two descriptors a session: the side in and the side out. */

@@ -28,7 +28,7 @@
 #include "sys.h"
 
 static const char server_help[] =
-    "Usage: ncg-server [-c FILE] [-l LEVEL]\n"
+    "Usage: ncg-server [-c FILE] [-l LEVEL] [--check]\n"
     "       ncg-server genkey | pubkey\n"
     "The libncgtun tunnel server (EP 0 838 930 Fig. 12): accepts tunnels,\n"
     "authorises users by name and key, and routes between them and the\n"
@@ -38,6 +38,7 @@ static const char server_help[] =
     "  -l, --log-level LVL   error, warn, info or debug (overrides the file)\n"
     "  -h, --help            this text\n"
     "  -V, --version         version\n"
+    "      --check           load the configuration, report errors, exit\n"
     "  genkey                print a new private key (base64) on stdout\n"
     "  pubkey                read a private key on stdin, print its public "
     "key\n"
@@ -45,7 +46,7 @@ static const char server_help[] =
     "Signals: SIGHUP reloads the users file (removed users are "
     "disconnected);\n"
     "SIGTERM/SIGINT send CLOSE (shutting-down) to every tunnel and exit.\n"
-    "See ncg-server(1) and doc/configuration.md.\n";
+    "See ncg-server(8) and ncgtun.conf(5).\n";
 
 static srv_prog sp;
 
@@ -67,13 +68,18 @@ int main(int argc, char **argv) {
     return rc;
   if (ncg_server_conf_load(&sp.conf, cl.config, &ini) != 0) {
     fprintf(stderr, "ncg-server: %s\n", ini.msg);
-    return 1;
+    return NCG_EXIT_CONFIG;
   }
   if (ncg_users_load(&sp.users, sp.conf.users_path, &ini) != 0) {
     fprintf(stderr, "ncg-server: %s\n", ini.msg);
-    return 1;
+    return NCG_EXIT_CONFIG;
   }
-  if (ncg_prog_loop_init(&sp.loop, &cl, sp.conf.log_level, on_signal, &sp))
+  if (cl.check) {
+    ncg_users_free(&sp.users);
+    return ncg_prog_checked("ncg-server", cl.config);
+  }
+  if (ncg_prog_loop_init(&sp.loop, &cl, sp.conf.log_level,
+                         sp.conf.log_target, on_signal, &sp))
     return 1;
   if (srv_setup(&sp) != 0) {
     srv_teardown(&sp);

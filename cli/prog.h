@@ -10,16 +10,34 @@
 #include "loop.h"
 #include "progconf.h"
 
+/* Exit statuses of the three programs. The systemd units restart on
+ * failure except for the ones a restart cannot fix
+ * (RestartPreventExitStatus=, doc/operations.md). */
+enum {
+  NCG_EXIT_OK = 0,      /* signalled to stop, or --check passed */
+  NCG_EXIT_FAILURE = 1, /* a run-time failure (device, socket, netlink) */
+  NCG_EXIT_USAGE = 2,   /* bad command line */
+  NCG_EXIT_CONFIG = 3,  /* configuration or users file unreadable/invalid */
+  NCG_EXIT_ENDED = 4,   /* ncg-client: the server ended the session for
+                           good (authenticated CLOSE end-session or
+                           replaced); reconnecting would fight that */
+};
+
 /* Handles `genkey` / `pubkey` (when keycmds), then the command line.
  * Returns -1 to go on, else the exit status to return at once. */
 int ncg_prog_start(int argc, char **argv, const char *prog,
                    const char *default_config, const char *help, int keycmds,
                    ncg_cmdline *cl);
+/* --check: the configuration (and users file) loaded; says so on stdout
+ * and returns NCG_EXIT_OK. */
+int ncg_prog_checked(const char *prog, const char *config);
+
 /* After the configuration is loaded: the log level (command line over
- * file), the descriptor limit raised to the hard limit, the loop, and SIGTERM/SIGINT/SIGHUP through `on_signal`. 0 or
+ * file) and target (log_target, unless stderr is the journal), the descriptor limit raised to the hard limit, the loop, and SIGTERM/SIGINT/SIGHUP through `on_signal`. 0 or
  * -1 (logged). */
 int ncg_prog_loop_init(ncg_loop *l, const ncg_cmdline *cl, int conf_level,
-                       void (*on_signal)(int, void *), void *obj);
+                       int conf_target, void (*on_signal)(int, void *),
+                       void *obj);
 
 /* Below this many tunnels, "no limit" (max_sessions = 0) is worth a
  * warning at start. */

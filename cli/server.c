@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 #include "sys.h"
 
@@ -22,6 +23,8 @@ static void srv_tunnel_destroy(void *obj) {
   ncg_tunnel_fini(&st->t);
   ncgt_conn_del(st->t.conn);
   free(st);
+  if (!p->stopping)
+    ncg_notify("STATUS=%zu tunnels", p->ntunnels);
   if (p->stopping && p->ntunnels == 0)
     ncg_loop_stop(&p->loop);
 }
@@ -60,6 +63,7 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
            ncg_ip4_str(st->addr, as),
            ncgt_transform_name(ncgt_conn_transform(c)),
            st->nogso ? "off" : "on");
+  ncg_notify("STATUS=%zu tunnels", st->p->ntunnels);
 }
 
 static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
@@ -176,11 +180,13 @@ static int cb_authorize(ncgt_server *srv, ncgt_conn *c, const char *dest,
   }
   /* The claimed name goes on every later line of this tunnel, refused
    * or not (the library names the user only once authorised). */
-  snprintf(st->t.ctx, sizeof(st->t.ctx), "user=%s peer=%s", user,
-           st->t.s.peer_str);
+  char esc[NCG_LOG_ESC_MAX];
+  snprintf(st->t.ctx, sizeof(st->t.ctx), "user=%s peer=%s",
+           ncg_log_esc(user, esc, sizeof(esc)), st->t.s.peer_str);
   if (reason) {
     ncg_warn("%s event=refused reason=%s status=%s dest=%s", st->t.ctx,
-             reason, ncgt_close_status_name(out->close_status), dest);
+             reason, ncgt_close_status_name(out->close_status),
+             ncg_log_esc(dest, esc, sizeof(esc)));
     return 0;
   }
   out->accept = 1;
@@ -203,6 +209,9 @@ static int srv_listen(srv_prog *p) {
     p->nls++;
     ncg_info("event=listening addr=%s name=%s", as, p->conf.name);
   }
+  /* Every listener is bound: systemd may start what comes After= us. */
+  ncg_notify("READY=1\nSTATUS=listening on %zu addresses as %s, 0 tunnels",
+             p->nls, p->conf.name);
   return 0;
 }
 
@@ -293,17 +302,21 @@ void srv_reload_users(srv_prog *p) {
     ncgt_server_close_user(p->server, old->name, NCGT_CLOSE_END_SESSION, now);
     closed++;
   }
+  ncg_notify("RELOADING=1\nSTATUS=reloading %s", p->conf.users_path);
   ncg_users_free(&p->users);
   p->users = nu;
   for (srv_tunnel *st = p->tunnels; st; st = st->next)
     ncg_tunnel_after(&st->t);
   ncg_info("event=reloaded users=%zu disconnected=%zu", p->users.n, closed);
+  ncg_notify("READY=1\nSTATUS=%zu tunnels, %zu users", p->ntunnels,
+             p->users.n);
 }
 
 void srv_shutdown(srv_prog *p) {
   if (p->stopping)
     return;
   p->stopping = 1;
+  ncg_notify("STOPPING=1\nSTATUS=closing %zu tunnels", p->ntunnels);
   for (size_t i = 0; i < p->nls; i++)
     ncg_listener_close(&p->ls[i], &p->loop);
   ncgt_server_shutdown(p->server, ncg_now());

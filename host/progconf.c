@@ -37,6 +37,15 @@ int ncg_log_level_kv(int *out, ncg_ini *ini, const char *section,
   return 0;
 }
 
+int ncg_log_target_kv(int *out, ncg_ini *ini, const char *section,
+                      const char *key, const char *value) {
+  int t = ncg_log_target_parse(value);
+  if (t < 0)
+    return ncg_ini_fail(ini, section, key, "expected stderr or syslog");
+  *out = t;
+  return 0;
+}
+
 int ncg_u32_kv(uint32_t *out, uint32_t min, uint32_t max, ncg_ini *ini,
                const char *section, const char *key, const char *value) {
   const char *why = NULL;
@@ -90,10 +99,12 @@ int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
     { "log-level", required_argument, NULL, 'l' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
+    { "check", no_argument, NULL, 'C' },
     { NULL, 0, NULL, 0 },
   };
   cl->config = default_config;
   cl->log_level = -1;
+  cl->check = 0;
   int ch;
   optind = 1;
   while ((ch = getopt_long(argc, argv, "c:l:hV", opts, NULL)) != -1) {
@@ -108,6 +119,9 @@ int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
                 argv[0]);
         return -1;
       }
+      break;
+    case 'C':
+      cl->check = 1;
       break;
     case 'h':
       fputs(help, stdout);

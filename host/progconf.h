@@ -27,6 +27,9 @@ int ncg_listen_kv(ncg_listen_list *l, ncg_ini *ini, const char *section,
 /* log_level = error|warn|info|debug */
 int ncg_log_level_kv(int *out, ncg_ini *ini, const char *section,
                      const char *key, const char *value);
+/* log_target = stderr|syslog */
+int ncg_log_target_kv(int *out, ncg_ini *ini, const char *section,
+                      const char *key, const char *value);
 /* A whole number within [min, max]. */
 int ncg_u32_kv(uint32_t *out, uint32_t min, uint32_t max, ncg_ini *ini,
                const char *section, const char *key, const char *value);
@@ -41,12 +44,13 @@ int ncg_key_kv(uint8_t key[NCGT_KEY_BYTES], int *has, ncg_ini *ini, const char *
                const char *key_name, const char *value, int from_file);
 
 /* The command line every program shares:
- *   PROG [-c FILE] [-l LEVEL] [-h] [-V]
+ *   PROG [-c FILE] [-l LEVEL] [--check] [-h] [-V]
  * Returns 0 to run, 1 when it printed help/version (exit 0), -1 on a
  * usage error (exit 2). */
 typedef struct ncg_cmdline {
   const char *config;
   int log_level; /* -1: from the configuration */
+  int check;     /* --check: load the configuration, report, exit */
 } ncg_cmdline;
 int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
                       const char *default_config, const char *help);

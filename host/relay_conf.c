@@ -37,6 +37,8 @@ static int relay_section_kv(ncg_relay_conf *c, ncg_ini *ini, const char *key,
                           "relay", key, value);
   if (strcmp(key, "log_level") == 0)
     return ncg_log_level_kv(&c->log_level, ini, "relay", key, value);
+  if (strcmp(key, "log_target") == 0)
+    return ncg_log_target_kv(&c->log_target, ini, "relay", key, value);
   static const struct {
     const char *key;
     size_t off;

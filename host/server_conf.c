@@ -37,6 +37,8 @@ static int server_section_kv(ncg_server_conf *c, ncg_ini *ini,
       return ncg_ini_fail(ini, "server", key, "%s", why);
   } else if (strcmp(key, "log_level") == 0) {
     return ncg_log_level_kv(&c->log_level, ini, "server", key, value);
+  } else if (strcmp(key, "log_target") == 0) {
+    return ncg_log_target_kv(&c->log_target, ini, "server", key, value);
   } else {
     return ncg_ini_unknown(ini, "server", key);
   }

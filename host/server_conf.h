@@ -46,6 +46,7 @@ typedef struct ncg_server_conf {
   uint32_t max_sessions, queue_limit;
   int forwarding;
   int log_level;
+  int log_target; /* ncg_log_target: stderr (0) or syslog */
   /* [adapter] */
   char device[IFNAMSIZ];
   uint32_t address; /* host order */

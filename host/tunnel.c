@@ -36,7 +36,9 @@ void ncg_tunnel_after(ncg_tunnel *t) {
 
 void ncg_tunnel_set_ctx(ncg_tunnel *t) {
   const char *user = t->conn ? ncgt_conn_user(t->conn) : "";
-  snprintf(t->ctx, sizeof(t->ctx), "user=%s peer=%s", *user ? user : "-",
+  char esc[NCG_LOG_ESC_MAX];
+  snprintf(t->ctx, sizeof(t->ctx), "user=%s peer=%s",
+           *user ? ncg_log_esc(user, esc, sizeof(esc)) : "-",
            t->s.peer_str[0] ? t->s.peer_str : "-");
 }
 

@@ -13,6 +13,7 @@
 
 #include <ncgtun/conn.h>
 
+#include "log.h"
 #include "loop.h"
 #include "stream.h"
 
@@ -28,7 +29,8 @@ struct ncg_tunnel {
   void (*after)(ncg_tunnel *t);
   uint64_t dropped_backpressure; /* datagrams refused: queue full */
   uint64_t dropped_down;         /* datagrams while not AUTHORIZED */
-  char ctx[NCGT_NAME_MAX + NCG_ADDR_STRLEN + 32]; /* "user=.. peer=.." */
+  /* "user=.. peer=..", the user name escaped (ncg_log_esc) */
+  char ctx[NCG_LOG_ESC_MAX + NCG_ADDR_STRLEN + 32];
 };
 
 void ncg_tunnel_init(ncg_tunnel *t, ncg_loop *l, size_t qlimit,

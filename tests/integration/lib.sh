@@ -173,6 +173,19 @@ EOC
   local l; for l in "$@"; do echo "$l" >>"$T/$f"; done
 }
 
+# relay_conf FILE NAME LISTEN: a relay that may forward to office
+# (10.200.0.1:4433) only.
+relay_conf() {
+  cat >"$T/$1" <<EOC
+[relay]
+name = $2
+listen = $3
+allow = office
+[hosts]
+office = 10.200.0.1:4433
+EOC
+}
+
 # office NAME: a server namespace on the wan (10.200.0.1 or given) with a
 # LAN host namespace "lan" (192.168.77.2) behind it.
 office_lan() {

@@ -17,14 +17,7 @@ keypair server; keypair alice; keypair bob
 printf '[alice]\npublic_key = %s\n[bob]\npublic_key = %s\n' \
   "$(pub alice)" "$(pub bob)" >"$T/users"
 server_conf server.conf office 10.200.0.1:4433
-cat >"$T/relay.conf" <<EOC
-[relay]
-name = relay1
-listen = 10.200.0.2:4433
-allow = office
-[hosts]
-office = 10.200.0.1:4433
-EOC
+relay_conf relay.conf relay1 10.200.0.2:4433
 client_conf alice.conf alice "relay1, office" "[client]" "dhcp = external"
 client_conf bob.conf bob "relay1, office"
 
