@@ -246,5 +246,6 @@ void cli_teardown(cli_prog *p) {
                              routes */
   ncg_nl_close(&p->nl);
   ncg_client_conf_free(&p->conf);
+  ncg_ctl_close(&p->ctl);
   ncg_loop_fini(&p->loop);
 }

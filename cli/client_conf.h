@@ -41,6 +41,7 @@ typedef struct ncg_client_conf {
   char origin[NCGT_NAME_MAX + 1];
   int dhcp_external;
   int log_level;
+  ncg_ops_conf ops; /* control, metrics_listen */
   uint32_t queue_limit;
   char device[IFNAMSIZ];
   int mss_clamp;

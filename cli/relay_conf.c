@@ -37,6 +37,9 @@ static int relay_section_kv(ncg_relay_conf *c, ncg_ini *ini, const char *key,
                           "relay", key, value);
   if (strcmp(key, "log_level") == 0)
     return ncg_log_level_kv(&c->log_level, ini, "relay", key, value);
+  int rc = ncg_ops_kv(&c->ops, ini, "relay", key, value);
+  if (rc <= 0)
+    return rc;
   static const struct {
     const char *key;
     size_t off;

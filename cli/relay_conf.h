@@ -39,6 +39,7 @@ typedef struct ncg_relay_conf {
   uint32_t relay_timeout, connect_timeout, fail_holdoff; /* seconds */
   uint32_t queue_limit;
   int log_level;
+  ncg_ops_conf ops; /* control, metrics_listen */
 } ncg_relay_conf;
 
 /* Loads and checks (name and at least one listen address present).

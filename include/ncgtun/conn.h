@@ -291,7 +291,7 @@ NCGT_EXTERN size_t ncgt_server_session_count(const ncgt_server *s);
 
 /* Close statuses are counted in slots 0..NCGT_STATS_CLOSE_SLOTS-2 by
  * value; the last slot counts every larger (unknown) status. */
-#define NCGT_STATS_CLOSE_SLOTS 16
+#define NCGT_STATS_CLOSE_SLOTS 32
 /* Counters of a server since ncgt_server_new. A handshake is one REQUEST
  * stage (Connect Wait, Fig. 12 221-224): it ends AUTHORIZED, or closed
  * with a status (auth-failed, server-full, handshake-timeout, ...). */
