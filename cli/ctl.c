@@ -322,8 +322,8 @@ static int ctl_listen(ncg_ctl *c, const char *path) {
     return -1;
   }
   memcpy(sa.sun_path, path, strlen(path) + 1);
-  char dir[NCG_CTL_PATH_MAX];
-  snprintf(dir, sizeof(dir), "%s", path);
+  char dir[sizeof(sa.sun_path)];
+  memcpy(dir, sa.sun_path, sizeof(dir));
   char *slash = strrchr(dir, '/');
   if (slash && slash != dir) {
     *slash = '\0';

@@ -66,6 +66,15 @@ print(out.decode(errors="replace"), end="")
 EOP
 }
 
+# authorized_n N: within 10 s, bob's log has N authorisations.
+authorized_n() {
+  for ((i = 0; i < 100; i++)); do
+    [ "$(count_log bob 'event=authorized address=')" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 say "sockets: mode 0600, owned by root"
 for s in server.conf.sock relay.sock bob.conf.sock; do
   [ "$(stat -c '%a %U %F' "$T/$s")" = "600 root socket" ] ||
@@ -178,12 +187,7 @@ say "disconnect USER: CLOSE to the client, which reconnects"
 srv_status disconnect bob 2>/dev/null && fail "status took an argument"
 "$SERVER" disconnect bob -c "$T/server.conf" || fail "disconnect bob"
 wait_log bob "event=closed status=reset by=peer"
-for ((i = 0; i < 100; i++)); do
-  [ "$(count_log bob 'event=authorized address=')" -ge 2 ] && break
-  sleep 0.1
-done
-[ "$(count_log bob 'event=authorized address=')" -ge 2 ] ||
-  fail "client did not reconnect"
+authorized_n 2 || fail "client did not reconnect"
 cj=$(cli_status --json)
 [ "$(jget 'd["tunnels"][0]["last_close"]["status"]' <<<"$cj")" = reset ] || fail "client last_close: $cj"
 [ "$(jget 'd["tunnels"][0]["reconnects"]' <<<"$cj")" -ge 1 ] || fail "$cj"
@@ -191,12 +195,7 @@ nsx lap ping -c 1 -W 3 192.168.77.2 >/dev/null || fail "ping after reconnect"
 
 say "reconnect on the client"
 "$CLIENT" reconnect -c "$T/bob.conf" || fail "reconnect"
-for ((i = 0; i < 100; i++)); do
-  [ "$(count_log bob 'event=authorized address=')" -ge 3 ] && break
-  sleep 0.1
-done
-[ "$(count_log bob 'event=authorized address=')" -ge 3 ] ||
-  fail "client did not reconnect on request"
+authorized_n 3 || fail "client did not reconnect on request"
 for ((i = 0; i < 50; i++)); do
   srv_status --prometheus | grep -q '^ncg_handshakes_total{result="ok"} 3$' &&
     break
