@@ -86,6 +86,7 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
             ncgt_strerror(rc));
     return;
   }
+  p->tunnel_addr = cc.client_addr;
   ncg_info("%s event=authorized address=%s/%u server=%s transform=%s "
            "gso=%s",
            p->t.ctx, ncg_ip4_str(cc.client_addr, as), cc.prefix_len,

@@ -34,6 +34,7 @@ typedef struct cli_prog {
   uint32_t applied_addr;
   uint8_t applied_plen;
   ncg_ctl ctl; /* control socket (client_ops.c) */
+  uint32_t tunnel_addr; /* from the last client data, for status */
   ncgt_tstamp started;
 } cli_prog;
 

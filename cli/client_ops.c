@@ -34,7 +34,7 @@ static int cli_ctl(const ncg_ctl_req *req, ncg_buf *out, void *obj) {
     ncg_buf_printf(out, "ncg-client does not take this verb");
     return -1;
   }
-  ncg_st_tunnel t = {.t = &p->t, .addr = p->applied_addr};
+  ncg_st_tunnel t = {.t = &p->t, .addr = p->tunnel_addr};
   ncg_status s = {
     .program = "ncg-client",
     .name = p->conf.user,

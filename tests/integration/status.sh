@@ -88,6 +88,8 @@ t["path"] == ["relay1", "office"] and t["origin"] == "laptop" and
 t["datagrams_recv"] >= 3 and
 d[1]["tunnels"][0]["bytes_recv"] >= t["bytes_recv"] + 200000 and
 d[2]["tunnels"][0]["state"] == "AUTHORIZED" and
+t["address"].startswith("10.99.0.") and
+d[2]["tunnels"][0]["address"] == t["address"] and
 d[2]["tunnels"][0]["bytes_sent"] >= 200000 and
 d[3]["relay_sessions"][0]["origin"] == "laptop" and
 d[3]["relay_sessions"][0]["next_hop"] == "office" and
