@@ -92,6 +92,7 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
             ncgt_strerror(rc));
     return;
   }
+  p->tunnel_addr = cc.client_addr;
   ncg_info("%s event=authorized address=%s/%u server=%s transform=%s "
            "gso=%s",
            p->t.ctx, ncg_ip4_str(cc.client_addr, as), cc.prefix_len,
@@ -324,5 +325,6 @@ void cli_teardown(cli_prog *p) {
                              routes */
   ncg_nl_close(&p->nl);
   ncg_client_conf_free(&p->conf);
+  ncg_ctl_close(&p->ctl);
   ncg_loop_fini(&p->loop);
 }

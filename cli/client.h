@@ -11,6 +11,7 @@
 
 #include "addrwatch.h"
 #include "client_conf.h"
+#include "ctl.h"
 #include "loop.h"
 #include "netlink.h"
 #include "tap.h"
@@ -36,11 +37,17 @@ typedef struct cli_prog {
   /* What client_net applied, to replace it when the client data changes */
   uint32_t applied_addr;
   uint8_t applied_plen;
+  ncg_ctl ctl; /* control socket (client_ops.c) */
+  uint32_t tunnel_addr; /* from the last client data, for status */
+  ncgt_tstamp started;
 } cli_prog;
 
 int cli_setup(cli_prog *p);
 void cli_teardown(cli_prog *p);
 void cli_shutdown(cli_prog *p);
+
+/* client_ops.c: the control socket's requests (doc/status.md). */
+int cli_ops_open(cli_prog *p);
 
 /* client_net.c: the built-in configuration (dhcp = builtin): address,
  * MTU and routes from the client data, through rtnetlink. */

@@ -11,6 +11,8 @@
 static const char client_help[] =
     "Usage: ncg-client [-c FILE] [-l LEVEL] [--check]\n"
     "       ncg-client genkey | pubkey\n"
+    "       ncg-client status [--json|--prometheus] [-c FILE] [-s SOCKET]\n"
+    "       ncg-client reconnect [-c FILE] [-s SOCKET]\n"
     "The libncgtun tunnel client (EP 0 838 930 Fig. 11): a TAP pseudo\n"
     "adapter whose traffic goes through a tunnel, directly or through\n"
     "relays, to a tunnel server. The adapter answers the local stack's ARP\n"
@@ -25,11 +27,26 @@ static const char client_help[] =
     "  genkey                print a new private key (base64) on stdout\n"
     "  pubkey                read a private key on stdin, print its public "
     "key\n"
+    "  status                the tunnel, from the control socket (--json,\n"
+    "                        --prometheus); see doc/status.md\n"
+    "  reconnect             close the tunnel and connect again now\n"
     "\n"
     "Signals: SIGTERM/SIGINT close the tunnel (CLOSE end-session) and exit.\n"
     "See ncg-client(8) and ncgtun.conf(5).\n";
 
 static cli_prog cp;
+
+/* For `ncg-client status`: the control path of a configuration. */
+static int load_ops(const char *config, ncg_ops_conf *oc) {
+  ncg_ini ini;
+  if (ncg_client_conf_load(&cp.conf, config, &ini) != 0) {
+    fprintf(stderr, "ncg-client: %s\n", ini.msg);
+    return -1;
+  }
+  *oc = cp.conf.ops;
+  ncg_client_conf_free(&cp.conf);
+  return 0;
+}
 
 static void on_signal(int signo, void *obj) {
   ncg_info("event=signal signal=%s", strsignal(signo));
@@ -40,6 +57,9 @@ static void on_signal(int signo, void *obj) {
 int main(int argc, char **argv) {
   ncg_cmdline cl;
   ncg_ini ini;
+  if (argc >= 2 && ncg_ctl_is_command(argv[1]))
+    return ncg_ctl_command("ncg-client", argc, argv, "/etc/ncgtun/client.conf",
+                           load_ops);
   int rc = ncg_prog_start(argc, argv, "ncg-client", "/etc/ncgtun/client.conf",
                           client_help, 1, &cl);
   if (rc >= 0)
@@ -55,7 +75,9 @@ int main(int argc, char **argv) {
   if (ncg_prog_loop_init(&cp.loop, &cl, cp.conf.log_level,
                          cp.conf.log_target, on_signal, &cp))
     return 1;
-  if (cli_setup(&cp) != 0) {
+  if (!cp.conf.ops.control[0])
+    ncg_ctl_default_path(cp.conf.ops.control, "ncg-client", cl.config);
+  if (cli_setup(&cp) != 0 || cli_ops_open(&cp) != 0) {
     cli_teardown(&cp);
     return 1;
   }

@@ -20,6 +20,7 @@
 
 #include <ncgtun/conn.h>
 
+#include "ctl.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -51,10 +52,16 @@ struct relay_prog {
   size_t nsess;
   int stopping;
   ncg_timer stop_timer;
+  ncg_ctl ctl; /* control socket (doc/status.md) */
+  ncgt_tstamp started;
+  uint64_t closes[NCGT_STATS_CLOSE_SLOTS];
+  uint64_t refused;
+  uint64_t bytes_done[2]; /* of ended sessions, by the side they came from */
 };
 
 static const char relay_help[] =
     "Usage: ncg-relay [-c FILE] [-l LEVEL] [--check]\n"
+    "       ncg-relay status [--json|--prometheus] [-c FILE] [-s SOCKET]\n"
     "The libncgtun tunnel relay (EP 0 838 930 Fig. 13): forwards tunnels\n"
     "to allowed next hops and server pools without reading them.\n"
     "\n"
@@ -63,6 +70,9 @@ static const char relay_help[] =
     "  -h, --help            this text\n"
     "  -V, --version         version\n"
     "      --check           load the configuration, report errors, exit\n"
+    "  status                every session, from the control socket "
+    "(--json,\n"
+    "                        --prometheus); see doc/status.md\n"
     "\n"
     "Signals: SIGTERM/SIGINT close every tunnel and exit.\n"
     "See ncg-relay(8) and ncgtun.conf(5).\n";
@@ -71,6 +81,10 @@ static void sess_after(rsess_host *h);
 
 static void sess_destroy(void *obj) {
   rsess_host *h = obj;
+  ncgt_rsess_stats st;
+  ncgt_rsess_get_stats(h->rs, &st);
+  h->rp->bytes_done[0] += st.bytes_from[NCGT_SIDE_IN];
+  h->rp->bytes_done[1] += st.bytes_from[NCGT_SIDE_OUT];
   *h->pprev = h->next;
   if (h->next)
     h->next->pprev = h->pprev;
@@ -100,6 +114,8 @@ static void sess_after(rsess_host *h) {
     ncg_info("%s event=closed status=%s%s", h->ctx,
              ci ? ncgt_close_status_name(ci->status) : "none",
              ci && ci->remote ? " remote=1" : "");
+    ncg_status_count_close(h->rp->closes,
+                           ci ? ci->status : NCGT_CLOSE_TRANSPORT);
     h->dying = 1;
     ncg_timer_stop(&h->rp->loop, &h->timer);
     ncg_loop_defer(&h->rp->loop, sess_destroy, h);
@@ -222,6 +238,7 @@ static void on_accept(int fd, const ncg_addr *peer, void *obj) {
   if (rp->stopping || rp->nsess >= rp->conf.max_sessions) {
     ncg_warn("peer=%s event=refused reason=%s", ps,
              rp->stopping ? "stopping" : "max_sessions");
+    rp->refused++;
     close(fd);
     return;
   }
@@ -275,6 +292,55 @@ static void on_signal(int signo, void *obj) {
     ncg_loop_stop(&rp->loop);
   /* Whatever is left after a second does not hold the exit. */
   ncg_timer_set(&rp->loop, &rp->stop_timer, ncg_now() + NCGT_SECONDS);
+}
+
+static int relay_ctl(const ncg_ctl_req *req, ncg_buf *out, void *obj) {
+  relay_prog *rp = obj;
+  if (req->verb != NCG_CTL_STATUS) {
+    ncg_buf_printf(out, "ncg-relay does not take this verb");
+    return -1;
+  }
+  ncg_st_rsess *v = calloc(rp->nsess ? rp->nsess : 1, sizeof(*v));
+  if (!v) {
+    ncg_buf_printf(out, "out of memory");
+    return -1;
+  }
+  size_t n = 0;
+  for (rsess_host *h = rp->sessions; h && n < rp->nsess; h = h->next) {
+    if (h->dying)
+      continue;
+    v[n].rs = h->rs;
+    v[n].peer = h->side[NCGT_SIDE_IN].peer_str;
+    n++;
+  }
+  ncg_status s = {
+    .program = "ncg-relay",
+    .name = rp->conf.name,
+    .now = ncg_now(),
+    .started = rp->started,
+    .sessions = v,
+    .nsessions = n,
+    .is_relay = 1,
+    .relay_refused = rp->refused,
+    .relay_bytes_done = {rp->bytes_done[0], rp->bytes_done[1]},
+  };
+  memcpy(s.closes, rp->closes, sizeof(s.closes));
+  ncg_status_render(out, &s, req->format);
+  free(v);
+  return 0;
+}
+
+/* For `ncg-relay status`: the control path of a configuration. */
+static int load_ops(const char *config, ncg_ops_conf *oc) {
+  static ncg_relay_conf c;
+  ncg_ini ini;
+  if (ncg_relay_conf_load(&c, config, &ini) != 0) {
+    fprintf(stderr, "ncg-relay: %s\n", ini.msg);
+    return -1;
+  }
+  *oc = c.ops;
+  ncg_relay_conf_free(&c);
+  return 0;
 }
 
 static void on_stop_timer(void *obj, ncgt_tstamp now) {
@@ -339,6 +405,9 @@ int main(int argc, char **argv) {
   static relay_prog rp;
   ncg_cmdline cl;
   ncg_ini ini;
+  if (argc >= 2 && ncg_ctl_is_command(argv[1]))
+    return ncg_ctl_command("ncg-relay", argc, argv, "/etc/ncgtun/relay.conf",
+                           load_ops);
   int rc = ncg_prog_start(argc, argv, "ncg-relay", "/etc/ncgtun/relay.conf",
                           relay_help, 0, &cl);
   if (rc >= 0)
@@ -352,10 +421,16 @@ int main(int argc, char **argv) {
     return ncg_prog_checked("ncg-relay", cl.config);
   }
   ncg_timer_init(&rp.stop_timer, on_stop_timer, &rp.loop);
+  if (!rp.conf.ops.control[0])
+    ncg_ctl_default_path(rp.conf.ops.control, "ncg-relay", cl.config);
+  rp.started = ncg_now();
   if (ncg_prog_loop_init(&rp.loop, &cl, rp.conf.log_level,
                          rp.conf.log_target, on_signal, &rp) ||
-      relay_setup(&rp) != 0)
+      relay_setup(&rp) != 0 ||
+      ncg_ctl_open(&rp.ctl, &rp.loop, &rp.conf.ops, relay_ctl, &rp) != 0) {
+    ncg_ctl_close(&rp.ctl);
     return 1;
+  }
   /* Two descriptors a session: the side in and the side out. */
   ncg_prog_fd_budget(rp.conf.max_sessions, 2, NCG_PROG_FDS_FIXED + rp.nls);
   rc = ncg_loop_run(&rp.loop);
@@ -365,6 +440,7 @@ int main(int argc, char **argv) {
     sess_destroy(rp.sessions);
   }
   ncgt_relay_del(rp.relay);
+  ncg_ctl_close(&rp.ctl);
   ncg_relay_conf_free(&rp.conf);
   ncg_loop_fini(&rp.loop);
   return rc == 0 ? 0 : 1;

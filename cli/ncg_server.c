@@ -30,6 +30,8 @@
 static const char server_help[] =
     "Usage: ncg-server [-c FILE] [-l LEVEL] [--check]\n"
     "       ncg-server genkey | pubkey\n"
+    "       ncg-server status [--json|--prometheus] [-c FILE] [-s SOCKET]\n"
+    "       ncg-server disconnect USER [-c FILE] [-s SOCKET]\n"
     "The libncgtun tunnel server (EP 0 838 930 Fig. 12): accepts tunnels,\n"
     "authorises users by name and key, and routes between them and the\n"
     "private LAN through its TAP pseudo adapter.\n"
@@ -42,6 +44,9 @@ static const char server_help[] =
     "  genkey                print a new private key (base64) on stdout\n"
     "  pubkey                read a private key on stdin, print its public "
     "key\n"
+    "  status                every tunnel, from the control socket (--json,\n"
+    "                        --prometheus); see doc/status.md\n"
+    "  disconnect USER       send CLOSE to USER's tunnel\n"
     "\n"
     "Signals: SIGHUP reloads the users file (removed users are "
     "disconnected);\n"
@@ -49,6 +54,18 @@ static const char server_help[] =
     "See ncg-server(8) and ncgtun.conf(5).\n";
 
 static srv_prog sp;
+
+/* For `ncg-server status`: the control path of a configuration. */
+static int load_ops(const char *config, ncg_ops_conf *oc) {
+  ncg_ini ini;
+  if (ncg_server_conf_load(&sp.conf, config, &ini) != 0) {
+    fprintf(stderr, "ncg-server: %s\n", ini.msg);
+    return -1;
+  }
+  *oc = sp.conf.ops;
+  ncg_server_conf_wipe(&sp.conf);
+  return 0;
+}
 
 static void on_signal(int signo, void *obj) {
   srv_prog *p = obj;
@@ -62,6 +79,9 @@ static void on_signal(int signo, void *obj) {
 int main(int argc, char **argv) {
   ncg_cmdline cl;
   ncg_ini ini;
+  if (argc >= 2 && ncg_ctl_is_command(argv[1]))
+    return ncg_ctl_command("ncg-server", argc, argv, "/etc/ncgtun/server.conf",
+                           load_ops);
   int rc = ncg_prog_start(argc, argv, "ncg-server", "/etc/ncgtun/server.conf",
                           server_help, 1, &cl);
   if (rc >= 0)
@@ -81,7 +101,9 @@ int main(int argc, char **argv) {
   if (ncg_prog_loop_init(&sp.loop, &cl, sp.conf.log_level,
                          sp.conf.log_target, on_signal, &sp))
     return 1;
-  if (srv_setup(&sp) != 0) {
+  if (!sp.conf.ops.control[0])
+    ncg_ctl_default_path(sp.conf.ops.control, "ncg-server", cl.config);
+  if (srv_setup(&sp) != 0 || srv_ops_open(&sp) != 0) {
     srv_teardown(&sp);
     return 1;
   }

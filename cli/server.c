@@ -271,6 +271,7 @@ void srv_teardown(srv_prog *p) {
   ncgt_server_del(p->server);
   ncg_pool_free(&p->pool);
   ncg_users_free(&p->users);
+  ncg_ctl_close(&p->ctl);
   ncg_loop_fini(&p->loop);
 }
 

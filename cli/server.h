@@ -9,6 +9,7 @@
 #include <ncgtun/adapter.h>
 #include <ncgtun/conn.h>
 
+#include "ctl.h"
 #include "loop.h"
 #include "netlink.h"
 #include "pool.h"
@@ -50,12 +51,17 @@ struct srv_prog {
   uint64_t no_tunnel_drops;
   uint64_t gso_refused; /* super-segment for a tunnel without GSO */
   size_t n_nogso;       /* bound tunnels without GSO: offloads stay off */
+  ncg_ctl ctl;          /* control socket (server_ops.c) */
+  ncgt_tstamp started;
 };
 
 int srv_setup(srv_prog *p);
 void srv_teardown(srv_prog *p);
 void srv_reload_users(srv_prog *p);
 void srv_shutdown(srv_prog *p);
+
+/* server_ops.c: the control socket's requests (doc/status.md). */
+int srv_ops_open(srv_prog *p);
 
 /* server_dp.c */
 int srv_dp_setup(srv_prog *p);

@@ -60,6 +60,9 @@ static int client_section_kv(ncg_client_conf *c, ncg_ini *ini,
     return ncg_log_level_kv(&c->log_level, ini, "client", key, value);
   if (strcmp(key, "log_target") == 0)
     return ncg_log_target_kv(&c->log_target, ini, "client", key, value);
+  int rc = ncg_ops_kv(&c->ops, ini, "client", key, value);
+  if (rc <= 0)
+    return rc;
   if (strcmp(key, "queue_limit") == 0)
     return ncg_u32_kv(&c->queue_limit, 16384, 64 * 1024 * 1024, ini, "client",
                       key, value);

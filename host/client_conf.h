@@ -42,6 +42,7 @@ typedef struct ncg_client_conf {
   int dhcp_external;
   int log_level;
   int log_target; /* ncg_log_target: stderr (0) or syslog */
+  ncg_ops_conf ops; /* control, metrics_listen */
   uint32_t queue_limit;
   char device[IFNAMSIZ];
   int mss_clamp;

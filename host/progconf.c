@@ -158,3 +158,30 @@ int ncg_key_kv(uint8_t key[NCGT_KEY_BYTES], int *has, ncg_ini *ini,
   return 0;
 }
 
+
+int ncg_ops_kv(ncg_ops_conf *o, ncg_ini *ini, const char *section,
+               const char *key, const char *value) {
+  const char *why = NULL;
+  if (strcmp(key, "control") == 0) {
+    size_t n = strlen(value);
+    o->control_set = 1;
+    if (strcmp(value, "off") == 0) {
+      o->control_off = 1;
+      return 0;
+    }
+    if (value[0] != '/' || n >= sizeof(o->control))
+      return ncg_ini_fail(ini, section, key,
+                          "expected off or an absolute path of at most %zu "
+                          "bytes",
+                          sizeof(o->control) - 1);
+    memcpy(o->control, value, n + 1);
+    return 0;
+  }
+  if (strcmp(key, "metrics_listen") == 0) {
+    if (ncg_addr_parse(value, &o->metrics, &why) != 0)
+      return ncg_ini_fail(ini, section, key, "%s: %s", value, why);
+    o->has_metrics = 1;
+    return 0;
+  }
+  return 1;
+}

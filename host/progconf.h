@@ -43,6 +43,20 @@ int ncg_timers_kv(ncgt_timers *t, ncg_ini *ini, const char *key,
 int ncg_key_kv(uint8_t key[NCGT_KEY_BYTES], int *has, ncg_ini *ini, const char *section,
                const char *key_name, const char *value, int from_file);
 
+/* control = PATH (the control socket, doc/status.md) and metrics_listen
+ * = ADDR:PORT, in every program's main section. */
+enum { NCG_CTL_PATH_MAX = 108 }; /* sizeof sockaddr_un.sun_path */
+typedef struct ncg_ops_conf {
+  char control[NCG_CTL_PATH_MAX]; /* "": the default (ncg_ctl_default_path) */
+  int control_set; /* given in the file: failing to open it is fatal */
+  int control_off; /* control = off */
+  ncg_addr metrics;
+  int has_metrics;
+} ncg_ops_conf;
+/* 0 handled, 1 not one of these keys, -1 bad value. */
+int ncg_ops_kv(ncg_ops_conf *o, ncg_ini *ini, const char *section,
+               const char *key, const char *value);
+
 /* The command line every program shares:
  *   PROG [-c FILE] [-l LEVEL] [--check] [-h] [-V]
  * Returns 0 to run, 1 when it printed help/version (exit 0), -1 on a

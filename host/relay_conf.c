@@ -39,6 +39,9 @@ static int relay_section_kv(ncg_relay_conf *c, ncg_ini *ini, const char *key,
     return ncg_log_level_kv(&c->log_level, ini, "relay", key, value);
   if (strcmp(key, "log_target") == 0)
     return ncg_log_target_kv(&c->log_target, ini, "relay", key, value);
+  int rc = ncg_ops_kv(&c->ops, ini, "relay", key, value);
+  if (rc <= 0)
+    return rc;
   static const struct {
     const char *key;
     size_t off;

@@ -40,6 +40,7 @@ typedef struct ncg_relay_conf {
   uint32_t queue_limit;
   int log_level;
   int log_target; /* ncg_log_target: stderr (0) or syslog */
+  ncg_ops_conf ops; /* control, metrics_listen */
 } ncg_relay_conf;
 
 /* Loads and checks (name and at least one listen address present).

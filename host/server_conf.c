@@ -9,6 +9,7 @@
 static int server_section_kv(ncg_server_conf *c, ncg_ini *ini,
                              const char *key, const char *value) {
   const char *why = NULL;
+  int rc;
   if (strcmp(key, "name") == 0) {
     if (strcmp(value, "*") != 0 &&
         ncg_parse_name(value, c->name, sizeof(c->name), &why) != 0)
@@ -39,6 +40,8 @@ static int server_section_kv(ncg_server_conf *c, ncg_ini *ini,
     return ncg_log_level_kv(&c->log_level, ini, "server", key, value);
   } else if (strcmp(key, "log_target") == 0) {
     return ncg_log_target_kv(&c->log_target, ini, "server", key, value);
+  } else if ((rc = ncg_ops_kv(&c->ops, ini, "server", key, value)) <= 0) {
+    return rc;
   } else {
     return ncg_ini_unknown(ini, "server", key);
   }

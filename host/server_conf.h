@@ -63,6 +63,7 @@ typedef struct ncg_server_conf {
   size_t ndns;
   char domain[NCG_DOMAIN_MAX + 1];
   ncgt_timers timers;
+  ncg_ops_conf ops; /* control, metrics_listen */
 } ncg_server_conf;
 
 /* Loads and checks. 0, or -1 with ini->msg. */

@@ -147,8 +147,13 @@ void ncg_tunnel_cb_log(ncgt_log_level lvl, const char *msg, void *ud) {
   ncg_log_lib(lvl, msg, t ? t->ctx : NULL);
 }
 
+uint64_t ncg_tunnel_closes[NCGT_STATS_CLOSE_SLOTS];
+
 void ncg_tunnel_log_closed(ncg_tunnel *t, const ncgt_close_info *ci) {
   ncgt_conn_stats st;
+  ncg_tunnel_closes[ci->status < NCGT_STATS_CLOSE_SLOTS
+                        ? ci->status
+                        : NCGT_STATS_CLOSE_SLOTS - 1]++;
   ncgt_conn_get_stats(t->conn, &st);
   ncg_log(ci->status == NCGT_CLOSE_AUTH_FAILED ? NCGT_LOG_WARN : NCGT_LOG_INFO,
           "%s event=closed status=%s by=%s%s%s datagrams_sent=%llu "

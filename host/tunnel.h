@@ -64,6 +64,9 @@ void ncg_tunnel_cb_close_transport(ncgt_conn *c, void *ud);
 void ncg_tunnel_cb_state(ncgt_conn *c, ncgt_state from, ncgt_state to,
                          void *ud);
 void ncg_tunnel_cb_log(ncgt_log_level lvl, const char *msg, void *ud);
+/* Tunnels of this process that ended, by CLOSE status (the status
+ * command's ncg_close_total); ncg_tunnel_log_closed counts them. */
+extern uint64_t ncg_tunnel_closes[NCGT_STATS_CLOSE_SLOTS];
 /* "event=closed status=NAME ..." line for an ended tunnel. */
 void ncg_tunnel_log_closed(ncg_tunnel *t, const ncgt_close_info *ci);
 

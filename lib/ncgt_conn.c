@@ -103,6 +103,7 @@ int ncgt_conn_alloc(ncgt_conn **pc, const ncgt_role_ops *ops, size_t max_frame,
   }
   c->state_deadline = c->last_recv = c->last_send = NCGT_TSTAMP_MAX;
   c->reconnect_at = NCGT_TSTAMP_MAX;
+  c->authorized_at = NCGT_TSTAMP_MAX;
   *pc = c;
   return 0;
 }
@@ -153,6 +154,7 @@ static void conn_free(ncgt_conn *c) {
   ncgt_fdec_del(c->dec);
   free(c->sbuf);
   free(c->rbuf);
+  free(c->relay_names);
   free(c);
 }
 
@@ -252,6 +254,11 @@ void ncgt_conn_set_state(ncgt_conn *c, ncgt_state to, ncgt_tstamp ts) {
   if (from == to)
     return;
   c->state = to;
+  if (to == NCGT_ST_AUTHORIZED)
+    c->authorized_at = ts;
+  if (c->role == NCGT_ROLE_RESPONDER && c->srv &&
+      from == NCGT_ST_CONNECT_WAIT)
+    ncgt_server_note_handshake(c->srv, c, to);
   c->state_deadline =
       waiting_state(to) ? tadd(ts, c->t.handshake_timeout) : NCGT_TSTAMP_MAX;
   ncgt_conn_log(c, NCGT_LOG_DEBUG, "state %s -> %s", ncgt_state_name(from),
@@ -305,6 +312,8 @@ void ncgt_conn_die(ncgt_conn *c, ncgt_tstamp ts) {
     return;
   }
   ncgt_conn_set_state(c, NCGT_ST_DYING, ts);
+  c->last_ci = c->ci;
+  c->has_last_ci = 1;
   if (c->cb.closed)
     c->cb.closed(c, &c->ci, c->user_data);
   /* Dying (208, 230): disconnect the transport, then Dead (210, 232). */
@@ -675,6 +684,61 @@ const ncgt_close_info *ncgt_conn_close_info(const ncgt_conn *c) {
   if (!c || !c->has_ci || !ncgt_conn_is_over(c))
     return NULL;
   return &c->ci;
+}
+
+ncgt_tstamp ncgt_conn_authorized_at(const ncgt_conn *c) {
+  return c && c->state == NCGT_ST_AUTHORIZED ? c->authorized_at
+                                             : NCGT_TSTAMP_MAX;
+}
+
+ncgt_tstamp ncgt_conn_keys_at(const ncgt_conn *c) {
+  return c && c->state == NCGT_ST_AUTHORIZED ? c->keys_at : NCGT_TSTAMP_MAX;
+}
+
+const ncgt_close_info *ncgt_conn_last_close(const ncgt_conn *c) {
+  return c && c->has_last_ci ? &c->last_ci : NULL;
+}
+
+/* Initiator: from its settings; responder: from the RELAY frame it got
+ * (relay_names holds the origin, then each path name). */
+const char *ncgt_conn_origin(const ncgt_conn *c) {
+  if (!c)
+    return "";
+  if (c->ini)
+    return c->ini->origin;
+  return c->relay_names ? c->relay_names : "";
+}
+
+const char *ncgt_conn_path_hop(const ncgt_conn *c, size_t i) {
+  if (!c)
+    return NULL;
+  if (c->ini)
+    return i < c->ini->npath ? c->ini->path[i] : NULL;
+  if (!c->relay_names || i >= c->relay_npath)
+    return NULL;
+  const char *p = c->relay_names;
+  for (size_t k = 0; k <= i; k++)
+    p += strlen(p) + 1;
+  return p;
+}
+
+int ncgt_conn_set_relay_names(ncgt_conn *c, const ncgt_frame_relay *fr) {
+  size_t total = strlen(fr->origin) + 1;
+  for (size_t i = 0; i < fr->npath; i++)
+    total += strlen(fr->path[i]) + 1;
+  char *buf = malloc(total);
+  NCGT_ENSURE_COND(buf != NULL, NCGT_ERR_NOMEM);
+  size_t off = 0;
+  for (size_t i = 0; i <= fr->npath; i++) {
+    const char *name = i == 0 ? fr->origin : fr->path[i - 1];
+    size_t l = strlen(name) + 1;
+    memcpy(buf + off, name, l);
+    off += l;
+  }
+  free(c->relay_names);
+  c->relay_names = buf;
+  c->relay_npath = fr->npath;
+  return 0;
 }
 
 void *ncgt_conn_get_user_data(const ncgt_conn *c) {

@@ -104,6 +104,12 @@ struct ncgt_conn {
   ncgt_close_info ci;
   int has_ci;
   ncgt_conn_stats stats;
+  /* For status displays (ncgt_conn_authorized_at, ncgt_conn_last_close):
+   * when the current session became AUTHORIZED, and the close info of
+   * the last ending, which outlives an initiator's reconnect. */
+  ncgt_tstamp authorized_at;
+  ncgt_close_info last_ci;
+  int has_last_ci;
 
   ncgt_ini *ini; /* initiator only */
 
@@ -119,6 +125,10 @@ struct ncgt_conn {
   unsigned tgen; /* transport generation: which stream recv belongs to */
   unsigned busy;   /* public calls under way (callbacks may run) */
   int del_pending; /* ncgt_conn_del inside a callback: free on return */
+  /* Origin and path of the RELAY frame (Fig. 6), for status displays:
+   * the names one after the other, each NUL-terminated; NULL before. */
+  char *relay_names;
+  size_t relay_npath;
 };
 
 /* ncgt_conn.c */
@@ -172,6 +182,12 @@ static inline uint16_t ncgt_conn_decode_status(int err) {
 void ncgt_conn_enter(ncgt_conn *c);
 int ncgt_conn_leave(ncgt_conn *c, int rv);
 
+/* Keeps the RELAY frame's origin and path (decoded, so the names are
+ * bounded and NUL-terminated) for ncgt_conn_origin / _path_hop. */
+NCGT_WUR int ncgt_conn_set_relay_names(ncgt_conn *c,
+                                       const ncgt_frame_relay *fr);
+
+
 /* ncgt_initiator.c: the public calls only an initiator takes. */
 int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts);
 int ncgt_ini_transport_connected(ncgt_conn *c, ncgt_tstamp ts);
@@ -201,6 +217,10 @@ size_t ncgt_server_busy(const ncgt_server *s, const char *user);
  * other authorised conn of that user is closed with REPLACED. */
 void ncgt_server_session_up(ncgt_server *s, ncgt_conn *c, ncgt_tstamp ts);
 void ncgt_server_unlink(ncgt_server *s, ncgt_conn *c);
+/* A REQUEST stage (Connect Wait) ended: AUTHORIZED, or closed with the
+ * status in c->ci. Counted for ncgt_server_get_stats. */
+void ncgt_server_note_handshake(ncgt_server *s, const ncgt_conn *c,
+                                ncgt_state to);
 
 /* ncgt_conn_feat.c: feature negotiation (doc/protocol.md "GSO datagrams"). */
 uint16_t ncgt_feat_to_kx(uint32_t features);

@@ -81,6 +81,8 @@ struct ncgt_rsess {
   int open[2];
   ncgt_close_info ci;
   int has_ci;
+  char origin[NCGT_NAME_MAX + 1]; /* from RELAY, as received */
+  ncgt_rsess_stats stats;
 };
 
 static int name_len_ok(const char *s, size_t *len) {
@@ -442,6 +444,7 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
   if (relay_path_repeats(&fr))
     return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_BAD_VALUE, ts);
   const char *next = fr.path[i + 1];
+  snprintf(rs->origin, sizeof(rs->origin), "%s", fr.origin);
   memcpy(rs->relay, f, len);
   rs->relay_len = len;
   rs->pool = relay_find_pool(rs->r, next);
@@ -479,6 +482,8 @@ static int rs_forward(ncgt_rsess *rs, ncgt_side from, const uint8_t *data,
       continue;
     }
     rs->deadline = ts + rs->r->idle_timeout;
+    rs->stats.bytes_from[from] += flen;
+    rs->stats.frames_from[from]++;
     if (rs->r->cb.send(rs, to, f, flen, rs->ud) != 0) {
       rs_die(rs, NCGT_CLOSE_TRANSPORT, NCGT_ERR_CALLBACK_FAILURE, 0, ts);
       return NCGT_ERR_CALLBACK_FAILURE;
@@ -639,4 +644,13 @@ const char *ncgt_rsess_next_hop(const ncgt_rsess *rs) {
 
 const ncgt_close_info *ncgt_rsess_close_info(const ncgt_rsess *rs) {
   return rs && rs->has_ci && rs_over(rs) ? &rs->ci : NULL;
+}
+
+const char *ncgt_rsess_origin(const ncgt_rsess *rs) {
+  return rs ? rs->origin : "";
+}
+
+void ncgt_rsess_get_stats(const ncgt_rsess *rs, ncgt_rsess_stats *st) {
+  if (rs && st)
+    *st = rs->stats;
 }

@@ -202,6 +202,9 @@ static int resp_on_frame(ncgt_conn *c, uint8_t type, const uint8_t *f,
       int rv = ncgt_relay_decode(&fr, f, len);
       if (rv < 0)
         return ncgt_conn_fail(c, ncgt_conn_decode_status(rv), rv, 1, ts);
+      rv = ncgt_conn_set_relay_names(c, &fr);
+      if (rv < 0)
+        return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN, rv, 1, ts);
       ncgt_conn_set_state(c, NCGT_ST_CONNECT_WAIT, ts);
       return 0;
     }

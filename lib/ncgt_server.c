@@ -39,6 +39,7 @@ struct ncgt_server {
   srv_ident *ids;
   srv_seen *seen;
   ncgt_conn *conns; /* every conn accepted and not yet deleted */
+  ncgt_server_stats stats;
 };
 
 static void srv_log(const ncgt_server *s, const char *what, const char *user,
@@ -293,4 +294,21 @@ size_t ncgt_server_session_count(const ncgt_server *s) {
     for (const ncgt_conn *c = s->conns; c; c = c->srv_next)
       n += srv_live(c) != 0;
   return n;
+}
+
+void ncgt_server_note_handshake(ncgt_server *s, const ncgt_conn *c,
+                                ncgt_state to) {
+  if (to == NCGT_ST_AUTHORIZED) {
+    s->stats.handshakes_ok++;
+    return;
+  }
+  unsigned st = c->has_ci ? c->ci.status : NCGT_CLOSE_TRANSPORT;
+  s->stats.handshakes_failed[st < NCGT_STATS_CLOSE_SLOTS
+                                 ? st
+                                 : NCGT_STATS_CLOSE_SLOTS - 1]++;
+}
+
+void ncgt_server_get_stats(const ncgt_server *s, ncgt_server_stats *st) {
+  if (s && st)
+    *st = s->stats;
 }

@@ -78,6 +78,7 @@ const char *ncgt_close_status_name(unsigned status) {
     [NCGT_CLOSE_HANDSHAKE_TIMEOUT] = "handshake-timeout",
     [NCGT_CLOSE_VERSION] = "version-mismatch",
     [NCGT_CLOSE_TRANSPORT] = "transport-error",
+    [NCGT_CLOSE_RESET] = "reset",
   };
   if (status < sizeof(names) / sizeof(names[0]) && names[status])
     return names[status];

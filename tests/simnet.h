@@ -122,6 +122,8 @@ void sim_relay_crash(sim_relay *sr);
 size_t sim_relay_sessions(const sim_relay *sr); /* live sessions */
 const ncgt_close_info *sim_relay_last_close(const sim_relay *sr);
 unsigned long sim_relay_forwarded(const sim_relay *sr, const char *hop);
+/* The most recently accepted live session, or NULL. */
+ncgt_rsess *sim_relay_newest(const sim_relay *sr);
 
 /* --- clients --- */
 sim_ep *sim_add_client(sim *s, const ncgt_client_settings *st);

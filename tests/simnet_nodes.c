@@ -446,6 +446,10 @@ unsigned long sim_relay_forwarded(const sim_relay *sr, const char *hop) {
   return 0;
 }
 
+ncgt_rsess *sim_relay_newest(const sim_relay *sr) {
+  return sr->sess ? sr->sess->rs : NULL;
+}
+
 int relay_accept(sim_relay *sr, sim_link *l) {
   sim_rs *r = calloc(1, sizeof(*r));
   if (!r)

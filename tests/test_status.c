@@ -57,7 +57,7 @@ static void close_status_names(void **state) {
   assert_string_equal(ncgt_close_status_name(NCGT_CLOSE_TRANSPORT),
                       "transport-error");
   assert_string_equal(ncgt_close_status_name(999), "unknown");
-  for (unsigned s = 0; s <= NCGT_CLOSE_TRANSPORT; s++)
+  for (unsigned s = 0; s <= NCGT_CLOSE_RESET; s++)
     assert_string_not_equal(ncgt_close_status_name(s), "unknown");
 }
 

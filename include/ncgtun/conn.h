@@ -264,6 +264,26 @@ NCGT_EXTERN void ncgt_conn_get_stats(const ncgt_conn *c, ncgt_conn_stats *st);
 NCGT_EXTERN const ncgt_close_info *ncgt_conn_close_info(const ncgt_conn *c);
 NCGT_EXTERN void *ncgt_conn_get_user_data(const ncgt_conn *c);
 
+/* For status displays (the programs' `status` command). Times are the
+ * host's own timestamps (the `ts` it passed in). */
+/* When the current session became AUTHORIZED ("connected since");
+ * NCGT_TSTAMP_MAX unless AUTHORIZED. A rekey does not change it. */
+NCGT_EXTERN ncgt_tstamp ncgt_conn_authorized_at(const ncgt_conn *c);
+/* When the keys in use were agreed: the handshake or the last in-band
+ * rekey; NCGT_TSTAMP_MAX unless AUTHORIZED. */
+NCGT_EXTERN ncgt_tstamp ncgt_conn_keys_at(const ncgt_conn *c);
+/* Why the last session ended, kept across an initiator's reconnects
+ * (ncgt_conn_close_info is only for a conn in DYING/DEAD); NULL if none
+ * ended yet. Valid until the next call into the conn. */
+NCGT_EXTERN const ncgt_close_info *ncgt_conn_last_close(const ncgt_conn *c);
+/* The origin node name of the tunnel: the initiator's own, or (server)
+ * the one its RELAY frame (Fig. 6 field 106) named; "" before RELAY.
+ * Names from the wire are unauthenticated bytes: escape before display. */
+NCGT_EXTERN const char *ncgt_conn_origin(const ncgt_conn *c);
+/* The i-th name of the tunnel's path (Fig. 6 fields 108, 110...), or
+ * NULL past its end. Same caveat as ncgt_conn_origin. */
+NCGT_EXTERN const char *ncgt_conn_path_hop(const ncgt_conn *c, size_t i);
+
 /* ---------------------------------------------------------------------
  * Tunnel server (Fig. 12): server identities selected by the REQUEST's
  * destination name, authorisation by the host, and the session table
@@ -347,6 +367,19 @@ NCGT_EXTERN int ncgt_server_close_user(ncgt_server *s, const char *user,
 /* CLOSE SHUTTING_DOWN to every conn. */
 NCGT_EXTERN int ncgt_server_shutdown(ncgt_server *s, ncgt_tstamp ts);
 NCGT_EXTERN size_t ncgt_server_session_count(const ncgt_server *s);
+
+/* Close statuses are counted in slots 0..NCGT_STATS_CLOSE_SLOTS-2 by
+ * value; the last slot counts every larger (unknown) status. */
+#define NCGT_STATS_CLOSE_SLOTS 32
+/* Counters of a server since ncgt_server_new. A handshake is one REQUEST
+ * stage (Connect Wait, Fig. 12 221-224): it ends AUTHORIZED, or closed
+ * with a status (auth-failed, server-full, handshake-timeout, ...). */
+typedef struct ncgt_server_stats {
+  uint64_t handshakes_ok;
+  uint64_t handshakes_failed[NCGT_STATS_CLOSE_SLOTS]; /* by close status */
+} ncgt_server_stats;
+NCGT_EXTERN void ncgt_server_get_stats(const ncgt_server *s,
+                                       ncgt_server_stats *st);
 
 /* ---------------------------------------------------------------------
  * Tunnel relay (Fig. 13). Reads RELAY, finds its own name in the path,
@@ -449,6 +482,16 @@ NCGT_EXTERN ncgt_state ncgt_rsess_state(const ncgt_rsess *rs);
 NCGT_EXTERN const char *ncgt_rsess_next_hop(const ncgt_rsess *rs);
 /* Why it ended (DYING/DEAD), else NULL. */
 NCGT_EXTERN const ncgt_close_info *ncgt_rsess_close_info(const ncgt_rsess *rs);
+/* The origin named by the session's RELAY frame (unauthenticated and
+ * unescaped), "" before it arrived. */
+NCGT_EXTERN const char *ncgt_rsess_origin(const ncgt_rsess *rs);
+/* Bytes and whole frames forwarded, by the side they came from. */
+typedef struct ncgt_rsess_stats {
+  uint64_t bytes_from[2];  /* [NCGT_SIDE_IN]: initiator -> server */
+  uint64_t frames_from[2];
+} ncgt_rsess_stats;
+NCGT_EXTERN void ncgt_rsess_get_stats(const ncgt_rsess *rs,
+                                      ncgt_rsess_stats *st);
 NCGT_EXTERN void ncgt_rsess_del(ncgt_rsess *rs);
 
 #ifdef __cplusplus

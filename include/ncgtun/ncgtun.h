@@ -172,6 +172,9 @@ typedef enum ncgt_close_status {
   NCGT_CLOSE_HANDSHAKE_TIMEOUT = 12, /* a waiting state timed out */
   NCGT_CLOSE_VERSION = 13,      /* unsupported protocol version */
   NCGT_CLOSE_TRANSPORT = 14,    /* local only: transport broke (never sent) */
+  NCGT_CLOSE_RESET = 15,        /* an operator reset the session: the
+                                   initiator reconnects (ncg-server
+                                   disconnect USER) */
 } ncgt_close_status;
 
 /* Name of a CLOSE status ("auth-failed", ...), or "unknown". */

@@ -134,6 +134,7 @@ private_key_file = $T/server.key
 listen = $listen
 users = $T/users
 state_file = $T/$f.state
+control = $T/$f.sock
 [adapter]
 device = ncgs0
 address = 10.99.0.1/24
@@ -158,6 +159,7 @@ private_key_file = ${KEYFILE:-$T/$user.key}
 server_public_key = $SERVER_PUB
 path = $path
 origin = laptop
+control = $T/$f.sock
 [adapter]
 device = ncg0
 [timers]
