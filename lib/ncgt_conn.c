@@ -256,7 +256,7 @@ void ncgt_conn_set_state(ncgt_conn *c, ncgt_state to, ncgt_tstamp ts) {
   c->state = to;
   if (to == NCGT_ST_AUTHORIZED)
     c->authorized_at = ts;
-  if (c->role == NCGT_ROLE_RESPONDER && c->srv &&
+  if (c->ops == &ncgt_resp_ops && c->srv &&
       from == NCGT_ST_CONNECT_WAIT)
     ncgt_server_note_handshake(c->srv, c, to);
   c->state_deadline =
@@ -782,4 +782,8 @@ int ncgt_conn_start(ncgt_conn *c, ncgt_tstamp ts) {
 
 int ncgt_conn_transport_connected(ncgt_conn *c, ncgt_tstamp ts) {
   NCGT_CONN_GUARDED(c, ncgt_ini_transport_connected(c, ts));
+}
+
+int ncgt_conn_network_changed(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, ncgt_ini_network_changed(c, ts));
 }

@@ -191,6 +191,7 @@ NCGT_WUR int ncgt_conn_set_relay_names(ncgt_conn *c,
 /* ncgt_initiator.c: the public calls only an initiator takes. */
 int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts);
 int ncgt_ini_transport_connected(ncgt_conn *c, ncgt_tstamp ts);
+int ncgt_ini_network_changed(ncgt_conn *c, ncgt_tstamp ts);
 
 /* ncgt_server.c: what the responder needs from its server. */
 typedef struct ncgt_srv_cfg {

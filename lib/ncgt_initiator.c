@@ -137,9 +137,8 @@ int ncgt_ini_start(ncgt_conn *c, ncgt_tstamp ts) {
  * grew the backoff happened on a network that is gone, so start again
  * from reconnect_min and try now. A SERVER_FULL retry_after still holds:
  * the server's answer does not depend on our network. */
-int ncgt_conn_network_changed(ncgt_conn *c, ncgt_tstamp ts) {
-  NCGT_ENSURE_COND(c != NULL, NCGT_ERR_INVALID_ARGUMENT);
-  NCGT_ENSURE_COND(c->role == NCGT_ROLE_INITIATOR, NCGT_ERR_INVALID_STATE);
+int ncgt_ini_network_changed(ncgt_conn *c, ncgt_tstamp ts) {
+  NCGT_ENSURE_COND(c->ops == &ncgt_ini_ops, NCGT_ERR_INVALID_STATE);
   if (c->state != NCGT_ST_DEAD || c->reconnect_at == NCGT_TSTAMP_MAX ||
       c->ini->retry_after != 0)
     return 0;
