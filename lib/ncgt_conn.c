@@ -254,10 +254,16 @@ void ncgt_conn_set_state(ncgt_conn *c, ncgt_state to, ncgt_tstamp ts) {
   if (from == to)
     return;
   c->state = to;
-  if (to == NCGT_ST_AUTHORIZED)
+  /* Connected since the handshake completed: for a server conn that is
+   * entering Confirm Wait, kept when the confirmation makes it
+   * AUTHORIZED. */
+  if (to == NCGT_ST_CONFIRM_WAIT ||
+      (to == NCGT_ST_AUTHORIZED && from != NCGT_ST_CONFIRM_WAIT))
     c->authorized_at = ts;
-  if (c->ops == &ncgt_resp_ops && c->srv &&
-      from == NCGT_ST_CONNECT_WAIT)
+  /* A REQUEST stage ends when Connect Wait / Confirm Wait is left for
+   * AUTHORIZED or an end (counted once, not at Confirm Wait). */
+  if (c->ops == &ncgt_resp_ops && c->srv && to != NCGT_ST_CONFIRM_WAIT &&
+      (from == NCGT_ST_CONNECT_WAIT || from == NCGT_ST_CONFIRM_WAIT))
     ncgt_server_note_handshake(c->srv, c, to);
   c->state_deadline =
       waiting_state(to) ? tadd(ts, c->t.handshake_timeout) : NCGT_TSTAMP_MAX;

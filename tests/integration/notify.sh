@@ -49,6 +49,8 @@ say "server, unprivileged as its unit runs it: READY=1 once listening, STATUS=, 
 chmod 0711 "$T"; chmod 0644 "$T/server.key" "$T/users" "$T/server.conf"
 mkdir -m 0777 "$T/state"
 sed -i "s|^state_file = .*|state_file = $T/state/pool|" "$T/server.conf"
+# its control socket where uid 65534 may create it
+sed -i "s|^control = .*|control = $T/state/server.sock|" "$T/server.conf"
 listener sn srv "$T/sn.sock" nc -z -w 2 10.200.0.1 4433
 chmod 0666 "$T/sn.sock"
 # Debian's udev makes /dev/net/tun 0666; where it is 0600 (containers),

@@ -45,11 +45,11 @@ say "a commented-out line too long for the parser: the relay refuses it"
   printf 'c%.0s' $(seq 197); printf ' allow = evil\n'; } >"$T/hostile.conf"
 out=$(timeout 5 "$RELAY" -c "$T/hostile.conf" 2>&1); rc=$?
 echo "$out"
-[ $rc = 1 ] || fail "relay started (or hung) on the hostile file: rc $rc"
+[ $rc = 3 ] || fail "relay started (or hung) on the hostile file: rc $rc (want 3, configuration error)"
 echo "$out" | grep -q "hostile.conf:4: line too long (at most 198 characters)" ||
   fail "message"
 out=$(timeout 5 "$RELAY" -c "$T" 2>&1); rc=$?
 echo "$out"
-[ $rc = 1 ] && echo "$out" | grep -q "$T: is a directory" ||
+[ $rc = 3 ] && echo "$out" | grep -q "$T: is a directory" ||
   fail "a directory as -c"
 echo PASS
