@@ -294,11 +294,12 @@ int ncgt_server_update(ncgt_server *s, const ncgt_server_settings *st) {
                        NCGT_STRUCT_COPY(&sc, st, server_settings_sizes) == 0,
                    NCGT_ERR_INVALID_ARGUMENT);
   uint16_t tf = sc.transforms ? sc.transforms & NCGT_TRANSFORMS_ALL
-                              : NCGT_TRANSFORMS_ALL;
+                              : s->cfg.transforms;
   NCGT_ENSURE_COND(tf != 0, NCGT_ERR_INVALID_ARGUMENT);
   s->cfg.transforms = tf;
   s->cfg.max_sessions = sc.max_sessions;
-  s->cfg.retry_after = sc.retry_after ? sc.retry_after : 30;
+  if (sc.retry_after)
+    s->cfg.retry_after = sc.retry_after;
   s->timers = sc.timers;
   return 0;
 }

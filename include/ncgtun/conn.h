@@ -367,11 +367,12 @@ NCGT_EXTERN int ncgt_server_close_user(ncgt_server *s, const char *user,
 /* CLOSE SHUTTING_DOWN to every conn. */
 NCGT_EXTERN int ncgt_server_shutdown(ncgt_server *s, ncgt_tstamp ts);
 NCGT_EXTERN size_t ncgt_server_session_count(const ncgt_server *s);
-/* Reconfiguring a live server (a reload): applies transforms,
- * max_sessions, retry_after and timers of *st to handshakes from now on
- * (tunnels already up keep the timers they started with). max_frame and
- * features are fixed at ncgt_server_new and ignored here. 0 or
- * NCGT_ERR_INVALID_ARGUMENT. */
+/* Reconfiguring a live server (a reload): applies max_sessions (0: no
+ * limit) and timers of *st, and transforms and retry_after unless 0 (0
+ * keeps the current value), to handshakes from now on (tunnels already
+ * up keep the timers they started with). max_frame and features are
+ * fixed at ncgt_server_new and ignored here. 0, or
+ * NCGT_ERR_INVALID_ARGUMENT (nothing changed). */
 NCGT_EXTERN NCGT_WUR int ncgt_server_update(ncgt_server *s,
                                             const ncgt_server_settings *st);
 
