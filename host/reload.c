@@ -137,23 +137,25 @@ static int field_equal(const ncg_conf_field *f, const void *a,
   return f->equal ? f->equal(pa, pb) : memcmp(pa, pb, f->size) == 0;
 }
 
-/* Appends `name` once to a space-separated list, "..." when full. */
-static void names_add(char *list, const char *name) {
+/* Appends `name` once to a comma-separated list, "..." when full.
+ * 0 when it was there already ("[adapter] routes" is two fields). */
+static int names_add(char *list, const char *name) {
   size_t used = strlen(list), n = strlen(name);
   const char *p = list;
-  while ((p = strstr(p, name)) != NULL) { /* "[adapter] address" twice */
+  while ((p = strstr(p, name)) != NULL) {
     if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-      return;
+      return 0;
     p += n;
   }
   if (used + n + 5 >= NCG_RELOAD_NAMES_MAX) {
     if (used + 4 < NCG_RELOAD_NAMES_MAX && !strstr(list, "..."))
       strcat(list, used ? ",..." : "...");
-    return;
+    return 1;
   }
   if (used)
     list[used++] = ',';
   memcpy(list + used, name, n + 1);
+  return 1;
 }
 
 void ncg_conf_merge(const ncg_conf_field *f, size_t nf, size_t size,
@@ -164,8 +166,8 @@ void ncg_conf_merge(const ncg_conf_field *f, size_t nf, size_t size,
   for (size_t i = 0; i < nf; i++) {
     if (field_equal(&f[i], old_conf, new_conf))
       continue;
-    d->changed[f[i].kind]++;
-    names_add(d->names[f[i].kind], f[i].name);
+    if (names_add(d->names[f[i].kind], f[i].name))
+      d->changed[f[i].kind]++;
     if (f[i].kind != NCG_RELOAD_RESTART)
       memcpy((unsigned char *)out + f[i].off,
              (const unsigned char *)new_conf + f[i].off, f[i].size);
@@ -191,9 +193,7 @@ void ncg_reload_log_kept(const ncg_conf_field *f, size_t nf,
       if (f[i].kind != NCG_RELOAD_RESTART ||
           field_equal(&f[i], old_conf, new_conf))
         continue;
-      size_t before = strlen(seen);
-      names_add(seen, f[i].name);
-      if (strlen(seen) != before) /* once per name */
+      if (names_add(seen, f[i].name)) /* once per name */
         ncg_warn("event=reload-kept setting=\"%s\" (changing it needs a "
                  "restart; the old value stays)",
                  f[i].name);

@@ -45,7 +45,7 @@ extern const size_t ncg_relay_conf_nfields;
 enum { NCG_RELOAD_NAMES_MAX = 512 };
 
 typedef struct ncg_conf_diff {
-  unsigned changed[NCG_RELOAD_KINDS]; /* settings that differ, by kind */
+  unsigned changed[NCG_RELOAD_KINDS]; /* settings (names) that differ */
   /* Bytes outside every field differ: a setting the table does not
    * know (kept old, like a restart setting). */
   int unknown;
