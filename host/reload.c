@@ -10,7 +10,8 @@
 
 #define F(type, sec, key, member, kind)                                      \
   { "[" sec "] " key, offsetof(type, member),                              \
-    sizeof(((type *)0)->member), kind, NULL }
+    sizeof(((type *)0)->member), kind, NULL,                               \
+    _Alignof(__typeof__(((type *)0)->member)) }
 
 #define S(sec, key, member, kind) F(ncg_server_conf, sec, key, member, kind)
 /* ncg-server: client data and limits apply to tunnels and handshakes from
@@ -78,7 +79,7 @@ const ncg_conf_field ncg_client_conf_fields[] = {
   C("adapter", "mss_clamp", mss_clamp, NCG_RELOAD_RESTART),
   C("adapter", "offload", offload, NCG_RELOAD_RESTART),
   { "[hosts]", offsetof(ncg_client_conf, hosts), sizeof(ncg_hosts),
-    NCG_RELOAD_LIVE, ncg_hosts_equal },
+    NCG_RELOAD_LIVE, ncg_hosts_equal, _Alignof(ncg_hosts) },
   C("timers", "*", timers, NCG_RELOAD_RECONNECT),
 };
 const size_t ncg_client_conf_nfields =
@@ -96,7 +97,7 @@ const ncg_conf_field ncg_relay_conf_fields[] = {
   R("pools", "*", members, NCG_RELOAD_LIVE),
   R("pools", "*", nmembers, NCG_RELOAD_LIVE),
   { "[hosts]", offsetof(ncg_relay_conf, hosts), sizeof(ncg_hosts),
-    NCG_RELOAD_LIVE, ncg_hosts_equal },
+    NCG_RELOAD_LIVE, ncg_hosts_equal, _Alignof(ncg_hosts) },
   R("relay", "max_sessions", max_sessions, NCG_RELOAD_LIVE),
   R("relay", "relay_timeout", relay_timeout, NCG_RELOAD_LIVE),
   R("relay", "connect_timeout", connect_timeout, NCG_RELOAD_LIVE),

@@ -33,6 +33,7 @@ typedef struct ncg_conf_field {
   ncg_reload_kind kind;
   /* Optional: equality for fields that hold pointers (1 equal). */
   int (*equal)(const void *a, const void *b);
+  size_t align; /* the member's alignment (tests: no setting left out) */
 } ncg_conf_field;
 
 extern const ncg_conf_field ncg_server_conf_fields[];

@@ -60,14 +60,19 @@ static void check_table(const ncg_conf_field *f, size_t nf, size_t size) {
       cover[b] = 1;
     }
   }
-  /* Padding ends where an 8-aligned member (or the struct) begins. */
+  /* A gap is padding only when it ends where a member that needs the
+   * alignment begins (or at the end, up to the struct's alignment). */
   size_t gap = 0;
   for (size_t b = 0; b <= size; b++) {
     if (b < size && !cover[b]) {
       gap++;
       continue;
     }
-    if (gap && (gap >= 8 || b % 8 != 0))
+    size_t align = 8;
+    for (size_t i = 0; b < size && i < nf; i++)
+      if (f[i].off == b)
+        align = f[i].align;
+    if (gap && (gap >= align || b % align != 0))
       fail_msg("bytes %zu-%zu are in no field: a setting missing from the "
                "reload table?", b - gap, b - 1);
     gap = 0;
