@@ -100,6 +100,8 @@ void srv_reload(srv_prog *p) {
   ncg_users nu;
   ncg_conf_diff d;
   int key_changed = 0;
+  if (p->stopping)
+    return;
   ncg_reload_notify_start(p->config_path);
   if (srv_reload_load(p, &nc, &nu, &key_changed) != 0) {
     ncg_notify("READY=1\nSTATUS=reload refused (see the log), %zu tunnels",

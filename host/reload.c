@@ -13,6 +13,24 @@
     sizeof(((type *)0)->member), kind, NULL,                               \
     _Alignof(__typeof__(((type *)0)->member)) }
 
+/* A setting named by its section alone ("[timers]", "[pools]"). */
+#define FS(type, sec, member, kind)                                          \
+  { "[" sec "]", offsetof(type, member), sizeof(((type *)0)->member), kind, \
+    NULL, _Alignof(__typeof__(((type *)0)->member)) }
+/* control and metrics_listen (ncg_ops_conf) in section `sec`; the first
+ * entry has the alignment of the struct it begins, the last one runs to
+ * its end (tail padding, zero in every loaded file). */
+#define OPS(type, sec)                                                       \
+  { "[" sec "] control", offsetof(type, ops.control),                       \
+    sizeof(((type *)0)->ops.control), NCG_RELOAD_RESTART, NULL,              \
+    _Alignof(ncg_ops_conf) },                                                \
+      F(type, sec, "control", ops.control_set, NCG_RELOAD_RESTART),         \
+      F(type, sec, "control", ops.control_off, NCG_RELOAD_RESTART),         \
+      F(type, sec, "metrics_listen", ops.metrics, NCG_RELOAD_RESTART),      \
+      { "[" sec "] metrics_listen", offsetof(type, ops.has_metrics),        \
+        sizeof(ncg_ops_conf) - offsetof(ncg_ops_conf, has_metrics),          \
+        NCG_RELOAD_RESTART, NULL, _Alignof(int) }
+
 #define S(sec, key, member, kind) F(ncg_server_conf, sec, key, member, kind)
 /* ncg-server: client data and limits apply to tunnels and handshakes from
  * now on; what the TAP, the listeners, the pool or the identity were
@@ -47,8 +65,8 @@ const ncg_conf_field ncg_server_conf_fields[] = {
   S("adapter", "dns", dns, NCG_RELOAD_LIVE),
   S("adapter", "dns", ndns, NCG_RELOAD_LIVE),
   S("adapter", "domain", domain, NCG_RELOAD_LIVE),
-  S("timers", "*", timers, NCG_RELOAD_LIVE),
-  S("server", "control/metrics_listen", ops, NCG_RELOAD_RESTART),
+  FS(ncg_server_conf, "timers", timers, NCG_RELOAD_LIVE),
+  OPS(ncg_server_conf, "server"),
 };
 const size_t ncg_server_conf_nfields =
     sizeof(ncg_server_conf_fields) / sizeof(ncg_server_conf_fields[0]);
@@ -73,14 +91,14 @@ const ncg_conf_field ncg_client_conf_fields[] = {
   C("client", "dhcp", dhcp_external, NCG_RELOAD_RESTART),
   C("client", "log_level", log_level, NCG_RELOAD_LIVE),
   C("client", "log_target", log_target, NCG_RELOAD_LIVE),
-  C("client", "control/metrics_listen", ops, NCG_RELOAD_RESTART),
+  OPS(ncg_client_conf, "client"),
   C("client", "queue_limit", queue_limit, NCG_RELOAD_LIVE),
   C("adapter", "device", device, NCG_RELOAD_RESTART),
   C("adapter", "mss_clamp", mss_clamp, NCG_RELOAD_RESTART),
   C("adapter", "offload", offload, NCG_RELOAD_RESTART),
   { "[hosts]", offsetof(ncg_client_conf, hosts), sizeof(ncg_hosts),
     NCG_RELOAD_LIVE, ncg_hosts_equal, _Alignof(ncg_hosts) },
-  C("timers", "*", timers, NCG_RELOAD_RECONNECT),
+  FS(ncg_client_conf, "timers", timers, NCG_RELOAD_RECONNECT),
 };
 const size_t ncg_client_conf_nfields =
     sizeof(ncg_client_conf_fields) / sizeof(ncg_client_conf_fields[0]);
@@ -94,8 +112,8 @@ const ncg_conf_field ncg_relay_conf_fields[] = {
   R("relay", "listen", listen, NCG_RELOAD_RESTART),
   R("relay", "allow", allow, NCG_RELOAD_LIVE),
   R("relay", "allow", nallow, NCG_RELOAD_LIVE),
-  R("pools", "*", members, NCG_RELOAD_LIVE),
-  R("pools", "*", nmembers, NCG_RELOAD_LIVE),
+  FS(ncg_relay_conf, "pools", members, NCG_RELOAD_LIVE),
+  FS(ncg_relay_conf, "pools", nmembers, NCG_RELOAD_LIVE),
   { "[hosts]", offsetof(ncg_relay_conf, hosts), sizeof(ncg_hosts),
     NCG_RELOAD_LIVE, ncg_hosts_equal, _Alignof(ncg_hosts) },
   R("relay", "max_sessions", max_sessions, NCG_RELOAD_LIVE),
@@ -105,7 +123,7 @@ const ncg_conf_field ncg_relay_conf_fields[] = {
   R("relay", "queue_limit", queue_limit, NCG_RELOAD_LIVE),
   R("relay", "log_level", log_level, NCG_RELOAD_LIVE),
   R("relay", "log_target", log_target, NCG_RELOAD_LIVE),
-  R("relay", "control/metrics_listen", ops, NCG_RELOAD_RESTART),
+  OPS(ncg_relay_conf, "relay"),
 };
 const size_t ncg_relay_conf_nfields =
     sizeof(ncg_relay_conf_fields) / sizeof(ncg_relay_conf_fields[0]);
