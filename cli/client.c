@@ -242,15 +242,19 @@ static int cli_adapter_setup(cli_prog *p) {
                        p);
 }
 
-static int cli_conn_setup(cli_prog *p) {
+int cli_conn_new(cli_prog *p, const ncg_client_conf *c, ncgt_conn **out) {
   static ncgt_conn_callbacks cb;
   ncg_tunnel_callbacks(&cb);
   cb.open_transport = cb_open_transport;
   cb.recv_datagram = cb_recv_datagram;
   cb.authorized = cb_authorized;
   cb.closed = cb_closed;
-  int rc = ncg_client_conf_conn_new(
-      &p->conf, p->conf.offload ? NCGT_FEATURE_GSO : 0, &cb, p, &p->t.conn);
+  return ncg_client_conf_conn_new(c, p->conf.offload ? NCGT_FEATURE_GSO : 0,
+                                  &cb, p, out);
+}
+
+static int cli_conn_setup(cli_prog *p) {
+  int rc = cli_conn_new(p, &p->conf, &p->t.conn);
   if (rc == 0)
     rc = ncgt_conn_start(p->t.conn, ncg_now());
   if (rc != 0) {

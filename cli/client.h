@@ -40,9 +40,17 @@ typedef struct cli_prog {
   ncg_ctl ctl; /* control socket (client_ops.c) */
   uint32_t tunnel_addr; /* from the last client data, for status */
   ncgt_tstamp started;
+  /* client_reload.c: what SIGHUP needs besides the configuration */
+  const char *config_path;
+  int cmdline_level; /* -l, or -1 */
 } cli_prog;
 
 int cli_setup(cli_prog *p);
+/* A new initiator for configuration *c with the client's callbacks (not
+ * started). 0 or a negative ncgt_status. */
+int cli_conn_new(cli_prog *p, const ncg_client_conf *c, ncgt_conn **out);
+/* client_reload.c: SIGHUP (doc/configuration.md "Reloading"). */
+void cli_reload(cli_prog *p);
 void cli_teardown(cli_prog *p);
 void cli_shutdown(cli_prog *p);
 

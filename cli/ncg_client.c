@@ -31,7 +31,10 @@ static const char client_help[] =
     "                        --prometheus); see doc/status.md\n"
     "  reconnect             close the tunnel and connect again now\n"
     "\n"
-    "Signals: SIGTERM/SIGINT close the tunnel (CLOSE end-session) and exit.\n"
+    "Signals: SIGHUP reloads the configuration (a new tunnel when user,\n"
+    "keys, path, server, origin, timers or the first hop's [hosts] entry\n"
+    "changed; settings that need a restart are logged and kept);\n"
+    "SIGTERM/SIGINT close the tunnel (CLOSE end-session) and exit.\n"
     "See ncg-client(8) and ncgtun.conf(5).\n";
 
 static cli_prog cp;
@@ -52,6 +55,8 @@ static void on_signal(int signo, void *obj) {
   ncg_info("event=signal signal=%s", strsignal(signo));
   if (signo == SIGTERM || signo == SIGINT)
     cli_shutdown(obj);
+  else if (signo == SIGHUP)
+    cli_reload(obj);
 }
 
 int main(int argc, char **argv) {
@@ -77,6 +82,8 @@ int main(int argc, char **argv) {
     return 1;
   if (!cp.conf.ops.control[0])
     ncg_ctl_default_path(cp.conf.ops.control, "ncg-client", cl.config);
+  cp.config_path = cl.config;
+  cp.cmdline_level = cl.log_level;
   if (cli_setup(&cp) != 0 || cli_ops_open(&cp) != 0) {
     cli_teardown(&cp);
     return 1;

@@ -26,6 +26,7 @@
 #include "notify.h"
 #include "prog.h"
 #include "relay_conf.h"
+#include "reload.h"
 #include "stream.h"
 #include "sys.h"
 
@@ -57,6 +58,8 @@ struct relay_prog {
   uint64_t closes[NCGT_STATS_CLOSE_SLOTS];
   uint64_t refused;
   uint64_t bytes_done[2]; /* of ended sessions, by the side they came from */
+  const char *config_path; /* for SIGHUP */
+  int cmdline_level;       /* -l, or -1 */
 };
 
 static const char relay_help[] =
@@ -74,10 +77,14 @@ static const char relay_help[] =
     "(--json,\n"
     "                        --prometheus); see doc/status.md\n"
     "\n"
-    "Signals: SIGTERM/SIGINT close every tunnel and exit.\n"
+    "Signals: SIGHUP reloads the configuration (allow, pools, hosts and\n"
+    "limits at once; sessions whose next hop is no longer allowed are\n"
+    "closed; settings that need a restart are logged and kept);\n"
+    "SIGTERM/SIGINT close every tunnel and exit.\n"
     "See ncg-relay(8) and ncgtun.conf(5).\n";
 
 static void sess_after(rsess_host *h);
+static void relay_reload(relay_prog *rp);
 
 static void sess_destroy(void *obj) {
   rsess_host *h = obj;
@@ -274,6 +281,8 @@ static void on_accept(int fd, const ncg_addr *peer, void *obj) {
 static void on_signal(int signo, void *obj) {
   relay_prog *rp = obj;
   ncg_info("event=signal signal=%s", strsignal(signo));
+  if (signo == SIGHUP && !rp->stopping)
+    relay_reload(rp);
   if (signo != SIGTERM && signo != SIGINT)
     return;
   rp->stopping = 1;
@@ -348,6 +357,88 @@ static void on_stop_timer(void *obj, ncgt_tstamp now) {
   ncg_loop_stop(obj);
 }
 
+static void relay_settings(const ncg_relay_conf *c, ncgt_relay_settings *s) {
+  ncgt_relay_settings_default(s); /* 0 below keeps the library default */
+  s->name = c->name;
+  s->relay_timeout = (ncgt_tstamp)c->relay_timeout * NCGT_SECONDS;
+  s->connect_timeout = (ncgt_tstamp)c->connect_timeout * NCGT_SECONDS;
+  s->fail_holdoff = (ncgt_tstamp)c->fail_holdoff * NCGT_SECONDS;
+}
+
+/* Where the relay may forward: allow, then every pool's members. */
+static int relay_hops(ncgt_relay *r, const ncg_relay_conf *c) {
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < c->nallow; i++)
+    rc = ncgt_relay_allow(r, c->allow[i]);
+  for (size_t i = 0; rc == 0 && i < c->nmembers; i++)
+    rc = ncgt_relay_add_pool_member(r, c->members[i].pool,
+                                    c->members[i].member);
+  return rc;
+}
+
+/* Sessions whose forwarding address the new configuration no longer
+ * allows are closed (both transports; the ends notice and reconnect,
+ * maybe by another path). Sessions still choosing choose from the new
+ * set; the others keep forwarding. */
+static size_t relay_close_disallowed(relay_prog *rp) {
+  size_t n = 0;
+  for (rsess_host *h = rp->sessions; h; h = h->next) {
+    if (h->dying || ncgt_rsess_hop_allowed(h->rs))
+      continue;
+    ncg_warn("%s event=closing reason=hop-not-allowed (reload)", h->ctx);
+    ncgt_rsess_transport_error(h->rs, NCGT_SIDE_IN, ncg_now());
+    sess_after(h);
+    n++;
+  }
+  return n;
+}
+
+/* SIGHUP (doc/configuration.md "Reloading"): the file is read again; a
+ * broken file, or one the library refuses, changes nothing. */
+static void relay_reload(relay_prog *rp) {
+  static ncg_relay_conf nc, merged; /* large: off the stack */
+  ncg_ini ini;
+  ncg_conf_diff d;
+  ncg_reload_notify_start(rp->config_path);
+  if (ncg_relay_conf_load(&nc, rp->config_path, &ini) != 0) {
+    ncg_err("event=reload-refused error=\"%s\" (nothing changed)", ini.msg);
+    ncg_notify("READY=1\nSTATUS=reload refused (see the log)");
+    return;
+  }
+  if (!nc.ops.control[0])
+    ncg_ctl_default_path(nc.ops.control, "ncg-relay", rp->config_path);
+  ncg_conf_merge(ncg_relay_conf_fields, ncg_relay_conf_nfields, sizeof(nc),
+                 &rp->conf, &nc, &merged, &d);
+  ncgt_relay_clear_allowed(rp->relay);
+  int rc = relay_hops(rp->relay, &merged);
+  if (rc != 0) {
+    ncg_err("event=reload-refused error=\"%s\" (nothing changed)",
+            ncgt_strerror(rc));
+    ncgt_relay_clear_allowed(rp->relay);
+    if (relay_hops(rp->relay, &rp->conf) != 0) /* it took them before */
+      ncg_err("event=reload error=\"cannot restore the old next hops\"");
+    ncg_relay_conf_free(&nc);
+    ncg_notify("READY=1\nSTATUS=reload refused (see the log)");
+    return;
+  }
+  ncgt_relay_settings s;
+  relay_settings(&merged, &s);
+  if (ncgt_relay_update(rp->relay, &s) != 0)
+    ncg_err("event=reload error=\"timeouts unchanged\"");
+  ncg_reload_log_kept(ncg_relay_conf_fields, ncg_relay_conf_nfields,
+                      &rp->conf, &nc, &d);
+  ncg_hosts_disown(&merged.hosts, &rp->conf.hosts, &nc.hosts);
+  ncg_relay_conf_free(&rp->conf);
+  ncg_relay_conf_free(&nc);
+  rp->conf = merged;
+  ncg_reload_log_settings(rp->cmdline_level, rp->conf.log_level,
+                          rp->conf.log_target);
+  size_t closed = relay_close_disallowed(rp);
+  ncg_info("event=reloaded changed=\"%s\" closed=%zu",
+           d.names[NCG_RELOAD_LIVE], closed);
+  ncg_notify("READY=1\nSTATUS=%zu sessions as %s", rp->nsess, rp->conf.name);
+}
+
 static int relay_setup(relay_prog *rp) {
   static const ncgt_relay_callbacks cb = {
     .version = NCGT_RELAY_CALLBACKS_V1,
@@ -367,20 +458,10 @@ static int relay_setup(relay_prog *rp) {
              "them give up before the next member is tried",
              (unsigned)c->connect_timeout);
   ncgt_relay_settings s;
-  ncgt_relay_settings_default(&s); /* 0 below keeps the library default */
-  s.name = c->name;
-  s.relay_timeout = (ncgt_tstamp)c->relay_timeout * NCGT_SECONDS;
-  s.connect_timeout = (ncgt_tstamp)c->connect_timeout * NCGT_SECONDS;
-  s.fail_holdoff = (ncgt_tstamp)c->fail_holdoff * NCGT_SECONDS;
+  relay_settings(c, &s);
   int rc = ncgt_relay_new(&rp->relay, &s, &cb, NULL);
-  for (size_t i = 0; rc == 0 && i < c->nallow; i++)
-    rc = ncgt_relay_allow(rp->relay, c->allow[i]);
-  for (size_t i = 0; rc == 0 && i < c->nmembers; i++) {
-    rc = ncgt_relay_allow(rp->relay, c->members[i].member);
-    if (rc == 0)
-      rc = ncgt_relay_add_pool_member(rp->relay, c->members[i].pool,
-                                      c->members[i].member);
-  }
+  if (rc == 0)
+    rc = relay_hops(rp->relay, c);
   if (rc != 0) {
     ncg_err("event=relay-setup error=\"%s\"", ncgt_strerror(rc));
     return -1;
@@ -424,6 +505,8 @@ int main(int argc, char **argv) {
   if (!rp.conf.ops.control[0])
     ncg_ctl_default_path(rp.conf.ops.control, "ncg-relay", cl.config);
   rp.started = ncg_now();
+  rp.config_path = cl.config;
+  rp.cmdline_level = cl.log_level;
   if (ncg_prog_loop_init(&rp.loop, &cl, rp.conf.log_level,
                          rp.conf.log_target, on_signal, &rp) ||
       relay_setup(&rp) != 0 ||

@@ -48,8 +48,8 @@ static const char server_help[] =
     "                        --prometheus); see doc/status.md\n"
     "  disconnect USER       send CLOSE to USER's tunnel\n"
     "\n"
-    "Signals: SIGHUP reloads the users file (removed users are "
-    "disconnected);\n"
+    "Signals: SIGHUP reloads server.conf and the users file (removed users\n"
+    "are disconnected; settings that need a restart are logged and kept);\n"
     "SIGTERM/SIGINT send CLOSE (shutting-down) to every tunnel and exit.\n"
     "See ncg-server(8) and ncgtun.conf(5).\n";
 
@@ -71,7 +71,7 @@ static void on_signal(int signo, void *obj) {
   srv_prog *p = obj;
   ncg_info("event=signal signal=%s", strsignal(signo));
   if (signo == SIGHUP)
-    srv_reload_users(p);
+    srv_reload(p);
   else
     srv_shutdown(p);
 }
@@ -103,6 +103,7 @@ int main(int argc, char **argv) {
     return 1;
   if (!sp.conf.ops.control[0])
     ncg_ctl_default_path(sp.conf.ops.control, "ncg-server", cl.config);
+  srv_reload_init(&sp, &cl);
   if (srv_setup(&sp) != 0 || srv_ops_open(&sp) != 0) {
     srv_teardown(&sp);
     return 1;

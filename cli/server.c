@@ -275,44 +275,6 @@ void srv_teardown(srv_prog *p) {
   ncg_loop_fini(&p->loop);
 }
 
-/* Every tunnel whose user is gone, or whose key or PSK changed, ends. */
-static int user_still_valid(const ncg_users *nu, const ncg_user *old) {
-  const ncg_user *u = ncg_users_find(nu, old->name);
-  return u && key_equal(u->public_key, old->public_key) &&
-         u->has_psk == old->has_psk &&
-         (!u->has_psk || key_equal(u->psk, old->psk)) &&
-         u->address == old->address;
-}
-
-void srv_reload_users(srv_prog *p) {
-  ncg_users nu;
-  ncg_ini ini;
-  if (ncg_users_load(&nu, p->conf.users_path, &ini) != 0) {
-    ncg_err("event=reload error=\"%s\" (keeping the old users)", ini.msg);
-    ncg_users_free(&nu);
-    return;
-  }
-  ncgt_tstamp now = ncg_now();
-  size_t closed = 0;
-  for (size_t i = 0; i < p->users.n; i++) {
-    const ncg_user *old = &p->users.v[i];
-    if (user_still_valid(&nu, old) || !ncgt_server_find_user(p->server,
-                                                             old->name))
-      continue;
-    ncg_info("user=%s event=removed", old->name);
-    ncgt_server_close_user(p->server, old->name, NCGT_CLOSE_END_SESSION, now);
-    closed++;
-  }
-  ncg_notify("RELOADING=1\nSTATUS=reloading %s", p->conf.users_path);
-  ncg_users_free(&p->users);
-  p->users = nu;
-  for (srv_tunnel *st = p->tunnels; st; st = st->next)
-    ncg_tunnel_after(&st->t);
-  ncg_info("event=reloaded users=%zu disconnected=%zu", p->users.n, closed);
-  ncg_notify("READY=1\nSTATUS=%zu tunnels, %zu users", p->ntunnels,
-             p->users.n);
-}
-
 void srv_shutdown(srv_prog *p) {
   if (p->stopping)
     return;

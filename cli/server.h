@@ -53,12 +53,25 @@ struct srv_prog {
   size_t n_nogso;       /* bound tunnels without GSO: offloads stay off */
   ncg_ctl ctl;          /* control socket (server_ops.c) */
   ncgt_tstamp started;
+  /* server_reload.c: what SIGHUP needs besides the configuration */
+  const char *config_path;
+  int cmdline_level;                  /* -l, or -1 */
+  uint8_t server_pub[NCGT_KEY_BYTES]; /* the running identity's */
 };
 
 int srv_setup(srv_prog *p);
 void srv_teardown(srv_prog *p);
-void srv_reload_users(srv_prog *p);
 void srv_shutdown(srv_prog *p);
+
+/* server_reload.c: SIGHUP (doc/configuration.md "Reloading"). _init
+ * before srv_setup wipes the key; srv_reload re-reads server.conf and
+ * the users file, or changes nothing when either is broken. */
+void srv_reload_init(srv_prog *p, const ncg_cmdline *cl);
+void srv_reload(srv_prog *p);
+/* Ends the tunnels of users who are gone from `nu` or whose key, PSK or
+ * fixed address changed; then nu replaces the users. Returns how many
+ * tunnels it ended. */
+size_t srv_users_replace(srv_prog *p, ncg_users *nu);
 
 /* server_ops.c: the control socket's requests (doc/status.md). */
 int srv_ops_open(srv_prog *p);

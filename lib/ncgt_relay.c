@@ -41,6 +41,7 @@ typedef struct relay_hop {
   struct relay_hop *next;
   char name[NCGT_NAME_MAX + 1];
   size_t load; /* sessions in Forward Connect / Forward */
+  int allowed;  /* 0 once ncgt_relay_clear_allowed() forgot it */
   int failed;
   ncgt_tstamp failed_at;
 } relay_hop;
@@ -186,10 +187,43 @@ static relay_hop *relay_add_hop(ncgt_relay *r, const char *name, size_t n) {
   return h;
 }
 
+/* A reload (ncg-relay SIGHUP): hops and pools stay allocated because
+ * sessions point at them, but none is allowed until added again; a hop
+ * that comes back keeps its load and failure mark, so the pool choice
+ * (step 239) still sees the tunnels that are already forwarding. */
+void ncgt_relay_clear_allowed(ncgt_relay *r) {
+  if (!r)
+    return;
+  for (relay_hop *h = r->hops; h; h = h->next)
+    h->allowed = 0;
+  for (relay_pool *p = r->pools; p; p = p->next)
+    p->n = 0;
+}
+
+int ncgt_rsess_hop_allowed(const ncgt_rsess *rs) {
+  return rs && (!rs->hop || rs->hop->allowed);
+}
+
+int ncgt_relay_update(ncgt_relay *r, const ncgt_relay_settings *s) {
+  ncgt_relay_settings sc;
+  NCGT_ENSURE_COND(r && s && NCGT_STRUCT_COPY(&sc, s, relay_settings_sizes) == 0,
+                   NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(!sc.name || strncmp(sc.name, r->name, sizeof(r->name)) == 0,
+                   NCGT_ERR_INVALID_ARGUMENT);
+  r->relay_timeout = sc.relay_timeout ? sc.relay_timeout : RELAY_DEF_TIMEOUT;
+  r->connect_timeout =
+      sc.connect_timeout ? sc.connect_timeout : RELAY_DEF_CONNECT_TIMEOUT;
+  r->fail_holdoff = sc.fail_holdoff ? sc.fail_holdoff : RELAY_DEF_HOLDOFF;
+  r->idle_timeout = sc.idle_timeout ? sc.idle_timeout : RELAY_DEF_IDLE;
+  return 0;
+}
+
 int ncgt_relay_allow(ncgt_relay *r, const char *next_hop) {
   size_t n = 0;
   NCGT_ENSURE_COND(r && name_len_ok(next_hop, &n), NCGT_ERR_INVALID_ARGUMENT);
-  NCGT_ENSURE_COND(relay_add_hop(r, next_hop, n) != NULL, NCGT_ERR_NOMEM);
+  relay_hop *h = relay_add_hop(r, next_hop, n);
+  NCGT_ENSURE_COND(h != NULL, NCGT_ERR_NOMEM);
+  h->allowed = 1;
   return 0;
 }
 
@@ -209,6 +243,7 @@ int ncgt_relay_add_pool_member(ncgt_relay *r, const char *pool,
   NCGT_ENSURE_COND(p->n < RELAY_POOL_MAX, NCGT_ERR_FULL);
   relay_hop *h = relay_add_hop(r, member, mn);
   NCGT_ENSURE_COND(h != NULL, NCGT_ERR_NOMEM);
+  h->allowed = 1;
   for (size_t i = 0; i < p->n; i++)
     if (p->member[i] == h)
       return 0;
@@ -448,8 +483,12 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
   memcpy(rs->relay, f, len);
   rs->relay_len = len;
   rs->pool = relay_find_pool(rs->r, next);
+  if (rs->pool && rs->pool->n == 0) /* emptied by a reload */
+    rs->pool = NULL;
   relay_hop *h =
       rs->pool ? relay_pick_member(rs, ts) : relay_find_hop(rs->r, next);
+  if (h && !h->allowed)
+    h = NULL;
   if (!h && rs->pool)
     return rs_refuse(rs, NCGT_CLOSE_UNREACHABLE, NCGT_ERR_NO_ROUTE, ts);
   if (!h)

@@ -288,6 +288,22 @@ int ncgt_server_shutdown(ncgt_server *s, ncgt_tstamp ts) {
   return 0;
 }
 
+int ncgt_server_update(ncgt_server *s, const ncgt_server_settings *st) {
+  ncgt_server_settings sc;
+  NCGT_ENSURE_COND(s && st &&
+                       NCGT_STRUCT_COPY(&sc, st, server_settings_sizes) == 0,
+                   NCGT_ERR_INVALID_ARGUMENT);
+  uint16_t tf = sc.transforms ? sc.transforms & NCGT_TRANSFORMS_ALL
+                              : s->cfg.transforms;
+  NCGT_ENSURE_COND(tf != 0, NCGT_ERR_INVALID_ARGUMENT);
+  s->cfg.transforms = tf;
+  s->cfg.max_sessions = sc.max_sessions;
+  if (sc.retry_after)
+    s->cfg.retry_after = sc.retry_after;
+  s->timers = sc.timers;
+  return 0;
+}
+
 size_t ncgt_server_session_count(const ncgt_server *s) {
   size_t n = 0;
   if (s)

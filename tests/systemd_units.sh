@@ -27,6 +27,12 @@ for u in ncg-server.service ncg-relay.service ncg-client@office.service; do
   [ $rc = 0 ] && [ -z "$out" ] || fail "systemd-analyze verify $u"
 done
 
+# systemctl reload: every program takes SIGHUP (doc/configuration.md
+# "Reloading").
+for u in ncg-server.service ncg-relay.service ncg-client@.service; do
+  grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$T/$u" ||
+    fail "$u has no ExecReload=/bin/kill -HUP \$MAINPID"
+done
 grep -q '^RestartPreventExitStatus=2 3 4$' "$T/ncg-client@.service" ||
   fail "client unit's RestartPreventExitStatus"
 for p in ncg-server ncg-relay ncg-client; do

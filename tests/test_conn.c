@@ -285,6 +285,44 @@ static void server_full_retry_after(void **st) {
   w_done(&w);
 }
 
+/* ncgt_server_update (an ncg-server reload): a lower max_sessions and a
+ * new retry_after refuse the next handshake; the tunnel that is up stays;
+ * a transform set of none is refused and changes nothing. */
+static void server_update_limits(void **st) {
+  (void)st;
+  world w;
+  ncgt_server_settings ss;
+  ncgt_server_settings_default(&ss);
+  sim_opts o;
+  memset(&o, 0, sizeof(o));
+  w_init(&w, 8, &o);
+  sim_server *f = sim_add_server(w.s, "F", &ss);
+  assert_int_equal(sim_server_add_identity(f, "S", w.spriv), 0);
+  for (int i = 0; i < 2; i++)
+    sim_server_add_user(f, w_users[i], w.upub[i], NULL);
+  w.path[0] = "F";
+  sim_ep *a = w_client(&w, 0);
+  w_until_auth(&w, a);
+  ss.max_sessions = 1;
+  ss.retry_after = 9;
+  assert_int_equal(ncgt_server_update(NULL, &ss), NCGT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ncgt_server_update(sim_server_get(f), &ss), 0);
+  ncgt_server_settings bad = ss;
+  bad.transforms = 0x8000; /* no transform this library knows */
+  assert_int_equal(ncgt_server_update(sim_server_get(f), &bad),
+                   NCGT_ERR_INVALID_ARGUMENT);
+  sim_ep *b = w_client(&w, 1);
+  assert_true(sim_run(w.s, is_dead, b, T_S(10)));
+  assert_int_equal(ep_ci(b)->status, NCGT_CLOSE_SERVER_FULL);
+  assert_int_equal(ep_ci(b)->retry_after, 9);
+  assert_int_equal(ncgt_conn_state(sim_ep_conn(a)), NCGT_ST_AUTHORIZED);
+  /* Raised again: the retry gets in. */
+  ss.max_sessions = 0;
+  assert_int_equal(ncgt_server_update(sim_server_get(f), &ss), 0);
+  w_until_auth(&w, b);
+  w_done(&w);
+}
+
 static void redirect_hook(sim_server *ss, const char *user, ncgt_authz *out,
                           void *arg) {
   (void)ss;
@@ -864,6 +902,7 @@ int main(void) {
       cmocka_unit_test(wrong_psk),
       cmocka_unit_test(replayed_request),
       cmocka_unit_test(server_full_retry_after),
+      cmocka_unit_test(server_update_limits),
       cmocka_unit_test(redirect_followed),
       cmocka_unit_test(user_replaced),
       cmocka_unit_test(rekey_by_time_and_frames),

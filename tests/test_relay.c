@@ -513,6 +513,83 @@ static void relay_bounds_queue(void **st) {
   sim_del(s);
 }
 
+/* A reload (ncgt_relay_clear_allowed, then the new configuration): the
+ * sessions keep running and say whether their hop is still allowed; a
+ * hop given again keeps its load; new RELAYs see only the new set; a
+ * pool emptied by the reload is no longer a pool. */
+static void relay_reload_allow(void **st) {
+  (void)st;
+  sim *s = sim_new(31, NULL);
+  sim_relay *r = mk_relay(s, "R1");
+  ncgt_relay *rl = sim_relay_get(r);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S1"), 0);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S2"), 0);
+  assert_int_equal(ncgt_relay_allow(rl, "T"), 0);
+  sim_raw_listen(s, "S1", 1);
+  sim_raw_listen(s, "S2", 1);
+  sim_raw_listen(s, "T", 1);
+  ncgt_rsess *rs[3];
+  const char *to[3] = {"P", "P", "T"};
+  for (int i = 0; i < 3; i++) {
+    assert_false(sim_raw_closed(open_via_pool(s, to[i])));
+    rs[i] = sim_relay_newest(r);
+    assert_non_null(rs[i]);
+    assert_int_equal(ncgt_rsess_hop_allowed(rs[i]), 1);
+  }
+  assert_int_equal(ncgt_relay_member_load(rl, "S1"), 1);
+  assert_int_equal(ncgt_relay_member_load(rl, "S2"), 1);
+  /* New configuration: P = S2 only, T gone. */
+  ncgt_relay_clear_allowed(rl);
+  assert_int_equal(ncgt_relay_add_pool_member(rl, "P", "S2"), 0);
+  for (int i = 0; i < 3; i++) {
+    int s2 = strcmp(ncgt_rsess_next_hop(rs[i]), "S2") == 0;
+    assert_int_equal(ncgt_rsess_hop_allowed(rs[i]), s2);
+  }
+  assert_int_equal(sim_relay_sessions(r), 3); /* nothing closed by us */
+  assert_int_equal(ncgt_relay_member_load(rl, "S2"), 1); /* load kept */
+  assert_false(sim_raw_closed(open_via_pool(s, "P")));
+  assert_string_equal(ncgt_rsess_next_hop(sim_relay_newest(r)), "S2");
+  assert_int_equal(ncgt_relay_member_load(rl, "S2"), 2);
+  const char *refused[2] = {"T", "S1"};
+  for (int i = 0; i < 2; i++) {
+    sim_raw *c = open_via_pool(s, refused[i]);
+    assert_true(sim_run(s, raw_closed, c, 5 * NCGT_SECONDS));
+    assert_close_rx(c, NCGT_CLOSE_RELAY_REFUSED);
+  }
+  /* The pool removed, its member allowed directly: P is refused. */
+  ncgt_relay_clear_allowed(rl);
+  assert_int_equal(ncgt_relay_allow(rl, "S2"), 0);
+  sim_raw *c = open_via_pool(s, "P");
+  assert_true(sim_run(s, raw_closed, c, 5 * NCGT_SECONDS));
+  assert_close_rx(c, NCGT_CLOSE_RELAY_REFUSED);
+  assert_false(sim_raw_closed(open_via_pool(s, "S2")));
+  sim_del(s);
+}
+
+/* ncgt_relay_update: new timeouts apply to deadlines set afterwards; the
+ * name cannot change. */
+static void relay_update_timeouts(void **st) {
+  (void)st;
+  sim *s = sim_new(32, NULL);
+  sim_relay *r = mk_relay(s, "R1"); /* relay_timeout 5 s */
+  ncgt_relay_settings rs;
+  ncgt_relay_settings_default(&rs);
+  rs.name = "R2";
+  assert_int_equal(ncgt_relay_update(sim_relay_get(r), &rs),
+                   NCGT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ncgt_relay_update(NULL, &rs), NCGT_ERR_INVALID_ARGUMENT);
+  rs.name = NULL;
+  rs.relay_timeout = NCGT_SECONDS;
+  assert_int_equal(ncgt_relay_update(sim_relay_get(r), &rs), 0);
+  sim_raw *c = sim_raw_connect(s, "R1");
+  sim_raw_send(c, NULL, 0);
+  ncgt_tstamp t0 = sim_now(s);
+  assert_true(sim_run(s, raw_closed, c, 60 * NCGT_SECONDS));
+  assert_true(sim_now(s) - t0 < 2 * NCGT_SECONDS);
+  assert_close_rx(c, NCGT_CLOSE_HANDSHAKE_TIMEOUT);
+  sim_del(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(relay_forwards_both_ways),
@@ -526,6 +603,8 @@ int main(void) {
       cmocka_unit_test(relay_forward_failures),
       cmocka_unit_test(relay_bounds_queue),
       cmocka_unit_test(relay_idle_in_forward),
+      cmocka_unit_test(relay_reload_allow),
+      cmocka_unit_test(relay_update_timeouts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -367,6 +367,14 @@ NCGT_EXTERN int ncgt_server_close_user(ncgt_server *s, const char *user,
 /* CLOSE SHUTTING_DOWN to every conn. */
 NCGT_EXTERN int ncgt_server_shutdown(ncgt_server *s, ncgt_tstamp ts);
 NCGT_EXTERN size_t ncgt_server_session_count(const ncgt_server *s);
+/* Reconfiguring a live server (a reload): applies max_sessions (0: no
+ * limit) and timers of *st, and transforms and retry_after unless 0 (0
+ * keeps the current value), to handshakes from now on (tunnels already
+ * up keep the timers they started with). max_frame and features are
+ * fixed at ncgt_server_new and ignored here. 0, or
+ * NCGT_ERR_INVALID_ARGUMENT (nothing changed). */
+NCGT_EXTERN NCGT_WUR int ncgt_server_update(ncgt_server *s,
+                                            const ncgt_server_settings *st);
 
 /* Close statuses are counted in slots 0..NCGT_STATS_CLOSE_SLOTS-2 by
  * value; the last slot counts every larger (unknown) status. */
@@ -458,6 +466,23 @@ NCGT_EXTERN NCGT_WUR int ncgt_relay_allow(ncgt_relay *r, const char *next_hop);
 NCGT_EXTERN NCGT_WUR int ncgt_relay_add_pool_member(ncgt_relay *r,
                                                     const char *pool,
                                                     const char *member);
+/* Reconfiguring a live relay (a reload): forgets every allowed
+ * forwarding address and every pool's members, so the new configuration
+ * can be given again with ncgt_relay_allow() and
+ * ncgt_relay_add_pool_member(). Sessions keep running; an address given
+ * again keeps its load and failure mark. Sessions that have not chosen
+ * their next hop yet choose it from the new configuration. */
+NCGT_EXTERN void ncgt_relay_clear_allowed(ncgt_relay *r);
+/* 1 when the session has no forwarding address yet or its address is
+ * still allowed (after a reload); 0 when a reload took it away (the
+ * host decides what to do: ncg-relay closes such sessions). */
+NCGT_EXTERN int ncgt_rsess_hop_allowed(const ncgt_rsess *rs);
+/* Applies relay_timeout, connect_timeout, fail_holdoff and idle_timeout
+ * of *s (0: the default) to every deadline set from now on. `name` must
+ * be NULL or unchanged; max_frame is ignored (fixed at ncgt_relay_new).
+ * 0 or NCGT_ERR_INVALID_ARGUMENT. */
+NCGT_EXTERN NCGT_WUR int ncgt_relay_update(ncgt_relay *r,
+                                           const ncgt_relay_settings *s);
 /* Active tunnels through a forwarding address (pool member or plain). */
 NCGT_EXTERN size_t ncgt_relay_member_load(const ncgt_relay *r,
                                           const char *member);
