@@ -7,8 +7,9 @@
  * server's tunnel address, answered by the server's own stack), and at
  * the end it prints handshake rate and latency percentiles, echo round
  * trips, tunnels lost, and, with -p, the server's CPU time and RSS from
- * /proc. Exit 0 only when every tunnel came up, none was lost and every
- * echo sent before the last second was answered.
+ * /proc. Round trips are sampled once every tunnel is up (steady state).
+ * Exit 0 only when every tunnel came up, none was lost and every echo was
+ * answered in the end; timings are printed, never judged.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,13 +49,14 @@ typedef struct lg {
   const char *dest;
   uint32_t echo; /* host order */
   lg_tun *v;
-  size_t n, opened, up, lost, failed_starts;
+  size_t n, opened, up, lost, failed_starts, hs_failed;
   double rate;
   ncgt_tstamp t0, last_up, end;
-  uint64_t echoes_sent, echoes_ok, echoes_late;
+  uint64_t echoes_sent, echoes_ok, echoes_late, replies_late;
   uint32_t *hs_us, *rtt_us; /* samples */
   size_t nrtt, caprtt;
   int pid;
+  int steady; /* every tunnel up: round trips are sampled from here */
 } lg;
 
 static ncgt_client_settings lg_settings;
@@ -97,11 +99,11 @@ static void send_echo(lg_tun *x, ncgt_tstamp now) {
   memcpy(ic + 8, "ncg-loadgen echo", 16);
   c = htons(ncgt_csum_fold(ncgt_csum_add(0, ic, 8 + 16)));
   memcpy(ic + 2, &c, 2);
-  if (x->waiting)
-    x->g->echoes_late++; /* the previous one never came back */
+  if (x->waiting && x->g->steady)
+    x->g->echoes_late++; /* the previous one took over a second */
   x->waiting = (uint16_t)(x->seq + 1);
   x->sent_at = now;
-  x->g->echoes_sent++;
+  x->g->echoes_sent += x->g->steady;
   ncg_tunnel_send_datagram(&x->t, NCGT_DATA_PROTO_IPV4, p, sizeof(p));
 }
 
@@ -131,11 +133,14 @@ static int cb_recv(ncgt_conn *c, uint8_t proto, const uint8_t *dg, size_t len,
   if (len < ihl + 8 || dg[ihl] != 0) /* echo reply */
     return 0;
   uint16_t seq = (uint16_t)(dg[ihl + 6] << 8 | dg[ihl + 7]);
-  if (x->waiting != (uint16_t)(seq + 1))
+  if (x->waiting != (uint16_t)(seq + 1)) {
+    if (g->steady && (uint16_t)(x->seq - seq) < 1000)
+      g->replies_late++; /* an echo we had given up on came back */
     return 0;
+  }
   x->waiting = 0;
-  g->echoes_ok++;
-  if (g->nrtt < g->caprtt)
+  g->echoes_ok += g->steady;
+  if (g->steady && g->nrtt < g->caprtt)
     g->rtt_us[g->nrtt++] =
         (uint32_t)((ncg_now() - x->sent_at) / NCGT_MICROSECONDS);
   return 0;
@@ -166,7 +171,12 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
 static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
   lg_tun *x = ud;
   (void)c;
-  if (x->up && !x->lost && x->g->end > ncg_now()) {
+  if (!x->up && !x->lost) { /* the handshake failed (no reconnect) */
+    x->lost = 1;
+    if (x->g->hs_failed++ == 0)
+      ncg_warn("%s event=handshake-failed status=%s", x->user,
+               ncgt_close_status_name(ci->status));
+  } else if (x->up && !x->lost && x->g->end > ncg_now()) {
     x->lost = 1;
     x->g->lost++;
     ncg_warn("%s event=lost status=%s", x->user,
@@ -314,7 +324,8 @@ int main(int argc, char **argv) {
   g.t0 = ncg_now();
   g.end = NCGT_TSTAMP_MAX;
   ncgt_tstamp limit = g.t0 + (ncgt_tstamp)(g.n / g.rate + 30) * NCGT_SECONDS;
-  while (g.up + g.lost + g.failed_starts < g.n && ncg_now() < limit) {
+  while (g.up + g.lost + g.failed_starts + g.hs_failed < g.n &&
+         ncg_now() < limit) {
     if (g.opened < g.n)
       on_ramp(&g, ncg_now());
     ncg_loop_once(&g.loop, g.opened < g.n ? 2 : 50);
@@ -323,6 +334,9 @@ int main(int argc, char **argv) {
   if (g.pid)
     proc_sample(g.pid, &cpu1, &rss1);
   g.end = ramp_end + (ncgt_tstamp)(secs * NCGT_SECONDS);
+  g.steady = 1;
+  struct rusage ru0, ru1;
+  getrusage(RUSAGE_SELF, &ru0);
   while (ncg_now() < g.end)
     ncg_loop_once(&g.loop, 50);
   /* replies still in flight when the last echoes went out */
@@ -331,21 +345,35 @@ int main(int argc, char **argv) {
     ncg_loop_once(&g.loop, 50);
   if (g.pid)
     proc_sample(g.pid, &cpu2, &rss2);
+  getrusage(RUSAGE_SELF, &ru1);
   size_t unanswered = 0;
-  for (size_t i = 0; i < g.n; i++)
+  uint64_t drops = 0;
+  for (size_t i = 0; i < g.n; i++) {
     unanswered += g.v[i].waiting != 0;
+    drops += g.v[i].t.dropped_backpressure + g.v[i].t.dropped_down;
+  }
   double hs_secs = (double)(g.last_up - g.t0) / NCGT_SECONDS;
   size_t up = g.up;
-  printf("tunnels %zu up %zu lost %zu start_failures %zu\n", g.n, up, g.lost,
-         g.failed_starts);
+  printf("tunnels %zu up %zu lost %zu handshake_failures %zu "
+         "start_failures %zu\n",
+         g.n, up, g.lost, g.hs_failed, g.failed_starts);
   printf("handshakes %zu in %.2f s = %.0f/s (offered %.0f/s) p50 %.1f ms p99 "
          "%.1f ms\n",
          up, hs_secs, hs_secs > 0 ? (double)up / hs_secs : 0, g.rate,
          pct(g.hs_us, up, 0.5), pct(g.hs_us, up, 0.99));
-  printf("echoes sent %llu answered %llu unanswered %zu late %llu rtt p50 "
-         "%.2f ms p99 %.2f ms\n",
+  printf("loadgen dropped before sending %llu\n", (unsigned long long)drops);
+  printf("loadgen cpu during the ramp %.2f s, steady %.2f s\n",
+         (double)ru0.ru_utime.tv_sec + ru0.ru_utime.tv_usec / 1e6 +
+             (double)ru0.ru_stime.tv_sec + ru0.ru_stime.tv_usec / 1e6,
+         (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+             (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6 +
+             (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+             (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6);
+  printf("steady echoes (1/s per tunnel) sent %llu answered %llu unanswered %zu over_1s %llu (of which came back later %llu) "
+         "rtt p50 %.2f ms p99 %.2f ms\n",
          (unsigned long long)g.echoes_sent, (unsigned long long)g.echoes_ok,
          unanswered, (unsigned long long)g.echoes_late,
+         (unsigned long long)g.replies_late,
          pct(g.rtt_us, g.nrtt, 0.5), pct(g.rtt_us, g.nrtt, 0.99));
   if (g.pid && up > 0)
     printf("server cpu ramp %.2f s (%.0f us/handshake) steady %.2f s for "
@@ -370,6 +398,8 @@ int main(int argc, char **argv) {
   free(g.v);
   free(g.hs_us);
   free(g.rtt_us);
-  return up == g.n && g.lost == 0 && unanswered == 0 && g.echoes_late == 0
-             ? 0 : 1;
+  /* Timings are reported, not judged (a shared CI machine): the run
+   * passes when every tunnel came up and stayed up and every echo was
+   * answered in the end. */
+  return up == g.n && g.lost == 0 && unanswered == 0 ? 0 : 1;
 }

@@ -51,5 +51,5 @@ nsx lg "$LOADGEN" -s 10.200.0.1:4433 -d office -K "$(pub server)" \
 rc=$?
 cat "$T/loadgen.out"
 [ $rc = 0 ] || fail "ncg-loadgen: exit $rc"
-grep -q "^tunnels $N up $N lost 0" "$T/loadgen.out" || fail "not every tunnel up"
+grep -q "^tunnels $N up $N lost 0 " "$T/loadgen.out" || fail "not every tunnel up"
 echo PASS
