@@ -3,7 +3,6 @@
 #include "resolve.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,23 +49,10 @@ struct ncg_resolver {
 
 int ncg_lookup_getaddrinfo(const char *host, uint16_t port, ncg_addr *out,
                            const char **why) {
-  char portstr[8];
-  snprintf(portstr, sizeof(portstr), "%u", port);
-  struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-                            .ai_flags = AI_NUMERICSERV };
-  struct addrinfo *res = NULL;
-  int rc = getaddrinfo(host, portstr, &hints, &res);
-  if (rc != 0 || !res) {
-    *why = rc == EAI_NONAME || rc == EAI_NODATA ? "host name not found"
-           : rc == EAI_AGAIN ? "name server did not answer (try again)"
-                             : "host name lookup failed";
-    return -1;
-  }
-  memset(out, 0, sizeof(*out));
-  memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
-  out->len = res->ai_addrlen;
-  freeaddrinfo(res);
-  return 0;
+  char hp[sizeof(((ncg_resolve_req *)0)->host) + 16];
+  snprintf(hp, sizeof(hp), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+           port);
+  return ncg_addr_resolve(hp, out, why); /* getaddrinfo, blocking */
 }
 
 /* Drops one reference (mu held); the last one frees everything. Returns
