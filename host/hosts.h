@@ -35,7 +35,8 @@ int ncg_hosts_kv(ncg_hosts *h, ncg_ini *ini, const char *key,
 void ncg_hosts_free(ncg_hosts *h);
 /* Looks `name` up: [hosts] first, then "host:port" text, then the name
  * as a host on NCG_DEFAULT_PORT. 0, or -1 with *why. Blocking when a
- * DNS lookup is needed. */
+ * DNS lookup is needed: never from a loop callback (use
+ * ncg_hosts_lookup); the programs no longer call it. */
 int ncg_hosts_resolve(const ncg_hosts *h, const char *name, ncg_addr *out,
                       const char **why);
 /* The same lookup for a program's loop, never blocking: returns 0 with
