@@ -68,6 +68,23 @@ static int resolver_unref(ncg_resolver *r) {
   return 1;
 }
 
+/* Workers alive in the process, every loop's (ncg_resolve_workers). */
+static pthread_mutex_t workers_mu = PTHREAD_MUTEX_INITIALIZER;
+static size_t workers_alive;
+
+static void workers_add(int d) {
+  pthread_mutex_lock(&workers_mu);
+  workers_alive += (size_t)d;
+  pthread_mutex_unlock(&workers_mu);
+}
+
+size_t ncg_resolve_workers(void) {
+  pthread_mutex_lock(&workers_mu);
+  size_t n = workers_alive;
+  pthread_mutex_unlock(&workers_mu);
+  return n;
+}
+
 static void req_free(ncg_resolver *r, ncg_resolve_req *q) {
   r->live--;
   free(q);
@@ -116,7 +133,9 @@ static void *resolver_worker(void *arg) {
     }
   }
   r->threads--;
-  resolver_unref(r);
+  if (!resolver_unref(r))
+    pthread_mutex_unlock(&r->mu);
+  workers_add(-1);
   return NULL;
 }
 
@@ -188,12 +207,15 @@ static int resolver_spawn(ncg_resolver *r) {
   pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&at, 256 * 1024);
   sigfillset(&all);
+  workers_add(1);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   int rc = pthread_create(&tid, &at, resolver_worker, r);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&at);
-  if (rc != 0)
+  if (rc != 0) {
+    workers_add(-1);
     return r->threads > 0 ? 0 : (errno = rc, -1); /* the others will do */
+  }
   r->threads++;
   r->refs++;
   return 0;

@@ -56,6 +56,9 @@ void ncg_resolve_cancel(ncg_resolve_req **q);
 /* Requests not yet freed (queued, running, or answered and not yet
  * dispatched), for tests and the status output. */
 size_t ncg_resolve_pending(const ncg_loop *l);
+/* Resolver threads alive in this process (every loop's), for tests: a
+ * released resolver's workers exit once their lookups return. */
+size_t ncg_resolve_workers(void);
 /* Test hook: the lookup the workers run (NULL: getaddrinfo). Call before
  * the first ncg_resolve on this loop. 0 or -1. */
 int ncg_resolve_set_lookup(ncg_loop *l, ncg_lookup_fn fn);
