@@ -40,18 +40,16 @@ static void cli_after(ncg_tunnel *t) {
   }
 }
 
-/* Fig. 11 195 TCP Open: connect to the first hop. */
+/* Fig. 11 195 TCP Open: connect to the first hop. A name that needs DNS
+ * is looked up off the loop; the connect follows from the loop
+ * (ncg_tunnel_open). */
 static int cb_open_transport(ncgt_conn *c, const char *next_hop, void *ud) {
   cli_prog *p = ud;
-  ncg_addr to;
   const char *why = NULL;
   (void)c;
   p->attempt_at = ncg_now();
-  if (ncg_hosts_resolve(&p->conf.hosts, next_hop, &to, &why) == 0 &&
-      ncg_tunnel_connect(&p->t, &to) == 0) {
-    ncg_info("%s event=connecting hop=%s", p->t.ctx, next_hop);
+  if (ncg_tunnel_open(&p->t, &p->conf.hosts, next_hop, &why) == 0)
     return 0;
-  }
   ncg_warn("user=%s hop=%s event=connect-failed error=\"%s\"", p->conf.user,
            next_hop, why ? why : strerror(errno));
   return -1; /* a transport failure: the library retries (conn.h) */

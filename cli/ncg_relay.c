@@ -27,6 +27,7 @@
 #include "prog.h"
 #include "relay_conf.h"
 #include "reload.h"
+#include "resolve.h"
 #include "stream.h"
 #include "sys.h"
 
@@ -38,6 +39,7 @@ typedef struct rsess_host {
   ncgt_rsess *rs;
   ncg_stream side[2]; /* NCGT_SIDE_IN, NCGT_SIDE_OUT */
   ncg_timer timer;
+  ncg_resolve_req *dns; /* the next hop's DNS lookup, or NULL */
   int dying; /* destroy scheduled */
   /* log prefix "peer=... hop=...", the hop escaped (ncg_log_esc) */
   char ctx[NCG_ADDR_STRLEN + NCG_LOG_ESC_MAX + 16];
@@ -96,6 +98,7 @@ static void sess_destroy(void *obj) {
   if (h->next)
     h->next->pprev = h->pprev;
   ncg_timer_stop(&h->rp->loop, &h->timer);
+  ncg_resolve_cancel(&h->dns);
   ncg_stream_close(&h->side[NCGT_SIDE_IN]);
   ncg_stream_close(&h->side[NCGT_SIDE_OUT]);
   ncgt_rsess_del(h->rs);
@@ -124,6 +127,7 @@ static void sess_after(rsess_host *h) {
     ncg_status_count_close(h->rp->closes,
                            ci ? ci->status : NCGT_CLOSE_TRANSPORT);
     h->dying = 1;
+    ncg_resolve_cancel(&h->dns); /* ended before DNS answered */
     ncg_timer_stop(&h->rp->loop, &h->timer);
     ncg_loop_defer(&h->rp->loop, sess_destroy, h);
     return;
@@ -185,6 +189,32 @@ static void side_drain(ncg_stream *s, void *obj) {
 static const ncg_stream_ops side_ops = { side_connected, side_data,
                                          side_error, side_drain };
 
+/* Connects the out side; 0, or -1 with errno. */
+static int sess_connect_out(rsess_host *h, const ncg_addr *to) {
+  if (ncg_stream_connect(&h->side[NCGT_SIDE_OUT], &h->rp->loop, to,
+                         h->rp->conf.queue_limit, &side_ops, h) != 0)
+    return -1;
+  ncg_debug("%s event=connecting addr=%s", h->ctx,
+            h->side[NCGT_SIDE_OUT].peer_str);
+  return 0;
+}
+
+/* The next hop's DNS answer, from the loop: the other sessions went on
+ * meanwhile. */
+static void sess_resolved(void *obj, int rc, const ncg_addr *to,
+                          const char *why) {
+  rsess_host *h = obj;
+  h->dns = NULL;
+  if (ncgt_rsess_state(h->rs) != NCGT_ST_FORWARD_CONNECT)
+    return;
+  if (rc == 0 && sess_connect_out(h, to) == 0)
+    return;
+  ncg_warn("%s event=connect-failed error=\"%s\"", h->ctx,
+           rc != 0 ? why : strerror(errno));
+  ncgt_rsess_connect_failed(h->rs, ncg_now());
+  sess_after(h);
+}
+
 static int cb_connect(ncgt_rsess *rs, const char *next_hop, void *ud) {
   rsess_host *h = ud;
   ncg_addr to;
@@ -197,17 +227,20 @@ static int cb_connect(ncgt_rsess *rs, const char *next_hop, void *ud) {
   snprintf(h->ctx + used, sizeof(h->ctx) - used, " hop=%s",
            ncg_log_esc(next_hop, esc, sizeof(esc)));
   (void)rs;
-  if (ncg_hosts_resolve(&h->rp->conf.hosts, next_hop, &to, &why) != 0 ||
-      ncg_stream_connect(&h->side[NCGT_SIDE_OUT], &h->rp->loop, &to,
-                         h->rp->conf.queue_limit, &side_ops, h) != 0) {
+  ncg_resolve_cancel(&h->dns);
+  int rc = ncg_hosts_lookup(&h->rp->conf.hosts, &h->rp->loop, next_hop, &to,
+                            sess_resolved, h, &h->dns, &why);
+  if (rc == 1) {
+    ncg_debug("%s event=resolving", h->ctx);
+    return 0; /* sess_resolved connects or reports the failure */
+  }
+  if (rc != 0 || sess_connect_out(h, &to) != 0) {
     ncg_warn("%s event=connect-failed error=\"%s\"", h->ctx,
              why ? why : strerror(errno));
     /* Non-zero = connect failed: the library marks the member failed and
      * tries another one, or refuses the tunnel (conn.h, connect). */
     return -1;
   }
-  ncg_debug("%s event=connecting addr=%s", h->ctx,
-            h->side[NCGT_SIDE_OUT].peer_str);
   return 0;
 }
 
@@ -227,6 +260,8 @@ static int cb_send(ncgt_rsess *rs, ncgt_side side, const uint8_t *data,
 static void cb_close(ncgt_rsess *rs, ncgt_side side, void *ud) {
   rsess_host *h = ud;
   (void)rs;
+  if (side == NCGT_SIDE_OUT)
+    ncg_resolve_cancel(&h->dns); /* e.g. connect_timeout ran out first */
   ncg_stream_close(&h->side[side]);
 }
 

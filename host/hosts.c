@@ -1,6 +1,7 @@
 /* Node name resolution (hosts.h). */
 #include "hosts.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,4 +49,41 @@ int ncg_hosts_resolve(const ncg_hosts *h, const char *name, ncg_addr *out,
     return 0;
   *why = "not in [hosts] and not found by name";
   return -1;
+}
+
+/* "host:port" text, else the whole name as a host on the default port
+ * ("relay1", or an IPv6 address without brackets). */
+static void hosts_split(const char *name, char *host, size_t cap,
+                        uint16_t *port) {
+  const char *why;
+  if (ncg_hostport_split(name, host, cap, port, &why) == 0)
+    return;
+  snprintf(host, cap, "%s", name);
+  *port = NCG_DEFAULT_PORT;
+}
+
+int ncg_hosts_lookup(const ncg_hosts *h, ncg_loop *l, const char *name,
+                     ncg_addr *out, ncg_resolve_fn fn, void *obj,
+                     ncg_resolve_req **req, const char **why) {
+  for (size_t i = 0; i < h->n; i++) {
+    if (strcmp(h->v[i].name, name) == 0) {
+      *out = h->v[i].addr;
+      return 0;
+    }
+  }
+  char host[256], hp[sizeof(host) + 16];
+  uint16_t port;
+  const char *ignored;
+  hosts_split(name, host, sizeof(host), &port);
+  snprintf(hp, sizeof(hp), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+           port);
+  if (ncg_addr_parse(hp, out, &ignored) == 0) /* numeric: no DNS */
+    return 0;
+  *req = ncg_resolve(l, host, port, fn, obj);
+  if (!*req) {
+    *why = errno == ENAMETOOLONG ? "host name too long"
+                                 : "cannot start a name lookup";
+    return -1;
+  }
+  return 1;
 }

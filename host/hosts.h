@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "resolve.h"
 
 enum { NCG_DEFAULT_PORT = 4433 };
 
@@ -34,8 +35,16 @@ int ncg_hosts_kv(ncg_hosts *h, ncg_ini *ini, const char *key,
 void ncg_hosts_free(ncg_hosts *h);
 /* Looks `name` up: [hosts] first, then "host:port" text, then the name
  * as a host on NCG_DEFAULT_PORT. 0, or -1 with *why. Blocking when a
- * DNS lookup is needed. */
+ * DNS lookup is needed: never from a loop callback (use
+ * ncg_hosts_lookup); the programs no longer call it. */
 int ncg_hosts_resolve(const ncg_hosts *h, const char *name, ncg_addr *out,
                       const char **why);
+/* The same lookup for a program's loop, never blocking: returns 0 with
+ * *out filled when [hosts] or the text itself gives the address; 1 when
+ * a DNS lookup was started (*req set; fn(obj, ...) runs later from the
+ * loop unless ncg_resolve_cancel(req) first); -1 with *why. */
+int ncg_hosts_lookup(const ncg_hosts *h, ncg_loop *l, const char *name,
+                     ncg_addr *out, ncg_resolve_fn fn, void *obj,
+                     ncg_resolve_req **req, const char **why);
 
 #endif /* NCG_HOSTS_H */

@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "resolve.h"
 #include "sys.h"
 
 enum { LOOP_BATCH = 64 };
@@ -20,6 +21,7 @@ int ncg_loop_init(ncg_loop *l) {
 }
 
 void ncg_loop_fini(ncg_loop *l) {
+  ncg_resolver_release(l); /* never waits for a lookup in progress */
   if (l->sigfd >= 0)
     close(l->sigfd);
   if (l->epfd >= 0)

@@ -56,6 +56,7 @@ struct ncg_loop {
   ncg_defer *defer;
   size_t ndefer, capdefer;
   int stop;
+  struct ncg_resolver *resolver; /* resolve.h; NULL until the first lookup */
 };
 
 int ncg_loop_init(ncg_loop *l);

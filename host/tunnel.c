@@ -80,6 +80,40 @@ int ncg_tunnel_connect(ncg_tunnel *t, const ncg_addr *to) {
   return 0;
 }
 
+/* The DNS answer for open_transport, from the loop. */
+static void tunnel_resolved(void *obj, int rc, const ncg_addr *to,
+                            const char *why) {
+  ncg_tunnel *t = obj;
+  t->dns = NULL;
+  if (rc == 0 && ncg_tunnel_connect(t, to) == 0) {
+    ncg_info("%s event=connecting hop=%s", t->ctx, t->hop);
+    return;
+  }
+  ncg_warn("%s hop=%s event=connect-failed error=\"%s\"", t->ctx, t->hop,
+           rc != 0 ? why : strerror(errno));
+  ncgt_conn_transport_error(t->conn, ncg_now());
+  ncg_tunnel_after(t);
+}
+
+int ncg_tunnel_open(ncg_tunnel *t, const ncg_hosts *h, const char *hop,
+                    const char **why) {
+  ncg_addr to;
+  ncg_resolve_cancel(&t->dns);
+  snprintf(t->hop, sizeof(t->hop), "%s", hop);
+  int rc = ncg_hosts_lookup(h, t->loop, hop, &to, tunnel_resolved, t, &t->dns,
+                            why);
+  if (rc < 0)
+    return -1;
+  if (rc == 1) {
+    ncg_info("%s event=resolving hop=%s", t->ctx, hop);
+    return 0;
+  }
+  if (ncg_tunnel_connect(t, &to) != 0)
+    return -1;
+  ncg_info("%s event=connecting hop=%s", t->ctx, hop);
+  return 0;
+}
+
 int ncg_tunnel_adopt(ncg_tunnel *t, int fd, const ncg_addr *peer) {
   if (ncg_stream_adopt(&t->s, t->loop, fd, peer, t->qlimit, &tunnel_ops, t) !=
       0)
@@ -90,6 +124,7 @@ int ncg_tunnel_adopt(ncg_tunnel *t, int fd, const ncg_addr *peer) {
 
 void ncg_tunnel_fini(ncg_tunnel *t) {
   ncg_timer_stop(t->loop, &t->timer);
+  ncg_resolve_cancel(&t->dns);
   ncg_stream_close(&t->s);
 }
 
@@ -129,6 +164,7 @@ int ncg_tunnel_cb_send(ncgt_conn *c, const uint8_t *data, size_t len,
 void ncg_tunnel_cb_close_transport(ncgt_conn *c, void *ud) {
   ncg_tunnel *t = ud;
   (void)c;
+  ncg_resolve_cancel(&t->dns); /* e.g. the handshake timed out first */
   ncg_stream_close(&t->s);
 }
 

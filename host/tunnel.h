@@ -13,6 +13,7 @@
 
 #include <ncgtun/conn.h>
 
+#include "hosts.h"
 #include "log.h"
 #include "loop.h"
 #include "stream.h"
@@ -29,6 +30,8 @@ struct ncg_tunnel {
   void (*after)(ncg_tunnel *t);
   uint64_t dropped_backpressure; /* datagrams refused: queue full */
   uint64_t dropped_down;         /* datagrams while not AUTHORIZED */
+  ncg_resolve_req *dns; /* a DNS lookup for open_transport, or NULL */
+  char hop[NCGT_NAME_MAX + 24]; /* what open_transport was asked for */
   /* "user=.. peer=..", the user name escaped (ncg_log_esc) */
   char ctx[NCG_LOG_ESC_MAX + NCG_ADDR_STRLEN + 32];
 };
@@ -46,9 +49,17 @@ int ncg_tunnel_send_datagram(ncg_tunnel *t, uint8_t proto, const uint8_t *dg,
                              size_t len);
 /* Connects the stream to `to` (client). 0 or -1 with errno. */
 int ncg_tunnel_connect(ncg_tunnel *t, const ncg_addr *to);
+/* The initiator's open_transport: looks `hop` up ([hosts], numeric text,
+ * or DNS on the loop's resolver threads) and connects. 0: connecting, or
+ * waiting for DNS (a failure then comes later as
+ * ncgt_conn_transport_error, from the loop); -1 with *why (or errno):
+ * return it to the library as a transport failure. Never blocks. */
+int ncg_tunnel_open(ncg_tunnel *t, const ncg_hosts *h, const char *hop,
+                    const char **why);
 /* Adopts an accepted socket (server). */
 int ncg_tunnel_adopt(ncg_tunnel *t, int fd, const ncg_addr *peer);
-/* Stops the timer and closes the stream (before freeing). */
+/* Stops the timer, cancels a pending lookup and closes the stream
+ * (before freeing). */
 void ncg_tunnel_fini(ncg_tunnel *t);
 
 /* Fills the members every program shares (version, send,
