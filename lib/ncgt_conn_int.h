@@ -117,7 +117,7 @@ struct ncgt_conn {
   ncgt_server *srv;
   ncgt_conn *srv_prev, *srv_next;
   uint8_t client_pub[NCGT_KEY_BYTES];
-  const uint8_t *id_priv; /* identity chosen by dest, owned by srv */
+  const ncgt_x25519_key *id_key; /* identity chosen by dest, owned by srv */
   uint8_t psk[NCGT_KEY_BYTES];
   int has_psk;
   uint8_t pending_tai[NCGT_TAI64N_LEN]; /* REQUEST's, until proven */
@@ -200,7 +200,8 @@ typedef struct ncgt_srv_cfg {
   size_t max_sessions;
   uint32_t features; /* NCGT_FEATURE_* accepted */
 } ncgt_srv_cfg;
-const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest);
+const ncgt_x25519_key *ncgt_server_identity(const ncgt_server *s,
+                                            const char *dest);
 const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s);
 /* NCGT_ERR_REPLAY unless `tai` is newer than the last accepted of user */
 NCGT_WUR int ncgt_server_check_replay(const ncgt_server *s, const char *user,

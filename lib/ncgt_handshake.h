@@ -85,6 +85,11 @@ NCGT_WUR ssize_t ncgt_request_build(ncgt_hs *hs, const ncgt_request_params *p,
 NCGT_WUR int ncgt_request_open(ncgt_hs *hs, const ncgt_frame_request *req,
                                const uint8_t s_priv[NCGT_KEY_BYTES],
                                ncgt_request_info *info);
+/* The same with the static key as an object made once (the server's
+ * identities): borrowed, it must outlive hs. */
+NCGT_WUR int ncgt_request_open_key(ncgt_hs *hs, const ncgt_frame_request *req,
+                                   const ncgt_x25519_key *s_key,
+                                   ncgt_request_info *info);
 /* Responder: builds a whole RESPONSE frame. */
 NCGT_WUR ssize_t ncgt_response_build(ncgt_hs *hs,
                                      const ncgt_response_params *p,

@@ -134,12 +134,12 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN, NCGT_ERR_CLOSED, 1, ts);
   /* The destination name (field 128) picks the server identity. Any
    * failure says AUTH_FAILED on the wire, never which part failed. */
-  const uint8_t *id =
-      rekey ? c->id_priv : ncgt_server_identity(c->srv, req.dest);
+  const ncgt_x25519_key *id =
+      rekey ? c->id_key : ncgt_server_identity(c->srv, req.dest);
   if (!id)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_AUTH, 1, ts);
   ncgt_request_info info;
-  rv = ncgt_request_open(&c->hs, &req, id, &info);
+  rv = ncgt_request_open_key(&c->hs, &req, id, &info);
   if (rv < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, rv, 1, ts);
   if (rekey &&
@@ -151,7 +151,7 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_REPLAY, 1, ts);
   size_t cdl = 0;
   if (!rekey) {
-    c->id_priv = id;
+    c->id_key = id;
     rv = resp_authorize(c, req.dest, &info, ts);
     if (rv < 0 || ncgt_conn_is_over(c))
       return rv < 0 ? rv : NCGT_ERR_AUTH;

@@ -16,7 +16,9 @@
 typedef struct srv_ident {
   struct srv_ident *next;
   char name[NCGT_NAME_MAX + 1];
-  uint8_t priv[NCGT_KEY_BYTES];
+  /* Made once: each handshake then costs no scalar multiplication to
+   * rebuild the static public key (doc/performance.md "Handshake rate"). */
+  ncgt_x25519_key *key;
 } srv_ident;
 
 /* Greatest proven TAI64N of one (user, static key), as WireGuard keeps
@@ -119,6 +121,7 @@ void ncgt_server_del(ncgt_server *s) {
     c->srv = NULL; /* contract says they are gone; never dangle anyway */
   while (s->ids) {
     srv_ident *n = s->ids->next;
+    ncgt_x25519_key_del(s->ids->key);
     ncgt_wipe(s->ids, sizeof(*s->ids));
     free(s->ids);
     s->ids = n;
@@ -139,21 +142,26 @@ int ncgt_server_add_identity(ncgt_server *s, const char *name,
   srv_ident *id = calloc(1, sizeof(*id));
   NCGT_ENSURE_COND(id != NULL, NCGT_ERR_NOMEM);
   memcpy(id->name, name, n);
-  memcpy(id->priv, priv, NCGT_KEY_BYTES);
+  int rv = ncgt_x25519_key_new(&id->key, priv);
+  if (rv < 0) {
+    free(id);
+    return rv;
+  }
   id->next = s->ids;
   s->ids = id;
   return 0;
 }
 
-const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest) {
+const ncgt_x25519_key *ncgt_server_identity(const ncgt_server *s,
+                                            const char *dest) {
   const srv_ident *wild = NULL;
   for (const srv_ident *id = s->ids; id; id = id->next) {
     if (strcmp(id->name, dest) == 0)
-      return id->priv;
+      return id->key;
     if (strcmp(id->name, "*") == 0)
       wild = id;
   }
-  return wild ? wild->priv : NULL;
+  return wild ? wild->key : NULL;
 }
 
 const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s) { return &s->cfg; }
