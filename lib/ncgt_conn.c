@@ -256,9 +256,8 @@ void ncgt_conn_set_state(ncgt_conn *c, ncgt_state to, ncgt_tstamp ts) {
   c->state = to;
   if (to == NCGT_ST_AUTHORIZED)
     c->authorized_at = ts;
-  if (c->ops == &ncgt_resp_ops && c->srv &&
-      from == NCGT_ST_CONNECT_WAIT)
-    ncgt_server_note_handshake(c->srv, c, to);
+  if (c->ops == &ncgt_resp_ops && c->srv)
+    ncgt_server_note_state(c->srv, c, from, to);
   c->state_deadline =
       waiting_state(to) ? tadd(ts, c->t.handshake_timeout) : NCGT_TSTAMP_MAX;
   ncgt_conn_log(c, NCGT_LOG_DEBUG, "state %s -> %s", ncgt_state_name(from),

@@ -116,6 +116,11 @@ struct ncgt_conn {
   /* Responder only. */
   ncgt_server *srv;
   ncgt_conn *srv_prev, *srv_next;
+  uint64_t srv_uhash;   /* user name's hash, while in the live map */
+  int srv_mapped;       /* in the server's live map (user -> conn) */
+  int srv_pending;      /* counted against max_pending */
+  uint8_t srv_src_len;  /* source address given to accept_from (0: none) */
+  uint8_t srv_src[NCGT_SRC_ADDR_MAX];
   uint8_t client_pub[NCGT_KEY_BYTES];
   const ncgt_x25519_key *id_key; /* identity chosen by dest, owned by srv */
   uint8_t psk[NCGT_KEY_BYTES];
@@ -223,6 +228,10 @@ void ncgt_server_unlink(ncgt_server *s, ncgt_conn *c);
  * status in c->ci. Counted for ncgt_server_get_stats. */
 void ncgt_server_note_handshake(ncgt_server *s, const ncgt_conn *c,
                                 ncgt_state to);
+/* Every state change of a server conn: handshake counts, live sessions
+ * (user -> conn), and the pending (unauthenticated) counts. */
+void ncgt_server_note_state(ncgt_server *s, ncgt_conn *c, ncgt_state from,
+                            ncgt_state to);
 
 /* ncgt_conn_feat.c: feature negotiation (doc/protocol.md "GSO datagrams"). */
 uint16_t ncgt_feat_to_kx(uint32_t features);
