@@ -228,6 +228,17 @@ void ncgt_server_unlink(ncgt_server *s, ncgt_conn *c);
  * status in c->ci. Counted for ncgt_server_get_stats. */
 void ncgt_server_note_handshake(ncgt_server *s, const ncgt_conn *c,
                                 ncgt_state to);
+/* The "ss" cache (ncgt_server.c srv_ss): lookup is an ncgt_ss_cache
+ * callback with an ncgt_srv_ss_arg; remember after the host accepted. */
+typedef struct ncgt_srv_ss_arg {
+  const ncgt_server *srv;
+  const ncgt_x25519_key *id;
+} ncgt_srv_ss_arg;
+int ncgt_server_ss_lookup(void *arg, const uint8_t rs[NCGT_KEY_BYTES],
+                          uint8_t out[NCGT_KEY_BYTES]);
+void ncgt_server_ss_remember(ncgt_server *s, const ncgt_x25519_key *id,
+                             const uint8_t pub[NCGT_KEY_BYTES],
+                             const uint8_t ss[NCGT_KEY_BYTES]);
 /* Every state change of a server conn: handshake counts, live sessions
  * (user -> conn), and the pending (unauthenticated) counts. */
 void ncgt_server_note_state(ncgt_server *s, ncgt_conn *c, ncgt_state from,

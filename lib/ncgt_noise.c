@@ -177,8 +177,13 @@ static int hs_token_dh(ncgt_hs *t, hs_token tok) {
   default:
     return NCGT_ERR_INTERNAL;
   }
-  rv = local_s ? hs_dh(dh, t->s_key, t->s_priv, pub)
-               : hs_dh(dh, t->e_key, t->e_priv, pub);
+  if (tok == T_SS && t->ss_lookup && t->ss_lookup(t->ss_arg, pub, dh) == 0)
+    rv = 0; /* the same DH, done once per remote static key */
+  else
+    rv = local_s ? hs_dh(dh, t->s_key, t->s_priv, pub)
+                 : hs_dh(dh, t->e_key, t->e_priv, pub);
+  if (rv == 0 && tok == T_SS)
+    memcpy(t->ss_dh, dh, sizeof dh);
   if (rv == 0)
     rv = ss_mix_key(t, dh, sizeof dh);
   ncgt_wipe(dh, sizeof dh);

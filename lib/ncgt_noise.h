@@ -56,6 +56,14 @@ typedef struct ncgt_hs {
    * while one WriteMessage runs; NULL between calls). */
   const ncgt_x25519_key *s_key;
   ncgt_x25519_key *e_key;
+  /* Responder, optional: DH(s, rs) ("ss") computed earlier for this
+   * remote static key (WireGuard's precomputed static-static): returns 0
+   * and fills out when known. The ss used is kept in ss_dh (a secret,
+   * wiped with hs) so the caller may remember it. */
+  int (*ss_lookup)(void *arg, const uint8_t rs[NCGT_KEY_BYTES],
+                   uint8_t out[NCGT_KEY_BYTES]);
+  void *ss_arg;
+  uint8_t ss_dh[NCGT_KEY_BYTES];
 } ncgt_hs;
 
 /* Initialize() of section 5.3 for IKpsk2: InitializeSymmetric(protocol
