@@ -412,6 +412,29 @@ static void max_pending_bounds_unauthenticated(void **st) {
   ncgt_server_del(srv);
 }
 
+static int rand_fails(uint8_t *b, size_t n, void *ud) {
+  (void)b;
+  (void)n;
+  (void)ud;
+  return -1;
+}
+
+/* doc/api.md: a failing server rand makes no server. */
+static void server_rand_failure_makes_no_server(void **st) {
+  (void)st;
+  ncgt_server_settings ss;
+  ncgt_server_settings_default(&ss);
+  ncgt_server_callbacks scb;
+  memset(&scb, 0, sizeof(scb));
+  scb.version = NCGT_SERVER_CALLBACKS_VERSION;
+  scb.authorize = authorize;
+  scb.rand = rand_fails;
+  ncgt_server *srv = (ncgt_server *)&scb; /* must come back NULL */
+  assert_int_equal(ncgt_server_new(&srv, &ss, &scb, NULL),
+                   NCGT_ERR_CALLBACK_FAILURE);
+  assert_null(srv);
+}
+
 /* A conn that authorises stops being pending and is found by user in
  * O(1) (the live map); when it goes, it is not found. */
 static void authorised_conn_leaves_pending_and_is_found(void **st) {
@@ -439,6 +462,7 @@ int main(void) {
       cmocka_unit_test(versioned_structs_read_by_declared_size),
       cmocka_unit_test(max_pending_bounds_unauthenticated),
       cmocka_unit_test(authorised_conn_leaves_pending_and_is_found),
+      cmocka_unit_test(server_rand_failure_makes_no_server),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
