@@ -89,8 +89,23 @@ static void on_accept(int fd, const ncg_addr *peer, void *obj) {
     free(st);
     return;
   }
-  int rc = ncgt_server_accept(p->server, &st->t.conn, &srv_conn_cb, st,
-                              ncg_now());
+  /* The source IP (not the port) is what max_pending_per_address counts */
+  const uint8_t *ip = NULL;
+  size_t iplen = 0;
+  if (peer && peer->ss.ss_family == AF_INET) {
+    ip = (const uint8_t *)&((const struct sockaddr_in *)&peer->ss)->sin_addr;
+    iplen = 4;
+  } else if (peer && peer->ss.ss_family == AF_INET6) {
+    ip = (const uint8_t *)&((const struct sockaddr_in6 *)&peer->ss)->sin6_addr;
+    iplen = 16;
+  }
+  int rc = ncgt_server_accept_from(p->server, &st->t.conn, &srv_conn_cb, st,
+                                   ip, iplen, ncg_now());
+  if (rc == NCGT_ERR_FULL) { /* the library logs refusals, rate-limited */
+    ncg_tunnel_fini(&st->t);
+    free(st);
+    return;
+  }
   if (rc != 0) {
     ncg_warn("%s event=accept-failed error=\"%s\"", st->t.ctx,
              ncgt_strerror(rc));
@@ -222,9 +237,10 @@ static void on_stop_timer(void *obj, ncgt_tstamp now) {
 
 int srv_setup(srv_prog *p) {
   static const ncgt_server_callbacks cb = {
-    .version = NCGT_SERVER_CALLBACKS_V1,
+    .version = NCGT_SERVER_CALLBACKS_V2,
     .authorize = cb_authorize,
     .log = ncg_log_lib_plain,
+    .rand = ncg_rand,
   };
   const ncg_server_conf *c = &p->conf;
   size_t skipped;
@@ -243,8 +259,10 @@ int srv_setup(srv_prog *p) {
     ncg_warn("event=pool state_file=%s skipped_lines=%zu", c->state_path,
              skipped);
   ncgt_server_settings s = {
-    .version = NCGT_SERVER_SETTINGS_V2,
+    .version = NCGT_SERVER_SETTINGS_V3,
     .max_sessions = c->max_sessions,
+    .max_pending = c->max_pending,
+    .max_pending_per_addr = c->max_pending_per_addr,
     .timers = c->timers,
     .features = c->offload ? NCGT_FEATURE_GSO : 0,
   };

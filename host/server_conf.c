@@ -30,6 +30,11 @@ static int server_section_kv(ncg_server_conf *c, ncg_ini *ini,
       return ncg_ini_fail(ini, "server", key, "%s", why);
   } else if (strcmp(key, "max_sessions") == 0) {
     return ncg_u32_kv(&c->max_sessions, 0, 1000000, ini, "server", key, value);
+  } else if (strcmp(key, "max_pending") == 0) {
+    return ncg_u32_kv(&c->max_pending, 0, 1000000, ini, "server", key, value);
+  } else if (strcmp(key, "max_pending_per_address") == 0) {
+    return ncg_u32_kv(&c->max_pending_per_addr, 0, 1000000, ini, "server", key,
+                      value);
   } else if (strcmp(key, "queue_limit") == 0) {
     return ncg_u32_kv(&c->queue_limit, 16384, 64 * 1024 * 1024, ini, "server",
                       key, value);
@@ -203,6 +208,8 @@ int ncg_server_conf_load(ncg_server_conf *c, const char *path, ncg_ini *ini) {
   strcpy(c->name, "*");
   strcpy(c->device, "ncgs0");
   c->queue_limit = 256 * 1024;
+  c->max_pending = 1024;
+  c->max_pending_per_addr = 16;
   c->forwarding = 1;
   c->log_level = NCGT_LOG_INFO;
   c->mtu = 1400;

@@ -8,6 +8,7 @@
  *   users = /etc/ncgtun/users
  *   state_file = /var/lib/ncgtun/pool.state
  *   max_sessions = 0  queue_limit = 262144  forwarding = yes
+ *   max_pending = 1024  max_pending_per_address = 16
  *   log_level = info
  *   [adapter]
  *   device = ncgs0
@@ -44,6 +45,8 @@ typedef struct ncg_server_conf {
   char users_path[PATH_MAX];
   char state_path[PATH_MAX];
   uint32_t max_sessions, queue_limit;
+  /* unauthenticated connections at once: all, and per source address */
+  uint32_t max_pending, max_pending_per_addr;
   int forwarding;
   int log_level;
   int log_target; /* ncg_log_target: stderr (0) or syslog */

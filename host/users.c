@@ -85,6 +85,10 @@ static int users_kv(ncg_ini *ini, const char *section, const char *key,
   return 0;
 }
 
+static int user_cmp(const void *a, const void *b) {
+  return strcmp(((const ncg_user *)a)->name, ((const ncg_user *)b)->name);
+}
+
 int ncg_users_load(ncg_users *u, const char *path, ncg_ini *ini) {
   memset(u, 0, sizeof(*u));
   if (ncg_ini_load(ini, path, users_kv, u) != 0)
@@ -96,6 +100,11 @@ int ncg_users_load(ncg_users *u, const char *path, ncg_ini *ini) {
       goto fail;
     }
   }
+  /* Name order: every handshake looks its user up (cb_authorize), in
+   * O(log n) rather than a scan of the whole file (issue 17). */
+  if (u->n)
+    qsort(u->v, u->n, sizeof(*u->v), user_cmp);
+  u->sorted = 1;
   return 0;
 fail:
   ncg_users_free(u); /* nothing for the caller to free */
@@ -110,6 +119,14 @@ void ncg_users_free(ncg_users *u) {
 }
 
 const ncg_user *ncg_users_find(const ncg_users *u, const char *name) {
+  if (u->sorted) {
+    ncg_user key;
+    size_t l = strnlen(name, sizeof(key.name));
+    if (l >= sizeof(key.name))
+      return NULL;
+    memcpy(key.name, name, l + 1);
+    return u->n ? bsearch(&key, u->v, u->n, sizeof(*u->v), user_cmp) : NULL;
+  }
   for (size_t i = 0; i < u->n; i++)
     if (strcmp(u->v[i].name, name) == 0)
       return &u->v[i];

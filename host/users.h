@@ -44,6 +44,7 @@ typedef struct ncg_user {
 typedef struct ncg_users {
   ncg_user *v;
   size_t n, cap;
+  int sorted; /* v is in name order (after ncg_users_load): bsearch */
 } ncg_users;
 
 /* Parses `path` into *u (empty on entry). Returns 0, or -1 with

@@ -260,11 +260,8 @@ void ncgt_conn_set_state(ncgt_conn *c, ncgt_state to, ncgt_tstamp ts) {
   if (to == NCGT_ST_CONFIRM_WAIT ||
       (to == NCGT_ST_AUTHORIZED && from != NCGT_ST_CONFIRM_WAIT))
     c->authorized_at = ts;
-  /* A REQUEST stage ends when Connect Wait / Confirm Wait is left for
-   * AUTHORIZED or an end (counted once, not at Confirm Wait). */
-  if (c->ops == &ncgt_resp_ops && c->srv && to != NCGT_ST_CONFIRM_WAIT &&
-      (from == NCGT_ST_CONNECT_WAIT || from == NCGT_ST_CONFIRM_WAIT))
-    ncgt_server_note_handshake(c->srv, c, to);
+  if (c->ops == &ncgt_resp_ops && c->srv)
+    ncgt_server_note_state(c->srv, c, from, to);
   c->state_deadline =
       waiting_state(to) ? tadd(ts, c->t.handshake_timeout) : NCGT_TSTAMP_MAX;
   ncgt_conn_log(c, NCGT_LOG_DEBUG, "state %s -> %s", ncgt_state_name(from),

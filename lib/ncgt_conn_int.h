@@ -116,8 +116,13 @@ struct ncgt_conn {
   /* Responder only. */
   ncgt_server *srv;
   ncgt_conn *srv_prev, *srv_next;
+  uint64_t srv_uhash;   /* user name's hash, while in the live map */
+  int srv_mapped;       /* in the server's live map (user -> conn) */
+  int srv_pending;      /* counted against max_pending */
+  uint8_t srv_src_len;  /* source address given to accept_from (0: none) */
+  uint8_t srv_src[NCGT_SRC_ADDR_MAX];
   uint8_t client_pub[NCGT_KEY_BYTES];
-  const uint8_t *id_priv; /* identity chosen by dest, owned by srv */
+  const ncgt_x25519_key *id_key; /* identity chosen by dest, owned by srv */
   uint8_t psk[NCGT_KEY_BYTES];
   int has_psk;
   uint8_t pending_tai[NCGT_TAI64N_LEN]; /* REQUEST's, until proven */
@@ -200,7 +205,8 @@ typedef struct ncgt_srv_cfg {
   size_t max_sessions;
   uint32_t features; /* NCGT_FEATURE_* accepted */
 } ncgt_srv_cfg;
-const uint8_t *ncgt_server_identity(const ncgt_server *s, const char *dest);
+const ncgt_x25519_key *ncgt_server_identity(const ncgt_server *s,
+                                            const char *dest);
 const ncgt_srv_cfg *ncgt_server_cfg(const ncgt_server *s);
 /* NCGT_ERR_REPLAY unless `tai` is newer than the last accepted of user */
 NCGT_WUR int ncgt_server_check_replay(const ncgt_server *s, const char *user,
@@ -222,6 +228,21 @@ void ncgt_server_unlink(ncgt_server *s, ncgt_conn *c);
  * status in c->ci. Counted for ncgt_server_get_stats. */
 void ncgt_server_note_handshake(ncgt_server *s, const ncgt_conn *c,
                                 ncgt_state to);
+/* The "ss" cache (ncgt_server.c srv_ss): lookup is an ncgt_ss_cache
+ * callback with an ncgt_srv_ss_arg; remember after the host accepted. */
+typedef struct ncgt_srv_ss_arg {
+  const ncgt_server *srv;
+  const ncgt_x25519_key *id;
+} ncgt_srv_ss_arg;
+int ncgt_server_ss_lookup(void *arg, const uint8_t rs[NCGT_KEY_BYTES],
+                          uint8_t out[NCGT_KEY_BYTES]);
+void ncgt_server_ss_remember(ncgt_server *s, const ncgt_x25519_key *id,
+                             const uint8_t pub[NCGT_KEY_BYTES],
+                             const uint8_t ss[NCGT_KEY_BYTES]);
+/* Every state change of a server conn: handshake counts, live sessions
+ * (user -> conn), and the pending (unauthenticated) counts. */
+void ncgt_server_note_state(ncgt_server *s, ncgt_conn *c, ncgt_state from,
+                            ncgt_state to);
 
 /* ncgt_conn_feat.c: feature negotiation (doc/protocol.md "GSO datagrams"). */
 uint16_t ncgt_feat_to_kx(uint32_t features);

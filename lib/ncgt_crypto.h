@@ -33,11 +33,32 @@ NCGT_WUR int ncgt_x25519(uint8_t out[NCGT_KEY_BYTES],
                          const uint8_t priv[NCGT_KEY_BYTES],
                          const uint8_t pub[NCGT_KEY_BYTES]);
 
+/* An X25519 key pair made once (one scalar multiplication to find the
+ * public key) and used for any number of DHs: a server's static key, or
+ * an ephemeral used for two tokens. */
+typedef struct ncgt_x25519_key ncgt_x25519_key;
+NCGT_WUR int ncgt_x25519_key_new(ncgt_x25519_key **pk,
+                                 const uint8_t priv[NCGT_KEY_BYTES]);
+void ncgt_x25519_key_del(ncgt_x25519_key *k); /* NULL is fine */
+const uint8_t *ncgt_x25519_key_pub(const ncgt_x25519_key *k);
+/* out = DH(k, pub): one scalar multiplication; NCGT_ERR_BAD_KEY as
+ * ncgt_x25519. k may be shared by threads (read only). */
+NCGT_WUR int ncgt_x25519_key_dh(uint8_t out[NCGT_KEY_BYTES],
+                                const ncgt_x25519_key *k,
+                                const uint8_t pub[NCGT_KEY_BYTES]);
+
 /* SHA-256 over the concatenation of up to two buffers (b may be NULL). */
 NCGT_WUR int ncgt_sha256(uint8_t out[NCGT_HASH_LEN], const uint8_t *a,
                          size_t alen, const uint8_t *b, size_t blen);
 NCGT_WUR int ncgt_hmac_sha256(uint8_t out[NCGT_HASH_LEN], const uint8_t *key,
                               size_t keylen, const uint8_t *data, size_t len);
+
+/* HKDF of Noise section 4.3 (RFC 5869 with salt ck and empty info):
+ * two outputs, or three when o3 is not NULL. */
+NCGT_WUR int ncgt_hkdf_noise(const uint8_t ck[NCGT_HASH_LEN],
+                             const uint8_t *ikm, size_t ikmlen,
+                             uint8_t o1[NCGT_HASH_LEN],
+                             uint8_t o2[NCGT_HASH_LEN], uint8_t *o3);
 
 /* An AEAD key ready for use: EVP context created and keyed once, so the
  * per-frame cost is one nonce set and one update. */

@@ -143,23 +143,29 @@ static int request_payload_parse(const uint8_t *pl, size_t len,
   return 0;
 }
 
-int ncgt_request_open(ncgt_hs *hs, const ncgt_frame_request *req,
-                      const uint8_t s_priv[NCGT_KEY_BYTES],
-                      ncgt_request_info *info) {
+/* ncgt_request_open with the static key as bytes or as an object. */
+static int request_open(ncgt_hs *hs, const ncgt_frame_request *req,
+                        const uint8_t *s_priv, const ncgt_x25519_key *s_key,
+                        const ncgt_ss_cache *cache, ncgt_request_info *info) {
   uint8_t pro[NCGT_PROLOGUE_MAX], pl[NCGT_REQ_PAYLOAD_MAX];
   ncgt_hs t;
   ncgt_request_info in;
   ssize_t rv, plen;
   memset(&t, 0, sizeof t);
   memset(&in, 0, sizeof in);
-  if (!hs || !req || !s_priv || !info || !req->kx) {
+  if (!hs || !req || (!s_priv && !s_key) || !info || !req->kx) {
     rv = NCGT_ERR_INVALID_ARGUMENT;
     goto out;
   }
   if ((rv = prologue(pro, req->flags, req->transforms, req->dest)) < 0)
     goto out;
-  if ((rv = ncgt_noise_init(&t, 0, pro, (size_t)rv, s_priv, NULL)))
+  if ((rv = s_key ? ncgt_noise_init_key(&t, 0, pro, (size_t)rv, s_key, NULL)
+                  : ncgt_noise_init(&t, 0, pro, (size_t)rv, s_priv, NULL)))
     goto out;
+  if (cache) {
+    t.ss_lookup = cache->lookup;
+    t.ss_arg = cache->arg;
+  }
   if ((rv = plen = ncgt_noise_read1(&t, req->kx, req->kxlen, pl, sizeof pl)) <
       0) {
     rv = NCGT_ERR_AUTH; /* also a payload too long for any valid REQUEST */
@@ -177,6 +183,21 @@ out:
   ncgt_wipe(pl, sizeof pl);
   ncgt_wipe(&in, sizeof in);
   return (int)rv;
+}
+
+int ncgt_request_open(ncgt_hs *hs, const ncgt_frame_request *req,
+                      const uint8_t s_priv[NCGT_KEY_BYTES],
+                      ncgt_request_info *info) {
+  return s_priv ? request_open(hs, req, s_priv, NULL, NULL, info)
+                : NCGT_ERR_INVALID_ARGUMENT;
+}
+
+int ncgt_request_open_key(ncgt_hs *hs, const ncgt_frame_request *req,
+                          const ncgt_x25519_key *s_key,
+                          const ncgt_ss_cache *cache,
+                          ncgt_request_info *info) {
+  return s_key ? request_open(hs, req, NULL, s_key, cache, info)
+               : NCGT_ERR_INVALID_ARGUMENT;
 }
 
 /* ------------------------------------------------------------------ */

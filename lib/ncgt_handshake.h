@@ -85,6 +85,20 @@ NCGT_WUR ssize_t ncgt_request_build(ncgt_hs *hs, const ncgt_request_params *p,
 NCGT_WUR int ncgt_request_open(ncgt_hs *hs, const ncgt_frame_request *req,
                                const uint8_t s_priv[NCGT_KEY_BYTES],
                                ncgt_request_info *info);
+/* Where a responder keeps DH(s, rs) per remote static key ("ss" is the
+ * same for every handshake of one client with one identity). */
+typedef struct ncgt_ss_cache {
+  int (*lookup)(void *arg, const uint8_t rs[NCGT_KEY_BYTES],
+                uint8_t out[NCGT_KEY_BYTES]);
+  void *arg;
+} ncgt_ss_cache;
+/* The same with the static key as an object made once (the server's
+ * identities): borrowed, it must outlive hs. cache may be NULL; the ss
+ * used is left in hs->ss_dh. */
+NCGT_WUR int ncgt_request_open_key(ncgt_hs *hs, const ncgt_frame_request *req,
+                                   const ncgt_x25519_key *s_key,
+                                   const ncgt_ss_cache *cache,
+                                   ncgt_request_info *info);
 /* Responder: builds a whole RESPONSE frame. */
 NCGT_WUR ssize_t ncgt_response_build(ncgt_hs *hs,
                                      const ncgt_response_params *p,

@@ -21,26 +21,7 @@
 static int hkdf(const uint8_t ck[NCGT_HASH_LEN], const uint8_t *ikm,
                 size_t ikmlen, uint8_t o1[NCGT_HASH_LEN],
                 uint8_t o2[NCGT_HASH_LEN], uint8_t *o3) {
-  uint8_t temp[NCGT_HASH_LEN], buf[NCGT_HASH_LEN + 1];
-  int rv = ncgt_hmac_sha256(temp, ck, NCGT_HASH_LEN, ikm, ikmlen);
-  if (rv)
-    goto out;
-  buf[0] = 0x01; /* output1 = HMAC(temp_key, byte(0x01)) */
-  if ((rv = ncgt_hmac_sha256(o1, temp, sizeof temp, buf, 1)))
-    goto out;
-  memcpy(buf, o1, NCGT_HASH_LEN); /* output2 = HMAC(temp, o1 || 0x02) */
-  buf[NCGT_HASH_LEN] = 0x02;
-  if ((rv = ncgt_hmac_sha256(o2, temp, sizeof temp, buf, sizeof buf)))
-    goto out;
-  if (o3) { /* output3 = HMAC(temp, o2 || 0x03) */
-    memcpy(buf, o2, NCGT_HASH_LEN);
-    buf[NCGT_HASH_LEN] = 0x03;
-    rv = ncgt_hmac_sha256(o3, temp, sizeof temp, buf, sizeof buf);
-  }
-out:
-  ncgt_wipe(temp, sizeof temp);
-  ncgt_wipe(buf, sizeof buf);
-  return rv;
+  return ncgt_hkdf_noise(ck, ikm, ikmlen, o1, o2, o3);
 }
 
 /* ------------------------------------------------------------------ */
@@ -160,34 +141,49 @@ static const hs_token hs_patterns[2][5] = {
     {T_E, T_EE, T_SE, T_PSK, T_END}, /* <- e, ee, se, psk */
 };
 
+/* DH(local, pub) with the local key pair as an object when one exists
+ * (no scalar multiplication to rebuild its public half), else from its
+ * private bytes. */
+static int hs_dh(uint8_t out[NCGT_KEY_BYTES], const ncgt_x25519_key *k,
+                 const uint8_t priv[NCGT_KEY_BYTES],
+                 const uint8_t pub[NCGT_KEY_BYTES]) {
+  return k ? ncgt_x25519_key_dh(out, k, pub) : ncgt_x25519(out, priv, pub);
+}
+
 /* The DH tokens (Noise 5.3): MixKey(DH(...)) with the key pair each side
  * holds for the token. "es" = DH of the initiator's e and the responder's
  * s, and so on, so the local half depends on the role. */
 static int hs_token_dh(ncgt_hs *t, hs_token tok) {
-  const uint8_t *priv, *pub;
+  const uint8_t *pub;
   uint8_t dh[NCGT_KEY_BYTES];
-  int i = t->initiator, rv;
+  int i = t->initiator, rv, local_s;
   switch (tok) {
   case T_ES: /* es */
-    priv = i ? t->e_priv : t->s_priv;
+    local_s = !i;
     pub = i ? t->rs : t->re;
     break;
   case T_SE: /* se */
-    priv = i ? t->s_priv : t->e_priv;
+    local_s = i;
     pub = i ? t->re : t->rs;
     break;
   case T_EE: /* ee */
-    priv = t->e_priv;
+    local_s = 0;
     pub = t->re;
     break;
   case T_SS: /* ss */
-    priv = t->s_priv;
+    local_s = 1;
     pub = t->rs;
     break;
   default:
     return NCGT_ERR_INTERNAL;
   }
-  rv = ncgt_x25519(dh, priv, pub);
+  if (tok == T_SS && t->ss_lookup && t->ss_lookup(t->ss_arg, pub, dh) == 0)
+    rv = 0; /* the same DH, done once per remote static key */
+  else
+    rv = local_s ? hs_dh(dh, t->s_key, t->s_priv, pub)
+                 : hs_dh(dh, t->e_key, t->e_priv, pub);
+  if (rv == 0 && tok == T_SS)
+    memcpy(t->ss_dh, dh, sizeof dh);
   if (rv == 0)
     rv = ss_mix_key(t, dh, sizeof dh);
   ncgt_wipe(dh, sizeof dh);
@@ -201,8 +197,11 @@ static int hs_write_token(ncgt_hs *t, hs_token tok,
   switch (tok) {
   case T_E: /* e: a fresh ephemeral; MixHash(e.pub), and MixKey(e.pub)
              * because this is a psk handshake (Noise 9.2) */
+    /* The key object serves this message's ee/se/es too; it is freed
+     * when the message ends (hs_write_message). */
     memcpy(t->e_priv, e_priv, NCGT_KEY_BYTES);
-    NCGT_ENSURE(ncgt_x25519_pub(t->e_pub, t->e_priv));
+    NCGT_ENSURE(ncgt_x25519_key_new(&t->e_key, t->e_priv));
+    memcpy(t->e_pub, ncgt_x25519_key_pub(t->e_key), NCGT_KEY_BYTES);
     NCGT_ENSURE(ncgt_wr_bytes(w, t->e_pub, NCGT_KEY_BYTES));
     NCGT_ENSURE(ss_mix_hash(t, t->e_pub, NCGT_KEY_BYTES));
     return ss_mix_key(t, t->e_pub, NCGT_KEY_BYTES);
@@ -254,20 +253,27 @@ static ssize_t hs_finish(ncgt_hs *hs, ncgt_hs *t, ssize_t rv, int reading) {
   return rv;
 }
 
-int ncgt_noise_init(ncgt_hs *hs, int initiator, const uint8_t *prologue,
-                    size_t prologue_len, const uint8_t s_priv[NCGT_KEY_BYTES],
-                    const uint8_t *rs) {
+/* Initialize() with the local static key as bytes (priv) or as a key
+ * object (key, borrowed: it must outlive the handshake). */
+static int noise_init(ncgt_hs *hs, int initiator, const uint8_t *prologue,
+                      size_t prologue_len, const uint8_t *s_priv,
+                      const ncgt_x25519_key *s_key, const uint8_t *rs) {
   static const char name[] = NCGT_NOISE_PROTOCOL_NAME;
   ncgt_hs t;
   int rv;
-  if (!hs || !s_priv || (initiator ? !rs : rs != NULL) ||
+  if (!hs || (!s_priv && !s_key) || (initiator ? !rs : rs != NULL) ||
       (prologue_len && !prologue))
     return NCGT_ERR_INVALID_ARGUMENT;
   memset(&t, 0, sizeof t);
   t.initiator = !!initiator;
-  memcpy(t.s_priv, s_priv, NCGT_KEY_BYTES);
-  if ((rv = ncgt_x25519_pub(t.s_pub, t.s_priv)))
-    goto out;
+  if (s_key) {
+    t.s_key = s_key;
+    memcpy(t.s_pub, ncgt_x25519_key_pub(s_key), NCGT_KEY_BYTES);
+  } else {
+    memcpy(t.s_priv, s_priv, NCGT_KEY_BYTES);
+    if ((rv = ncgt_x25519_pub(t.s_pub, t.s_priv)))
+      goto out;
+  }
   /* InitializeSymmetric (5.2): the name is longer than HASHLEN, so
    * h = HASH(name); ck = h. */
   _Static_assert(sizeof name - 1 > NCGT_HASH_LEN, "name is hashed");
@@ -283,6 +289,22 @@ int ncgt_noise_init(ncgt_hs *hs, int initiator, const uint8_t *prologue,
   rv = ss_mix_hash(&t, initiator ? t.rs : t.s_pub, NCGT_KEY_BYTES);
 out:
   return (int)hs_finish(hs, &t, rv, 0);
+}
+
+int ncgt_noise_init(ncgt_hs *hs, int initiator, const uint8_t *prologue,
+                    size_t prologue_len, const uint8_t s_priv[NCGT_KEY_BYTES],
+                    const uint8_t *rs) {
+  if (!s_priv)
+    return NCGT_ERR_INVALID_ARGUMENT;
+  return noise_init(hs, initiator, prologue, prologue_len, s_priv, NULL, rs);
+}
+
+int ncgt_noise_init_key(ncgt_hs *hs, int initiator, const uint8_t *prologue,
+                        size_t prologue_len, const ncgt_x25519_key *s_key,
+                        const uint8_t *rs) {
+  if (!s_key)
+    return NCGT_ERR_INVALID_ARGUMENT;
+  return noise_init(hs, initiator, prologue, prologue_len, NULL, s_key, rs);
 }
 
 /* Message `msg` (0 or 1) may be processed now by this side, writing or
@@ -315,6 +337,8 @@ static ssize_t hs_write_message(ncgt_hs *hs, int msg,
   t.step = msg + 1;
   rv = (ssize_t)w.off;
 out:
+  ncgt_x25519_key_del(t.e_key);
+  t.e_key = NULL;
   return hs_finish(hs, &t, rv, 0);
 }
 

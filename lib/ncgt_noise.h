@@ -51,6 +51,19 @@ typedef struct ncgt_hs {
   uint8_t rs[NCGT_KEY_BYTES]; /* remote static */
   uint8_t re[NCGT_KEY_BYTES]; /* remote ephemeral */
   int step; /* messages processed: 0, 1, or 2 = complete (below) */
+  /* The static key as an object (borrowed, from ncgt_noise_init_key;
+   * s_priv is then unused), and this message's ephemeral (owned only
+   * while one WriteMessage runs; NULL between calls). */
+  const ncgt_x25519_key *s_key;
+  ncgt_x25519_key *e_key;
+  /* Responder, optional: DH(s, rs) ("ss") computed earlier for this
+   * remote static key (WireGuard's precomputed static-static): returns 0
+   * and fills out when known. The ss used is kept in ss_dh (a secret,
+   * wiped with hs) so the caller may remember it. */
+  int (*ss_lookup)(void *arg, const uint8_t rs[NCGT_KEY_BYTES],
+                   uint8_t out[NCGT_KEY_BYTES]);
+  void *ss_arg;
+  uint8_t ss_dh[NCGT_KEY_BYTES];
 } ncgt_hs;
 
 /* Initialize() of section 5.3 for IKpsk2: InitializeSymmetric(protocol
@@ -61,6 +74,14 @@ NCGT_WUR int ncgt_noise_init(ncgt_hs *hs, int initiator,
                              const uint8_t *prologue, size_t prologue_len,
                              const uint8_t s_priv[NCGT_KEY_BYTES],
                              const uint8_t *rs);
+
+/* The same with the static key as an object made once (a server's
+ * identity): saves the scalar multiplications that rebuilding its public
+ * key costs. s_key is borrowed and must outlive hs. */
+NCGT_WUR int ncgt_noise_init_key(ncgt_hs *hs, int initiator,
+                                 const uint8_t *prologue, size_t prologue_len,
+                                 const ncgt_x25519_key *s_key,
+                                 const uint8_t *rs);
 
 /* Initiator: "-> e, es, s, ss" + payload. Returns the message length. */
 NCGT_WUR ssize_t ncgt_noise_write1(ncgt_hs *hs,

@@ -63,6 +63,8 @@ static int resp_authorize(ncgt_conn *c, const char *dest,
       ncgt_server_busy(c->srv, c->user) >= cfg->max_sessions)
     return resp_refuse(c, &az, NCGT_CLOSE_SERVER_FULL, NCGT_ERR_FULL,
                        cfg->retry_after, ts);
+  /* Authorised (user, key): its ss may be reused by its next handshake */
+  ncgt_server_ss_remember(c->srv, c->id_key, c->client_pub, c->hs.ss_dh);
   c->has_psk = az.has_psk != 0;
   if (c->has_psk)
     memcpy(c->psk, az.psk, NCGT_KEY_BYTES);
@@ -134,12 +136,14 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN, NCGT_ERR_CLOSED, 1, ts);
   /* The destination name (field 128) picks the server identity. Any
    * failure says AUTH_FAILED on the wire, never which part failed. */
-  const uint8_t *id =
-      rekey ? c->id_priv : ncgt_server_identity(c->srv, req.dest);
+  const ncgt_x25519_key *id =
+      rekey ? c->id_key : ncgt_server_identity(c->srv, req.dest);
   if (!id)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_AUTH, 1, ts);
   ncgt_request_info info;
-  rv = ncgt_request_open(&c->hs, &req, id, &info);
+  ncgt_srv_ss_arg ssa = {.srv = c->srv, .id = id};
+  ncgt_ss_cache cache = {.lookup = ncgt_server_ss_lookup, .arg = &ssa};
+  rv = ncgt_request_open_key(&c->hs, &req, id, &cache, &info);
   if (rv < 0)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, rv, 1, ts);
   if (rekey &&
@@ -151,7 +155,7 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_REPLAY, 1, ts);
   size_t cdl = 0;
   if (!rekey) {
-    c->id_priv = id;
+    c->id_key = id;
     rv = resp_authorize(c, req.dest, &info, ts);
     if (rv < 0 || ncgt_conn_is_over(c))
       return rv < 0 ? rv : NCGT_ERR_AUTH;

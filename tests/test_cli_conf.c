@@ -268,6 +268,38 @@ static void ini_bytes_and_directories(void **state) {
   expect_msg(&ini, tmpdir, ": is a directory, not a configuration file");
 }
 
+/* Many users in no order: each is found by name after the load sorts
+ * them (bsearch), and names that are absent, prefixes or too long are
+ * not. */
+static void users_many_found_by_name(void **state) {
+  (void)state;
+  enum { N = 500 };
+  static char text[N * 80];
+  size_t off = 0;
+  for (int i = N - 1; i >= 0; i--)
+    off += (size_t)snprintf(text + off, sizeof(text) - off,
+                            "[u%d]\npublic_key = " KEY_A "\n",
+                            (i * 7919) % N);
+  ncg_users u;
+  ncg_ini ini;
+  assert_int_equal(ncg_users_load(&u, write_tmp("users.many", text), &ini), 0);
+  assert_int_equal(u.n, N);
+  char name[16];
+  for (int i = 0; i < N; i++) {
+    snprintf(name, sizeof(name), "u%d", i);
+    const ncg_user *x = ncg_users_find(&u, name);
+    assert_non_null(x);
+    assert_string_equal(x->name, name);
+  }
+  assert_null(ncg_users_find(&u, "u"));
+  assert_null(ncg_users_find(&u, "u5000"));
+  char longname[300];
+  memset(longname, 'u', sizeof(longname) - 1);
+  longname[sizeof(longname) - 1] = '\0';
+  assert_null(ncg_users_find(&u, longname));
+  ncg_users_free(&u);
+}
+
 static void users_file(void **state) {
   (void)state;
   ncg_users u;
@@ -397,6 +429,7 @@ int main(void) {
     cmocka_unit_test(ini_long_lines_are_errors),
     cmocka_unit_test(ini_bytes_and_directories),
     cmocka_unit_test(users_file),
+    cmocka_unit_test(users_many_found_by_name),
     cmocka_unit_test(pool_is_stable),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -352,6 +352,107 @@ static void versioned_structs_read_by_declared_size(void **st) {
   pair_free(&p);
 }
 
+static int g_log_warns;
+static void count_warns(ncgt_log_level lvl, const char *msg, void *ud) {
+  (void)msg;
+  (void)ud;
+  g_log_warns += lvl == NCGT_LOG_WARN;
+}
+
+/* max_pending (issue 17 item 4): unauthenticated conns are bounded
+ * server-wide and per source address; a refusal makes no conn, is
+ * counted, and is logged at most once a second; a slot comes back when
+ * its conn goes. */
+static void max_pending_bounds_unauthenticated(void **st) {
+  (void)st;
+  ncgt_server_settings ss;
+  ncgt_server_settings_default(&ss);
+  ss.max_pending = 3;
+  ss.max_pending_per_addr = 2;
+  ncgt_server_callbacks scb;
+  memset(&scb, 0, sizeof(scb));
+  scb.version = NCGT_SERVER_CALLBACKS_VERSION;
+  scb.authorize = authorize;
+  scb.log = count_warns;
+  scb.rand = cb_rand;
+  ncgt_server *srv = NULL;
+  assert_int_equal(ncgt_server_new(&srv, &ss, &scb, NULL), 0);
+  ncgt_conn_callbacks cb = callbacks();
+  static end e[6];
+  memset(e, 0, sizeof(e));
+  const uint8_t a[4] = {192, 0, 2, 1}, b[4] = {192, 0, 2, 2},
+                c[4] = {192, 0, 2, 3};
+  ncgt_tstamp now = 5000 * MS;
+  g_log_warns = 0;
+  assert_int_equal(ncgt_server_accept_from(srv, &e[0].c, &cb, &e[0], a, 4, now), 0);
+  assert_int_equal(ncgt_server_accept_from(srv, &e[1].c, &cb, &e[1], a, 4, now), 0);
+  assert_int_equal(ncgt_server_accept_from(srv, &e[2].c, &cb, &e[2], a, 4, now),
+                   NCGT_ERR_FULL); /* third from a */
+  assert_null(e[2].c);
+  assert_int_equal(ncgt_server_accept_from(srv, &e[3].c, &cb, &e[3], b, 4, now), 0);
+  assert_int_equal(ncgt_server_pending_count(srv), 3);
+  for (int i = 0; i < 5; i++) /* server-wide limit; one log line */
+    assert_int_equal(
+        ncgt_server_accept_from(srv, &e[4].c, &cb, &e[4], c, 4, now),
+        NCGT_ERR_FULL);
+  assert_int_equal(ncgt_server_refused_count(srv), 6);
+  assert_int_equal(g_log_warns, 1);
+  assert_int_equal(ncgt_server_accept_from(srv, &e[4].c, &cb, &e[4], c, 4,
+                                           now + 1000 * MS),
+                   NCGT_ERR_FULL);
+  assert_int_equal(g_log_warns, 2);
+  /* a's first conn goes: a and the server have room for one again */
+  ncgt_conn_del(e[0].c);
+  assert_int_equal(ncgt_server_pending_count(srv), 2);
+  assert_int_equal(ncgt_server_accept_from(srv, &e[0].c, &cb, &e[0], a, 4, now), 0);
+  ncgt_conn_del(e[0].c);
+  ncgt_conn_del(e[1].c);
+  ncgt_conn_del(e[3].c);
+  assert_int_equal(ncgt_server_pending_count(srv), 0);
+  ncgt_server_del(srv);
+}
+
+static int rand_fails(uint8_t *b, size_t n, void *ud) {
+  (void)b;
+  (void)n;
+  (void)ud;
+  return -1;
+}
+
+/* doc/api.md: a failing server rand makes no server. */
+static void server_rand_failure_makes_no_server(void **st) {
+  (void)st;
+  ncgt_server_settings ss;
+  ncgt_server_settings_default(&ss);
+  ncgt_server_callbacks scb;
+  memset(&scb, 0, sizeof(scb));
+  scb.version = NCGT_SERVER_CALLBACKS_VERSION;
+  scb.authorize = authorize;
+  scb.rand = rand_fails;
+  ncgt_server *srv = (ncgt_server *)&scb; /* must come back NULL */
+  assert_int_equal(ncgt_server_new(&srv, &ss, &scb, NULL),
+                   NCGT_ERR_CALLBACK_FAILURE);
+  assert_null(srv);
+}
+
+/* A conn that authorises stops being pending and is found by user in
+ * O(1) (the live map); when it goes, it is not found. */
+static void authorised_conn_leaves_pending_and_is_found(void **st) {
+  (void)st;
+  pair p;
+  pair_init(&p, 0);
+  pair_connect(&p);
+  assert_int_equal(ncgt_server_pending_count(p.srv), 0);
+  assert_int_equal(ncgt_server_session_count(p.srv), 1);
+  assert_ptr_equal(ncgt_server_find_user(p.srv, "alice"), p.sv.c);
+  assert_null(ncgt_server_find_user(p.srv, "bob"));
+  ncgt_conn_del(p.sv.c);
+  p.sv.c = NULL;
+  assert_null(ncgt_server_find_user(p.srv, "alice"));
+  assert_int_equal(ncgt_server_session_count(p.srv), 0);
+  pair_free(&p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(recv_datagram_failure_ends_conn),
@@ -359,6 +460,9 @@ int main(void) {
       cmocka_unit_test(delete_inside_closed_callback),
       cmocka_unit_test(direct_request_without_relay),
       cmocka_unit_test(versioned_structs_read_by_declared_size),
+      cmocka_unit_test(max_pending_bounds_unauthenticated),
+      cmocka_unit_test(authorised_conn_leaves_pending_and_is_found),
+      cmocka_unit_test(server_rand_failure_makes_no_server),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,55 @@ static void x25519_low_order_peer_is_refused(void **state) {
   assert_int_equal(ncgt_x25519(out, a, one), NCGT_ERR_BAD_KEY);
 }
 
+/* The key object (made once, used for many DHs) gives the RFC 7748 6.1
+ * answers too, twice from one object, and refuses a low-order peer. */
+static void x25519_key_object(void **state) {
+  (void)state;
+  uint8_t a[32], bpub[32], want[32], out[32], zero[32] = {0};
+  ncgt_x25519_key *k = NULL;
+  unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", a, 32);
+  unhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f", bpub, 32);
+  assert_int_equal(ncgt_x25519_key_new(&k, a), 0);
+  unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", want, 32);
+  assert_memory_equal(ncgt_x25519_key_pub(k), want, 32);
+  unhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742", want, 32);
+  for (int i = 0; i < 2; i++) {
+    memset(out, 0, sizeof out);
+    assert_int_equal(ncgt_x25519_key_dh(out, k, bpub), 0);
+    assert_memory_equal(out, want, 32);
+  }
+  assert_int_equal(ncgt_x25519_key_dh(out, k, zero), NCGT_ERR_BAD_KEY);
+  assert_memory_equal(out, zero, 32);
+  ncgt_x25519_key_del(k);
+}
+
+/* ncgt_hkdf_noise is Noise 4.3's HKDF: check it against its definition
+ * in terms of HMAC-SHA256 (itself checked against RFC 4231 below). */
+static void hkdf_noise_matches_definition(void **state) {
+  (void)state;
+  uint8_t ck[32], ikm[7] = {1, 2, 3, 4, 5, 6, 7}, o1[32], o2[32], o3[32];
+  uint8_t temp[32], w1[32], w2[32], w3[32], buf[33];
+  for (int i = 0; i < 32; i++)
+    ck[i] = (uint8_t)(0xa0 + i);
+  assert_int_equal(ncgt_hkdf_noise(ck, ikm, sizeof ikm, o1, o2, o3), 0);
+  assert_int_equal(ncgt_hmac_sha256(temp, ck, 32, ikm, sizeof ikm), 0);
+  buf[0] = 1;
+  assert_int_equal(ncgt_hmac_sha256(w1, temp, 32, buf, 1), 0);
+  memcpy(buf, w1, 32);
+  buf[32] = 2;
+  assert_int_equal(ncgt_hmac_sha256(w2, temp, 32, buf, 33), 0);
+  memcpy(buf, w2, 32);
+  buf[32] = 3;
+  assert_int_equal(ncgt_hmac_sha256(w3, temp, 32, buf, 33), 0);
+  assert_memory_equal(o1, w1, 32);
+  assert_memory_equal(o2, w2, 32);
+  assert_memory_equal(o3, w3, 32);
+  /* two outputs only: the same first two */
+  memset(o1, 0, 32);
+  assert_int_equal(ncgt_hkdf_noise(ck, NULL, 0, o1, o2, NULL), 0);
+  assert_memory_not_equal(o1, w1, 32); /* different ikm, different keys */
+}
+
 static void sha256_and_hmac(void **state) {
   (void)state;
   uint8_t out[32], want[32], key[32];
@@ -202,6 +251,8 @@ int main(void) {
       cmocka_unit_test(x25519_rfc7748),
       cmocka_unit_test(x25519_low_order_peer_is_refused),
       cmocka_unit_test(sha256_and_hmac),
+      cmocka_unit_test(x25519_key_object),
+      cmocka_unit_test(hkdf_noise_matches_definition),
       cmocka_unit_test(chacha20poly1305_rfc8439_a5),
       cmocka_unit_test(aes256gcm_vectors),
       cmocka_unit_test(aead_rejects_unknown_transform),

@@ -305,7 +305,8 @@ typedef struct ncgt_authz {
 } ncgt_authz;
 
 #define NCGT_SERVER_CALLBACKS_V1 1u
-#define NCGT_SERVER_CALLBACKS_VERSION NCGT_SERVER_CALLBACKS_V1 /* newest */
+#define NCGT_SERVER_CALLBACKS_V2 2u /* adds `rand` */
+#define NCGT_SERVER_CALLBACKS_VERSION NCGT_SERVER_CALLBACKS_V2 /* newest */
 typedef struct ncgt_server_callbacks {
   uint32_t version; /* NCGT_SERVER_CALLBACKS_V1 */
   /* Required. Fig. 12 step 223: may `user` holding static key `pub`
@@ -320,11 +321,16 @@ typedef struct ncgt_server_callbacks {
                    void *user_data);
   /* Optional. */
   ncgt_log_cb log;
+  /* V2, optional: random bytes, called once by ncgt_server_new for the
+   * key of the server's hash tables (so no peer can choose user names
+   * that collide). Non-zero fails ncgt_server_new. */
+  int (*rand)(uint8_t *buf, size_t len, void *user_data);
 } ncgt_server_callbacks;
 
 #define NCGT_SERVER_SETTINGS_V1 1u
 #define NCGT_SERVER_SETTINGS_V2 2u /* adds `features` */
-#define NCGT_SERVER_SETTINGS_VERSION NCGT_SERVER_SETTINGS_V2 /* newest */
+#define NCGT_SERVER_SETTINGS_V3 3u /* adds max_pending* */
+#define NCGT_SERVER_SETTINGS_VERSION NCGT_SERVER_SETTINGS_V3 /* newest */
 typedef struct ncgt_server_settings {
   uint32_t version;     /* NCGT_SERVER_SETTINGS_VERSION */
   /* Acceptable transforms; 0 = all. Of those the REQUEST offers, the
@@ -337,7 +343,18 @@ typedef struct ncgt_server_settings {
   ncgt_timers timers;
   /* V2. NCGT_FEATURE_* accepted when a REQUEST offers them (V1: none). */
   uint32_t features;
+  /* V3. Unauthenticated connections (accepted, not yet AUTHORIZED) held
+   * at once: server-wide, and per source address given to
+   * ncgt_server_accept_from. Beyond, accept fails with NCGT_ERR_FULL
+   * (the host closes the socket) and the refusal is counted and logged at
+   * most once a second. 0 = unlimited (V1/V2: unlimited). */
+  size_t max_pending;
+  size_t max_pending_per_addr;
 } ncgt_server_settings;
+
+/* Longest source address ncgt_server_accept_from keeps (an IPv6 address
+ * and port). */
+#define NCGT_SRC_ADDR_MAX 18
 
 /* Fills *s with the newest version and every default (all transforms,
  * no session limit, retry_after 30 s, default frame size and timers). */
@@ -359,6 +376,17 @@ NCGT_EXTERN NCGT_WUR int ncgt_server_add_identity(ncgt_server *s,
 NCGT_EXTERN NCGT_WUR int ncgt_server_accept(ncgt_server *s, ncgt_conn **pc,
                                             const ncgt_conn_callbacks *cb,
                                             void *user_data, ncgt_tstamp ts);
+/* ncgt_server_accept for a connection from `addr` (opaque bytes, e.g.
+ * the peer's IP address without the port, <= NCGT_SRC_ADDR_MAX; NULL/0:
+ * unknown), counted against max_pending_per_addr. NCGT_ERR_FULL beyond
+ * max_pending or max_pending_per_addr: no conn is made. */
+NCGT_EXTERN NCGT_WUR int ncgt_server_accept_from(
+    ncgt_server *s, ncgt_conn **pc, const ncgt_conn_callbacks *cb,
+    void *user_data, const uint8_t *addr, size_t addrlen, ncgt_tstamp ts);
+/* Unauthenticated conns now held (what max_pending bounds). */
+NCGT_EXTERN size_t ncgt_server_pending_count(const ncgt_server *s);
+/* Accepts refused by max_pending / max_pending_per_addr so far. */
+NCGT_EXTERN uint64_t ncgt_server_refused_count(const ncgt_server *s);
 /* The live authorised conn of `user`, or NULL. */
 NCGT_EXTERN ncgt_conn *ncgt_server_find_user(ncgt_server *s, const char *user);
 /* CLOSE with `status` to every conn of `user` (e.g. removed on reload). */
