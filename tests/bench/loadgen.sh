@@ -38,6 +38,10 @@ users = $T/users
 state_file = $T/server.state
 control = $T/server.sock
 max_sessions = 100000
+# every generated tunnel comes from one address: the per-address bound
+# on pending handshakes (16 by default) would refuse most of them
+max_pending = 0
+max_pending_per_address = 0
 [adapter]
 device = ncgs0
 address = 10.99.0.1/16
