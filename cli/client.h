@@ -28,6 +28,8 @@ typedef struct cli_prog {
   ncg_addrwatch aw;
   int stopping;
   int exit_code;
+  unsigned last_close; /* status of the last CLOSE (exit code choice) */
+  int close_pending;   /* closed, next step (reconnect/exit) not yet said */
   ncg_timer stop_timer;
   /* Network-up events (addrwatch): coalesced, then one try at once */
   ncg_timer net_timer;
@@ -55,5 +57,8 @@ int cli_net_apply(cli_prog *p, const ncgt_client_config *cc);
 /* Sets the TAP up with the adapter's tunnel MTU (both dhcp modes);
  * logs and returns a negative errno on failure. */
 int cli_net_mtu(cli_prog *p);
+/* Removes what cli_net_apply added (routes, then the address); used when
+ * the client gives up, so it never sits dead holding routes. */
+void cli_net_unapply(cli_prog *p);
 
 #endif /* NCG_CLIENT_H */

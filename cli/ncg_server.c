@@ -107,6 +107,7 @@ int main(int argc, char **argv) {
     srv_teardown(&sp);
     return 1;
   }
+  srv_start(&sp);
   ncg_prog_fd_budget(sp.conf.max_sessions, 1, NCG_PROG_FDS_FIXED + sp.nls);
   rc = ncg_loop_run(&sp.loop);
   ncg_info("event=exit tunnels=%zu", sp.ntunnels);

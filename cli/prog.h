@@ -19,8 +19,12 @@ enum {
   NCG_EXIT_USAGE = 2,   /* bad command line */
   NCG_EXIT_CONFIG = 3,  /* configuration or users file unreadable/invalid */
   NCG_EXIT_ENDED = 4,   /* ncg-client: the server ended the session for
-                           good (authenticated CLOSE end-session or
-                           replaced); reconnecting would fight that */
+                           good (authenticated CLOSE end-session: user
+                           removed or disconnected by the operator);
+                           reconnecting would fight that */
+  NCG_EXIT_REPLACED = 5, /* ncg-client: authenticated CLOSE replaced, the
+                            same user connected from elsewhere; restarting
+                            would make the two fight */
 };
 
 /* Handles `genkey` / `pubkey` (when keycmds), then the command line.

@@ -55,7 +55,10 @@ struct srv_prog {
   ncgt_tstamp started;
 };
 
+/* Validated configuration -> listeners bound -> TAP (srv_setup); then,
+ * after the control socket, forwarding and READY=1 (srv_start). */
 int srv_setup(srv_prog *p);
+void srv_start(srv_prog *p);
 void srv_teardown(srv_prog *p);
 void srv_reload_users(srv_prog *p);
 void srv_shutdown(srv_prog *p);
@@ -65,6 +68,7 @@ int srv_ops_open(srv_prog *p);
 
 /* server_dp.c */
 int srv_dp_setup(srv_prog *p);
+void srv_dp_forwarding(srv_prog *p);
 void srv_dp_teardown(srv_prog *p);
 /* The tunnel now owns (or no longer owns) its address. */
 void srv_dp_bind(srv_prog *p, srv_tunnel *st);

@@ -27,7 +27,7 @@ for u in ncg-server.service ncg-relay.service ncg-client@office.service; do
   [ $rc = 0 ] && [ -z "$out" ] || fail "systemd-analyze verify $u"
 done
 
-grep -q '^RestartPreventExitStatus=2 3 4$' "$T/ncg-client@.service" ||
+grep -q '^RestartPreventExitStatus=2 3 4 5$' "$T/ncg-client@.service" ||
   fail "client unit's RestartPreventExitStatus"
 for p in ncg-server ncg-relay ncg-client; do
   "$BUILD/cli/$p" --no-such-option >/dev/null 2>&1; rc=$?
