@@ -35,6 +35,8 @@ int ncg_prog_start(int argc, char **argv, const char *prog,
 /* --check: the configuration (and users file) loaded; says so on stdout
  * and returns NCG_EXIT_OK. */
 int ncg_prog_checked(const char *prog, const char *config);
+/* For --check's "would run" line: " listen=A,B" on stdout. */
+void ncg_prog_print_listen(const ncg_listen_list *l);
 
 /* After the configuration is loaded: the log level (command line over
  * file) and target (log_target, unless stderr is the journal), the descriptor limit raised to the hard limit, the loop, and SIGTERM/SIGINT/SIGHUP through `on_signal`. 0 or

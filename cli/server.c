@@ -295,7 +295,9 @@ static int user_still_valid(const ncg_users *nu, const ncg_user *old) {
 void srv_reload_users(srv_prog *p) {
   ncg_users nu;
   ncg_ini ini;
-  if (ncg_users_load(&nu, p->conf.users_path, &ini) != 0) {
+  if (ncg_users_load(&nu, p->conf.users_path, &ini) != 0 ||
+      ncg_users_check_net(&nu, p->conf.users_path, p->conf.address,
+                          p->conf.plen, ini.msg, sizeof(ini.msg)) != 0) {
     ncg_err("event=reload error=\"%s\" (keeping the old users)", ini.msg);
     ncg_users_free(&nu);
     return;

@@ -107,7 +107,7 @@ int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
   cl->check = 0;
   int ch;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "c:l:hV", opts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "c:l:hVt", opts, NULL)) != -1) {
     switch (ch) {
     case 'c':
       cl->config = optarg;
@@ -121,6 +121,7 @@ int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
       }
       break;
     case 'C':
+    case 't': /* as nginx -t, sshd -t */
       cl->check = 1;
       break;
     case 'h':

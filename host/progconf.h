@@ -64,7 +64,7 @@ int ncg_ops_kv(ncg_ops_conf *o, ncg_ini *ini, const char *section,
 typedef struct ncg_cmdline {
   const char *config;
   int log_level; /* -1: from the configuration */
-  int check;     /* --check: load the configuration, report, exit */
+  int check;     /* --check / -t: load the configuration, report, exit */
 } ncg_cmdline;
 int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
                       const char *default_config, const char *help);

@@ -43,6 +43,7 @@ typedef struct ncg_server_conf {
   ncg_listen_list listen;
   char users_path[PATH_MAX];
   char state_path[PATH_MAX];
+  int state_line; /* where state_file was set */
   uint32_t max_sessions, queue_limit;
   int forwarding;
   int log_level;
