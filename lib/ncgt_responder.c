@@ -176,7 +176,7 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
      * PSK cannot push the user out. */
     ncgt_conn_set_state(c, NCGT_ST_CONFIRM_WAIT, ts);
     c->last_recv = ts;
-    ncgt_conn_log(c, NCGT_LOG_INFO, "authorized transform=%s",
+    ncgt_conn_log(c, NCGT_LOG_DEBUG, "authorized transform=%s",
                   ncgt_transform_name(c->transform));
     return 0;
   }
