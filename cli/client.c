@@ -24,7 +24,8 @@
 static const char *close_hint(unsigned status) {
   switch (status) {
   case NCGT_CLOSE_AUTH_FAILED:
-    return "check user name, client key, and the server's public key";
+    return "check user name, client key, and the server's public key; "
+           "or no transform in common (transforms)";
   case NCGT_CLOSE_END_SESSION:
     return "the server ended the session (user removed or disconnected)";
   case NCGT_CLOSE_REPLACED:

@@ -78,15 +78,16 @@ static void on_signal(int signo, void *obj) {
 
 /* --check: what a start would do, in the order it would do it. */
 static void srv_print_plan(const ncg_server_conf *c, size_t nusers) {
-  char a[16], f[16], l[16];
+  char a[16], f[16], l[16], tf[64];
   printf("ncg-server: would run: name=%s", c->name);
   ncg_prog_print_listen(&c->listen);
   printf(" device=%s address=%s/%u pool=%s-%s mtu=%u users=%zu routes=%zu "
-         "dns=%zu default_route=%s forwarding=%s\n",
+         "dns=%zu default_route=%s forwarding=%s transforms=%s\n",
          c->device, ncg_ip4_str(c->address, a), c->plen,
          ncg_ip4_str(c->pool_first, f), ncg_ip4_str(c->pool_last, l),
          (unsigned)c->mtu, nusers, c->nroutes, c->ndns,
-         c->default_route ? "yes" : "no", c->forwarding ? "yes" : "no");
+         c->default_route ? "yes" : "no", c->forwarding ? "yes" : "no",
+         ncg_transforms_str(&c->transforms, tf, sizeof(tf)));
 }
 
 int main(int argc, char **argv) {

@@ -252,8 +252,12 @@ int srv_setup(srv_prog *p) {
     .max_sessions = c->max_sessions,
     .timers = c->timers,
     .features = c->offload ? NCGT_FEATURE_GSO : 0,
+    .transforms = c->transforms.mask, /* 0: all */
   };
   int rc = ncgt_server_new(&p->server, &s, &cb, p);
+  if (rc == 0) /* the configured order is the server's preference */
+    rc = ncgt_server_set_transform_order(p->server, c->transforms.order,
+                                         c->transforms.n);
   if (rc == 0)
     rc = ncgt_server_add_identity(p->server, c->name, c->private_key);
   if (rc != 0) {

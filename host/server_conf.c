@@ -39,6 +39,8 @@ static int server_section_kv(ncg_server_conf *c, ncg_ini *ini,
   } else if (strcmp(key, "forwarding") == 0) {
     if (ncg_parse_bool(value, &c->forwarding, &why) != 0)
       return ncg_ini_fail(ini, "server", key, "%s", why);
+  } else if (strcmp(key, "transforms") == 0) {
+    return ncg_transforms_kv(&c->transforms, ini, "server", key, value);
   } else if (strcmp(key, "log_level") == 0) {
     return ncg_log_level_kv(&c->log_level, ini, "server", key, value);
   } else if (strcmp(key, "log_target") == 0) {

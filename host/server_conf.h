@@ -64,6 +64,8 @@ typedef struct ncg_server_conf {
   size_t ndns;
   char domain[NCG_DOMAIN_MAX + 1];
   ncgt_timers timers;
+  ncg_transforms transforms; /* [server] transforms: accepted, preferred
+                                first */
   ncg_ops_conf ops; /* control, metrics_listen */
 } ncg_server_conf;
 

@@ -74,7 +74,7 @@ nsx lap2 ip route | grep -q "192.168.77.0/24" && fail "route left behind"
 say "auth-failed: retries with a hint; comes up when the user is restored"
 start lap c3 "$CLIENT" -c "$T/alice.conf"
 C3=$LAST_PID
-wait_log c3 "warn: .*event=reconnecting after_status=auth-failed \(check user name, client key, and the server's public key\)"
+wait_log c3 "warn: .*event=reconnecting after_status=auth-failed \(check user name, client key, and the server's public key; or no transform in common"
 wait_log c3 "after_status=auth-failed" 5
 sleep 1
 kill -0 "$C3" || fail "the auth-failed client exited"
@@ -82,4 +82,32 @@ users
 kill -HUP "$SPID"
 wait_log c3 "event=configured" 10
 nsx lap ping -c1 -W2 10.99.0.1 >/dev/null || fail "no ping after restore"
+kill "$C3"; wait "$C3"
+
+say "transforms: the server's order is its preference"
+kill "$SPID"; wait "$SPID"
+server_conf server2.conf office 10.200.0.1:4433
+sed -i 's/^\[adapter\]$/transforms = chacha20-poly1305, aes-256-gcm\n[adapter]/' \
+  "$T/server2.conf"
+start srv server2 "$SERVER" -c "$T/server2.conf"
+SPID=$LAST_PID
+wait_log server2 "event=listening"
+start lap c4 "$CLIENT" -c "$T/alice.conf" # offers both
+C4=$LAST_PID
+wait_log c4 "event=authorized .*transform=chacha20-poly1305"
+kill "$C4"; wait "$C4"
+kill "$SPID"; wait "$SPID"
+
+say "transforms: chacha-only client, aes-only server: refused, said clearly"
+server_conf server3.conf office 10.200.0.1:4433
+sed -i 's/^\[adapter\]$/transforms = aes-256-gcm\n[adapter]/' "$T/server3.conf"
+client_conf chacha.conf alice office
+sed -i 's/^\[adapter\]$/transforms = chacha20-poly1305\n[adapter]/' \
+  "$T/chacha.conf"
+start srv server3 "$SERVER" -c "$T/server3.conf"
+wait_log server3 "event=listening"
+start lap c5 "$CLIENT" -c "$T/chacha.conf"
+wait_log server3 "event=closed status=auth-failed by=local error=no transform in common"
+wait_log c5 "after_status=auth-failed .*no transform in common"
+grep -q "event=authorized" "$T/server3.log" && fail "authorised anyway"
 echo PASS
