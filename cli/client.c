@@ -150,8 +150,8 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
            p->t.ctx, ncg_ip4_str(cc.client_addr, as), cc.prefix_len,
            p->conf.server[0] ? p->conf.server : p->conf.path[p->conf.npath - 1],
            ncgt_transform_name(ncgt_conn_transform(c)), gso ? "on" : "off");
-  if (!p->conf.dhcp_external)
-    cli_net_apply(p, &cc);
+  if (!p->conf.dhcp_external && cli_net_apply(p, &cc) == 0)
+    cli_dns_apply(p, &cc);
   else if (cli_net_mtu(p) == 0) /* the server's MTU, whatever the DHCP
                                  * client does with option 26 */
     ncg_info("%s event=link device=%s mtu=%u", p->t.ctx, p->tap.name,
@@ -362,6 +362,7 @@ void cli_shutdown(cli_prog *p) {
 }
 
 void cli_teardown(cli_prog *p) {
+  cli_dns_restore(p);
   if (p->adapter)
     ncg_tap_log_stats(&p->tap, p->adapter);
   ncg_tunnel_fini(&p->t);

@@ -71,6 +71,7 @@ int cli_net_apply(cli_prog *p, const ncgt_client_config *cc) {
 void cli_net_unapply(cli_prog *p) {
   if (p->tap.fd < 0)
     return;
+  cli_dns_restore(p);
   if (p->applied_addr) {
     ncg_ip a = ip4(p->applied_addr);
     ncg_nl_addr(&p->nl, 0, p->tap.ifindex, &a, p->applied_plen);
