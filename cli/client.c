@@ -19,6 +19,41 @@
 #include "prog.h"
 #include "sys.h"
 
+/* What the operator should check after a CLOSE of this status (issue 13:
+ * a close is never silent; doc/state-machines.md "Client lifecycle"). */
+static const char *close_hint(unsigned status) {
+  switch (status) {
+  case NCGT_CLOSE_AUTH_FAILED:
+    return "check user name, client key, and the server's public key; "
+           "or no transform in common (transforms)";
+  case NCGT_CLOSE_END_SESSION:
+    return "the server ended the session (user removed or disconnected)";
+  case NCGT_CLOSE_REPLACED:
+    return "the same user connected from elsewhere; two machines must not "
+           "share a client key";
+  case NCGT_CLOSE_RELAY_REFUSED:
+    return "a relay's allow list does not permit this path";
+  case NCGT_CLOSE_UNREACHABLE:
+    return "a relay could not reach the next hop";
+  case NCGT_CLOSE_VERSION:
+    return "the server speaks another protocol version";
+  case NCGT_CLOSE_SERVER_FULL:
+    return "the server has no free session or address";
+  case NCGT_CLOSE_HANDSHAKE_TIMEOUT:
+    return "no answer: is the server up and the path right?";
+  case NCGT_CLOSE_INTEGRITY:
+  case NCGT_CLOSE_PROTOCOL:
+    return "the stream was altered or broken in transit";
+  default:
+    return NULL;
+  }
+}
+
+/* The exit status for a session the library will not resume. */
+static int ended_exit_code(unsigned status) {
+  return status == NCGT_CLOSE_REPLACED ? NCG_EXIT_REPLACED : NCG_EXIT_ENDED;
+}
+
 static void cli_after(ncg_tunnel *t) {
   cli_prog *p = (cli_prog *)t;
   ncgt_state st = ncgt_conn_state(t->conn);
@@ -27,15 +62,32 @@ static void cli_after(ncg_tunnel *t) {
     return;
   }
   /* Dead with nothing scheduled: the library will not reconnect (the
-   * server ended the session for good). Exit so the service manager
-   * sees it, with a status its unit does not restart on. */
-  if (!p->stopping && st == NCGT_ST_DEAD &&
-      ncgt_conn_get_expiry(t->conn) == NCGT_TSTAMP_MAX) {
-    ncg_warn("%s event=ended (not reconnecting) exit=%d", t->ctx,
-             NCG_EXIT_ENDED);
-    p->exit_code = NCG_EXIT_ENDED;
+   * server ended the session for good, or the user was replaced). Never
+   * sit dead holding routes: undo what was applied and exit, with a
+   * status of its own that the unit does not restart on. */
+  if (p->stopping || st != NCGT_ST_DEAD)
+    return;
+  int again = ncgt_conn_get_expiry(t->conn) != NCGT_TSTAMP_MAX;
+  if (again && !p->close_pending)
+    return; /* said already */
+  p->close_pending = 0;
+  const char *hint = close_hint(p->last_close);
+  if (again) {
+    ncg_warn("%s event=reconnecting after_status=%s%s%s%s", t->ctx,
+             ncgt_close_status_name(p->last_close), hint ? " (" : "",
+             hint ? hint : "", hint ? ")" : "");
+    ncg_notify("STATUS=tunnel closed (%s), reconnecting",
+               ncgt_close_status_name(p->last_close));
+  } else {
+    int code = ended_exit_code(p->last_close);
+    ncg_warn("%s event=ended status=%s exit=%d (not reconnecting%s%s)",
+             t->ctx, ncgt_close_status_name(p->last_close), code,
+             hint ? ": " : "", hint ? hint : "");
+    p->exit_code = code;
     p->stopping = 1;
-    ncg_notify("STOPPING=1\nSTATUS=the server ended the session");
+    cli_net_unapply(p);
+    ncg_notify("STOPPING=1\nSTATUS=the server ended the session (%s)",
+               ncgt_close_status_name(p->last_close));
     ncg_loop_stop(&p->loop);
   }
 }
@@ -96,8 +148,8 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
            p->t.ctx, ncg_ip4_str(cc.client_addr, as), cc.prefix_len,
            p->conf.server[0] ? p->conf.server : p->conf.path[p->conf.npath - 1],
            ncgt_transform_name(ncgt_conn_transform(c)), gso ? "on" : "off");
-  if (!p->conf.dhcp_external)
-    cli_net_apply(p, &cc);
+  if (!p->conf.dhcp_external && cli_net_apply(p, &cc) == 0)
+    cli_dns_apply(p, &cc);
   else if (cli_net_mtu(p) == 0) /* the server's MTU, whatever the DHCP
                                  * client does with option 26 */
     ncg_info("%s event=link device=%s mtu=%u", p->t.ctx, p->tap.name,
@@ -108,15 +160,14 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
              p->conf.user, as, cc.prefix_len);
 }
 
+/* What happens next (reconnect or exit) is known only once the library
+ * has scheduled it, after this callback: cli_after says it. */
 static void cb_closed(ncgt_conn *c, const ncgt_close_info *ci, void *ud) {
   cli_prog *p = ud;
+  (void)c;
+  p->last_close = ci->status;
+  p->close_pending = 1;
   ncg_tunnel_log_closed(&p->t, ci);
-  if (!p->stopping && ncgt_conn_get_expiry(c) != NCGT_TSTAMP_MAX)
-    ncg_warn("%s event=reconnecting after_status=%s", p->t.ctx,
-             ncgt_close_status_name(ci->status));
-  if (!p->stopping)
-    ncg_notify("STATUS=tunnel closed (%s), reconnecting",
-               ncgt_close_status_name(ci->status));
 }
 
 static int ad_to_stack(const uint8_t *frame, size_t len, void *ud) {
@@ -275,8 +326,7 @@ int cli_setup(cli_prog *p) {
   ncg_timer_init(&p->stop_timer, on_stop_timer, &p->loop);
   ncg_timer_init(&p->net_timer, on_net_timer, p);
   if (ncg_tap_open_vnet(&p->tap, p->conf.device, p->conf.offload) != 0) {
-    ncg_err("event=tap-open device=%s error=\"%s\"", p->conf.device,
-            strerror(errno));
+    ncg_tap_log_open_error(p->conf.device);
     return -1;
   }
   if (ncg_nl_open(&p->nl) != 0 ||
@@ -314,6 +364,7 @@ void cli_shutdown(cli_prog *p) {
 }
 
 void cli_teardown(cli_prog *p) {
+  cli_dns_restore(p);
   if (p->adapter)
     ncg_tap_log_stats(&p->tap, p->adapter);
   ncg_tunnel_fini(&p->t);

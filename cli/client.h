@@ -28,6 +28,8 @@ typedef struct cli_prog {
   ncg_addrwatch aw;
   int stopping;
   int exit_code;
+  unsigned last_close; /* status of the last CLOSE (exit code choice) */
+  int close_pending;   /* closed, next step (reconnect/exit) not yet said */
   ncg_timer stop_timer;
   /* Network-up events (addrwatch): coalesced, then one try at once */
   ncg_timer net_timer;
@@ -37,6 +39,10 @@ typedef struct cli_prog {
   /* What client_net applied, to replace it when the client data changes */
   uint32_t applied_addr;
   uint8_t applied_plen;
+  /* Pushed DNS as applied (client_dns.c), to undo it */
+  enum { CLI_DNS_NONE, CLI_DNS_SCRIPT, CLI_DNS_RESOLVED,
+         CLI_DNS_RESOLVCONF } dns_how;
+  ncgt_client_config dns_cc;
   ncg_ctl ctl; /* control socket (client_ops.c) */
   uint32_t tunnel_addr; /* from the last client data, for status */
   ncgt_tstamp started;
@@ -63,5 +69,13 @@ int cli_net_apply(cli_prog *p, const ncgt_client_config *cc);
 /* Sets the TAP up with the adapter's tunnel MTU (both dhcp modes);
  * logs and returns a negative errno on failure. */
 int cli_net_mtu(cli_prog *p);
+/* Removes what cli_net_apply added (routes, then the address); used when
+ * the client gives up, so it never sits dead holding routes. */
+void cli_net_unapply(cli_prog *p);
+
+/* client_dns.c: pushed DNS servers and domain (dhcp = builtin):
+ * up_script, else resolvectl, else resolvconf; undone by restore. */
+void cli_dns_apply(cli_prog *p, const ncgt_client_config *cc);
+void cli_dns_restore(cli_prog *p);
 
 #endif /* NCG_CLIENT_H */

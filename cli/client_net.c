@@ -67,3 +67,22 @@ int cli_net_apply(cli_prog *p, const ncgt_client_config *cc) {
            cc->prefix_len, ncgt_adapter_mtu(p->adapter), cc->nroutes);
   return 0;
 }
+
+void cli_net_unapply(cli_prog *p) {
+  if (p->tap.fd < 0)
+    return;
+  cli_dns_restore(p);
+  if (p->applied_addr) {
+    ncg_ip a = ip4(p->applied_addr);
+    ncg_nl_addr(&p->nl, 0, p->tap.ifindex, &a, p->applied_plen);
+    p->applied_addr = 0;
+  }
+  /* Down: the kernel drops every route through the device with it. */
+  int rc = ncg_nl_link_set(&p->nl, p->tap.ifindex, 0, 0);
+  if (rc != 0)
+    ncg_warn("%s event=unconfigure device=%s error=\"%s\"", p->t.ctx,
+             p->tap.name, strerror(-rc));
+  else
+    ncg_info("%s event=unconfigured device=%s (address and routes removed)",
+             p->t.ctx, p->tap.name);
+}

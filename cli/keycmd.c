@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ncgtun/keys.h>
 
@@ -12,7 +14,20 @@ int ncg_is_keycmd(const char *arg) {
   return strcmp(arg, "genkey") == 0 || strcmp(arg, "pubkey") == 0;
 }
 
-static int keycmd_genkey(void) {
+/* As wg genkey: a private key going into a file others may read is
+ * worth a warning (the key is written all the same). */
+static void keycmd_warn_mode(const char *prog) {
+  struct stat st;
+  if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
+      (st.st_mode & (S_IRWXG | S_IRWXO)))
+    fprintf(stderr,
+            "%s: genkey: warning: standard output is a file with mode "
+            "%04o, readable by others; set umask 077 and try again\n",
+            prog, (unsigned)(st.st_mode & 07777));
+}
+
+static int keycmd_genkey(const char *prog) {
+  keycmd_warn_mode(prog);
   uint8_t rnd[NCGT_KEY_BYTES], priv[NCGT_KEY_BYTES];
   char text[NCGT_KEY_B64_LEN + 1];
   int rc = -1;
@@ -59,6 +74,20 @@ out:
   return rc == 0 ? 0 : 1;
 }
 
-int ncg_keycmd(const char *arg) {
-  return strcmp(arg, "genkey") == 0 ? keycmd_genkey() : keycmd_pubkey();
+int ncg_keycmd(const char *prog, int argc, char **argv) {
+  if (argc > 1) {
+    if (strcmp(argv[0], "genkey") == 0)
+      fprintf(stderr,
+              "%s: genkey: unexpected argument '%s' (the key goes to "
+              "standard output: umask 077; %s genkey > %s)\n",
+              prog, argv[1], prog, argv[1]);
+    else
+      fprintf(stderr,
+              "%s: pubkey: unexpected argument '%s' (it reads standard "
+              "input: %s pubkey < %s)\n",
+              prog, argv[1], prog, argv[1]);
+    return 2;
+  }
+  return strcmp(argv[0], "genkey") == 0 ? keycmd_genkey(prog)
+                                        : keycmd_pubkey();
 }

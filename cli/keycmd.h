@@ -9,7 +9,8 @@
 
 /* Non-zero when argv[1] is a key subcommand. */
 int ncg_is_keycmd(const char *arg);
-/* Runs it; returns the process exit status. */
-int ncg_keycmd(const char *arg);
+/* Runs argv[0] (the subcommand; argc counts it) for program `prog`;
+ * returns the process exit status (2 for extra arguments). */
+int ncg_keycmd(const char *prog, int argc, char **argv);
 
 #endif /* NCG_KEYCMD_H */

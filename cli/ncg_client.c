@@ -74,6 +74,15 @@ int main(int argc, char **argv) {
     return NCG_EXIT_CONFIG;
   }
   if (cl.check) {
+    printf("ncg-client: would run: user=%s path=", cp.conf.user);
+    for (size_t i = 0; i < cp.conf.npath; i++)
+      printf("%s%s", i ? "," : "", cp.conf.path[i]);
+    char tf[64];
+    printf(" server=%s device=%s dhcp=%s transforms=%s\n",
+           cp.conf.server[0] ? cp.conf.server
+                             : cp.conf.path[cp.conf.npath - 1],
+           cp.conf.device, cp.conf.dhcp_external ? "external" : "builtin",
+           ncg_transforms_str(&cp.conf.transforms, tf, sizeof(tf)));
     ncg_client_conf_free(&cp.conf);
     return ncg_prog_checked("ncg-client", cl.config);
   }

@@ -533,6 +533,12 @@ int main(int argc, char **argv) {
     return NCG_EXIT_CONFIG;
   }
   if (cl.check) {
+    printf("ncg-relay: would run: name=%s", rp.conf.name);
+    ncg_prog_print_listen(&rp.conf.listen);
+    printf(" allow=");
+    for (size_t i = 0; i < rp.conf.nallow; i++)
+      printf("%s%s", i ? "," : "", rp.conf.allow[i]);
+    printf(" pool_members=%zu\n", rp.conf.nmembers);
     ncg_relay_conf_free(&rp.conf);
     return ncg_prog_checked("ncg-relay", cl.config);
   }

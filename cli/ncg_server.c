@@ -76,6 +76,20 @@ static void on_signal(int signo, void *obj) {
     srv_shutdown(p);
 }
 
+/* --check: what a start would do, in the order it would do it. */
+static void srv_print_plan(const ncg_server_conf *c, size_t nusers) {
+  char a[16], f[16], l[16], tf[64];
+  printf("ncg-server: would run: name=%s", c->name);
+  ncg_prog_print_listen(&c->listen);
+  printf(" device=%s address=%s/%u pool=%s-%s mtu=%u users=%zu routes=%zu "
+         "dns=%zu default_route=%s forwarding=%s transforms=%s\n",
+         c->device, ncg_ip4_str(c->address, a), c->plen,
+         ncg_ip4_str(c->pool_first, f), ncg_ip4_str(c->pool_last, l),
+         (unsigned)c->mtu, nusers, c->nroutes, c->ndns,
+         c->default_route ? "yes" : "no", c->forwarding ? "yes" : "no",
+         ncg_transforms_str(&c->transforms, tf, sizeof(tf)));
+}
+
 int main(int argc, char **argv) {
   ncg_cmdline cl;
   ncg_ini ini;
@@ -90,11 +104,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ncg-server: %s\n", ini.msg);
     return NCG_EXIT_CONFIG;
   }
-  if (ncg_users_load(&sp.users, sp.conf.users_path, &ini) != 0) {
+  if (ncg_users_load(&sp.users, sp.conf.users_path, &ini) != 0 ||
+      ncg_users_check_net(&sp.users, sp.conf.users_path, sp.conf.address,
+                          sp.conf.plen, ini.msg, sizeof(ini.msg)) != 0) {
     fprintf(stderr, "ncg-server: %s\n", ini.msg);
+    ncg_users_free(&sp.users);
     return NCG_EXIT_CONFIG;
   }
   if (cl.check) {
+    srv_print_plan(&sp.conf, sp.users.n);
     ncg_users_free(&sp.users);
     return ncg_prog_checked("ncg-server", cl.config);
   }
@@ -108,6 +126,7 @@ int main(int argc, char **argv) {
     srv_teardown(&sp);
     return 1;
   }
+  srv_start(&sp);
   ncg_prog_fd_budget(sp.conf.max_sessions, 1, NCG_PROG_FDS_FIXED + sp.nls);
   rc = ncg_loop_run(&sp.loop);
   ncg_info("event=exit tunnels=%zu", sp.ntunnels);

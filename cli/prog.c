@@ -14,8 +14,11 @@
 int ncg_prog_start(int argc, char **argv, const char *prog,
                    const char *default_config, const char *help, int keycmds,
                    ncg_cmdline *cl) {
-  if (keycmds && argc == 2 && ncg_is_keycmd(argv[1]))
-    return ncg_keycmd(argv[1]);
+  if (keycmds && argc >= 2 && ncg_is_keycmd(argv[1]))
+    return ncg_keycmd(prog, argc - 1, argv + 1);
+  /* Messages (-V, usage errors, getopt's own) name the program, not
+   * whatever path argv[0] holds. */
+  argv[0] = (char *)prog;
   int rc = ncg_cmdline_parse(cl, argc, argv, default_config, help);
   if (rc != 0)
     return rc > 0 ? NCG_EXIT_OK : NCG_EXIT_USAGE;
@@ -56,6 +59,13 @@ void ncg_prog_fd_budget(size_t max_sessions, unsigned per_session,
                 "ulimit -Hn or LimitNOFILE=, or lower max_sessions)"
               : " (few tunnels fit: raise the hard limit, ulimit -Hn or "
                 "LimitNOFILE=, or set max_sessions)");
+}
+
+void ncg_prog_print_listen(const ncg_listen_list *l) {
+  char as[NCG_ADDR_STRLEN];
+  for (size_t i = 0; i < l->n; i++)
+    printf("%s%s", i ? "," : " listen=",
+           ncg_addr_str(&l->v[i], as, sizeof(as)));
 }
 
 int ncg_prog_checked(const char *prog, const char *config) {

@@ -19,8 +19,12 @@ enum {
   NCG_EXIT_USAGE = 2,   /* bad command line */
   NCG_EXIT_CONFIG = 3,  /* configuration or users file unreadable/invalid */
   NCG_EXIT_ENDED = 4,   /* ncg-client: the server ended the session for
-                           good (authenticated CLOSE end-session or
-                           replaced); reconnecting would fight that */
+                           good (authenticated CLOSE end-session: user
+                           removed or disconnected by the operator);
+                           reconnecting would fight that */
+  NCG_EXIT_REPLACED = 5, /* ncg-client: authenticated CLOSE replaced, the
+                            same user connected from elsewhere; restarting
+                            would make the two fight */
 };
 
 /* Handles `genkey` / `pubkey` (when keycmds), then the command line.
@@ -31,6 +35,8 @@ int ncg_prog_start(int argc, char **argv, const char *prog,
 /* --check: the configuration (and users file) loaded; says so on stdout
  * and returns NCG_EXIT_OK. */
 int ncg_prog_checked(const char *prog, const char *config);
+/* For --check's "would run" line: " listen=A,B" on stdout. */
+void ncg_prog_print_listen(const ncg_listen_list *l);
 
 /* After the configuration is loaded: the log level (command line over
  * file) and target (log_target, unless stderr is the journal), the descriptor limit raised to the hard limit, the loop, and SIGTERM/SIGINT/SIGHUP through `on_signal`. 0 or

@@ -224,10 +224,15 @@ static int srv_listen(srv_prog *p) {
     p->nls++;
     ncg_info("event=listening addr=%s name=%s", as, p->conf.name);
   }
+  return 0;
+}
+
+/* The last steps, once everything that can fail has succeeded. */
+void srv_start(srv_prog *p) {
+  srv_dp_forwarding(p);
   /* Every listener is bound: systemd may start what comes After= us. */
   ncg_notify("READY=1\nSTATUS=listening on %zu addresses as %s, 0 tunnels",
              p->nls, p->conf.name);
-  return 0;
 }
 
 static void on_stop_timer(void *obj, ncgt_tstamp now) {
@@ -265,8 +270,12 @@ int srv_setup(srv_prog *p) {
     .max_pending_per_addr = c->max_pending_per_addr,
     .timers = c->timers,
     .features = c->offload ? NCGT_FEATURE_GSO : 0,
+    .transforms = c->transforms.mask, /* 0: all */
   };
   int rc = ncgt_server_new(&p->server, &s, &cb, p);
+  if (rc == 0) /* the configured order is the server's preference */
+    rc = ncgt_server_set_transform_order(p->server, c->transforms.order,
+                                         c->transforms.n);
   if (rc == 0)
     rc = ncgt_server_add_identity(p->server, c->name, c->private_key);
   if (rc != 0) {
@@ -275,9 +284,12 @@ int srv_setup(srv_prog *p) {
   }
   ncg_server_conf_wipe(&p->conf);
   ncg_info("event=users file=%s count=%zu", c->users_path, p->users.n);
-  if (srv_dp_setup(p) != 0)
+  /* Start-up order (issue 13): bind first, so a port in use fails before
+   * anything touches the system; then the TAP; forwarding last
+   * (srv_start). srv_teardown undoes what was done. */
+  if (srv_listen(p) != 0)
     return -1;
-  return srv_listen(p);
+  return srv_dp_setup(p);
 }
 
 void srv_teardown(srv_prog *p) {

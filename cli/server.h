@@ -59,7 +59,10 @@ struct srv_prog {
   uint8_t server_pub[NCGT_KEY_BYTES]; /* the running identity's */
 };
 
+/* Validated configuration -> listeners bound -> TAP (srv_setup); then,
+ * after the control socket, forwarding and READY=1 (srv_start). */
 int srv_setup(srv_prog *p);
+void srv_start(srv_prog *p);
 void srv_teardown(srv_prog *p);
 void srv_shutdown(srv_prog *p);
 
@@ -78,6 +81,7 @@ int srv_ops_open(srv_prog *p);
 
 /* server_dp.c */
 int srv_dp_setup(srv_prog *p);
+void srv_dp_forwarding(srv_prog *p);
 void srv_dp_teardown(srv_prog *p);
 /* The tunnel now owns (or no longer owns) its address. */
 void srv_dp_bind(srv_prog *p, srv_tunnel *st);

@@ -122,8 +122,7 @@ static void dp_tap_ready(void *obj, uint32_t events) {
   ncg_tap_pump(&p->tap, p->adapter);
 }
 
-/* The server's own interface: up, MTU, its tunnel address; and IPv4
- * forwarding so the kernel routes between tunnels and the LAN. */
+/* The server's own interface: up, MTU, its tunnel address. */
 static int dp_configure_tap(srv_prog *p) {
   const ncg_server_conf *c = &p->conf;
   ncg_ip a = { .family = AF_INET };
@@ -137,17 +136,26 @@ static int dp_configure_tap(srv_prog *p) {
             strerror(-rc));
     return -1;
   }
-  if (c->forwarding) {
-    char path[128];
-    snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding",
-             p->tap.name);
-    if (ncg_sysctl_write("/proc/sys/net/ipv4/ip_forward", "1") != 0 ||
-        ncg_sysctl_write(path, "1") != 0)
-      ncg_warn("event=forwarding error=\"%s\" (routing to the LAN needs "
-               "net.ipv4.ip_forward=1)",
-               strerror(errno));
-  }
   return 0;
+}
+
+/* IPv4 forwarding so the kernel routes between tunnels and the LAN: the
+ * last step of the start (srv_start), because it is global and nothing
+ * undoes it at exit (other routing may depend on it by then); a start
+ * that fails earlier leaves it as it was (issue 13). */
+void srv_dp_forwarding(srv_prog *p) {
+  if (!p->conf.forwarding)
+    return;
+  char path[128];
+  snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding",
+           p->tap.name);
+  if (ncg_sysctl_write("/proc/sys/net/ipv4/ip_forward", "1") != 0 ||
+      ncg_sysctl_write(path, "1") != 0)
+    ncg_warn("event=forwarding error=\"%s\" (routing to the LAN needs "
+             "net.ipv4.ip_forward=1)",
+             strerror(errno));
+  else
+    ncg_info("event=forwarding device=%s net.ipv4.ip_forward=1", p->tap.name);
 }
 
 int srv_dp_setup(srv_prog *p) {
@@ -157,8 +165,7 @@ int srv_dp_setup(srv_prog *p) {
   if (!p->by_addr)
     return -1;
   if (ncg_tap_open_vnet(&p->tap, c->device, c->offload) != 0) {
-    ncg_err("event=tap-open device=%s error=\"%s\"", c->device,
-            strerror(errno));
+    ncg_tap_log_open_error(c->device);
     return -1;
   }
   if (ncg_nl_open(&p->nl) != 0 || dp_configure_tap(p) != 0)

@@ -92,6 +92,14 @@ static int srv_reload_load(srv_prog *p, ncg_server_conf *nc, ncg_users *nu,
     ncg_err("event=reload-refused error=\"%s\" (nothing changed)", ini.msg);
     return -1;
   }
+  /* Fixed addresses against the subnet in force ([adapter] address
+   * needs a restart, so the running one). */
+  if (ncg_users_check_net(nu, nc->users_path, p->conf.address, p->conf.plen,
+                          ini.msg, sizeof(ini.msg)) != 0) {
+    ncg_err("event=reload-refused error=\"%s\" (nothing changed)", ini.msg);
+    ncg_users_free(nu);
+    return -1;
+  }
   return 0;
 }
 

@@ -56,6 +56,17 @@ static int client_section_kv(ncg_client_conf *c, ncg_ini *ini,
     c->dhcp_external = strcmp(value, "external") == 0;
     return 0;
   }
+  if (strcmp(key, "up_script") == 0 || strcmp(key, "down_script") == 0) {
+    char *out = key[0] == 'u' ? c->up_script : c->down_script;
+    if (value[0] != '/' || strlen(value) >= sizeof(c->up_script))
+      return ncg_ini_fail(ini, "client", key,
+                          "expected an absolute path of at most %zu bytes",
+                          sizeof(c->up_script) - 1);
+    memcpy(out, value, strlen(value) + 1);
+    return 0;
+  }
+  if (strcmp(key, "transforms") == 0)
+    return ncg_transforms_kv(&c->transforms, ini, "client", key, value);
   if (strcmp(key, "log_level") == 0)
     return ncg_log_level_kv(&c->log_level, ini, "client", key, value);
   if (strcmp(key, "log_target") == 0)
@@ -162,6 +173,7 @@ int ncg_client_conf_conn_new(const ncg_client_conf *c, uint32_t features,
       .auto_reconnect = 1,
       .timers = c->timers,
       .features = features,
+      .transforms = c->transforms.mask, /* 0: all */
   };
   memcpy(s.private_key, c->private_key, sizeof(s.private_key));
   memcpy(s.server_public_key, c->server_key, sizeof(s.server_public_key));

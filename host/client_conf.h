@@ -49,6 +49,8 @@ typedef struct ncg_client_conf {
   int offload; /* [adapter] offload: TAP TSO/checksum offload + GSO DATA */
   ncg_hosts hosts;
   ncgt_timers timers;
+  ncg_transforms transforms; /* [client] transforms: what REQUEST offers */
+  char up_script[256], down_script[256]; /* pushed values in env (DNS) */
 } ncg_client_conf;
 
 /* Loads and checks. 0, or -1 with ini->msg (and nothing to free). */

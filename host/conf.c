@@ -27,6 +27,7 @@ static int conf_ini_cb(void *user, const char *section, const char *key,
  * the parse and is the error, with its own line number. */
 typedef struct conf_reader {
   FILE *f;
+  ncg_ini *ini; /* gets the line number of each line handed over */
   int line;     /* lines handed to inih */
   int bad_line; /* the line that stopped the parse, or 0 */
   int bad_nul;  /* it holds a NUL byte (else: it is too long) */
@@ -54,6 +55,7 @@ static char *conf_read_line(char *str, int num, void *stream) {
     str[n++] = '\n';
   str[n] = '\0';
   r->line++;
+  r->ini->line = r->line;
   return str;
 }
 
@@ -87,7 +89,7 @@ static int conf_parse(ncg_ini *ini, const char *path, char *msg, size_t cap) {
     snprintf(msg, cap, "%s: is a directory, not a configuration file", path);
     return -1;
   }
-  conf_reader r = { .f = f };
+  conf_reader r = { .f = f, .ini = ini };
   int rc = ini_parse_stream(conf_read_line, &r, conf_ini_cb, ini);
   int read_err = ferror(f) ? errno : 0;
   fclose(f);

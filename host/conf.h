@@ -30,6 +30,7 @@ struct ncg_ini {
   const char *file;
   ncg_ini_kv_fn on_kv;
   void *obj;
+  int line;      /* line of the key being handled (for later checks) */
   char why[256]; /* first mistake, without file and line */
   char msg[512]; /* full message after ncg_ini_load failed */
 };

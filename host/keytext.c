@@ -2,6 +2,7 @@
  * (include/ncgtun/keys.h). */
 #include "keytext.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,18 +17,28 @@ int ncg_parse_key(const char *s, uint8_t out[NCGT_KEY_BYTES], const char **why) 
   return 0;
 }
 
+/* *why must stay valid after return: errno's text goes in a static
+ * buffer (the programs load their configuration in one thread). */
+static const char *key_errno(const char *what, int e) {
+  static char buf[128];
+  snprintf(buf, sizeof(buf), "%s: %s", what, strerror(e));
+  return buf;
+}
+
 int ncg_read_key_file(const char *path, uint8_t out[NCGT_KEY_BYTES],
                       const char **why) {
   char line[128];
   FILE *f = fopen(path, "r");
   if (!f) {
-    *why = "cannot open the key file";
+    *why = key_errno("cannot open the key file", errno);
     return -1;
   }
   char *got = fgets(line, sizeof(line), f);
+  int e = ferror(f) ? errno : 0;
   fclose(f);
   if (!got) {
-    *why = "the key file is empty";
+    *why = e ? key_errno("cannot read the key file", e)
+             : "the key file is empty";
     return -1;
   }
   int rc = ncg_parse_key(line, out, why); /* trailing newline is allowed */

@@ -92,6 +92,55 @@ int ncg_timers_kv(ncgt_timers *t, ncg_ini *ini, const char *key,
   return ncg_ini_unknown(ini, "timers", key);
 }
 
+int ncg_transforms_kv(ncg_transforms *t, ncg_ini *ini, const char *section,
+                      const char *key, const char *value) {
+  static const uint16_t known[] = { NCGT_TRANSFORM_AES256GCM,
+                                    NCGT_TRANSFORM_CHACHA20POLY1305 };
+  char tok[64];
+  const char *p = value;
+  int rc;
+  if (t->mask)
+    return ncg_ini_fail(ini, section, key, "given twice");
+  while ((rc = ncg_list_next(&p, tok, sizeof(tok))) > 0) {
+    uint16_t bit = 0;
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+      if (strcmp(tok, ncgt_transform_name(known[i])) == 0)
+        bit = known[i];
+    if (!bit)
+      return ncg_ini_fail(ini, section, key,
+                          "%s: expected aes-256-gcm and/or "
+                          "chacha20-poly1305",
+                          tok);
+    if (t->mask & bit)
+      return ncg_ini_fail(ini, section, key, "%s listed twice", tok);
+    t->mask |= bit;
+    t->order[t->n++] = bit;
+  }
+  if (rc < 0 || !t->mask)
+    return ncg_ini_fail(ini, section, key,
+                        "expected aes-256-gcm and/or chacha20-poly1305");
+  return 0;
+}
+
+const char *ncg_transforms_str(const ncg_transforms *t, char *buf,
+                               size_t cap) {
+  if (!t->mask) {
+    snprintf(buf, cap, "%s,%s", ncgt_transform_name(NCGT_TRANSFORM_AES256GCM),
+             ncgt_transform_name(NCGT_TRANSFORM_CHACHA20POLY1305));
+    return buf;
+  }
+  size_t o = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < t->n && o < cap; i++) {
+    int n = snprintf(buf + o, cap - o, "%s%s", i ? "," : "",
+                     ncgt_transform_name(t->order[i]));
+    if (n < 0)
+      break;
+    o += (size_t)n;
+  }
+  return buf;
+}
+
 int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
                       const char *default_config, const char *help) {
   static const struct option opts[] = {
@@ -107,7 +156,7 @@ int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
   cl->check = 0;
   int ch;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "c:l:hV", opts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "c:l:hVt", opts, NULL)) != -1) {
     switch (ch) {
     case 'c':
       cl->config = optarg;
@@ -121,6 +170,7 @@ int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
       }
       break;
     case 'C':
+    case 't': /* as nginx -t, sshd -t */
       cl->check = 1;
       break;
     case 'h':

@@ -64,8 +64,22 @@ int ncg_ops_kv(ncg_ops_conf *o, ncg_ini *ini, const char *section,
 typedef struct ncg_cmdline {
   const char *config;
   int log_level; /* -1: from the configuration */
-  int check;     /* --check: load the configuration, report, exit */
+  int check;     /* --check / -t: load the configuration, report, exit */
 } ncg_cmdline;
+/* transforms = chacha20-poly1305, aes-256-gcm: the transforms this side
+ * accepts, in its order of preference (the server's order decides; the
+ * client's only limits what it offers). Not repeatable. */
+typedef struct ncg_transforms {
+  uint16_t mask;     /* 0: not set (all, default order) */
+  uint16_t order[2]; /* NCGT_TRANSFORM_* bits, preferred first */
+  size_t n;
+} ncg_transforms;
+int ncg_transforms_kv(ncg_transforms *t, ncg_ini *ini, const char *section,
+                      const char *key, const char *value);
+/* "aes-256-gcm,chacha20-poly1305" (the default when not set). */
+const char *ncg_transforms_str(const ncg_transforms *t, char *buf,
+                               size_t cap);
+
 int ncg_cmdline_parse(ncg_cmdline *cl, int argc, char **argv,
                       const char *default_config, const char *help);
 

@@ -1,7 +1,9 @@
 /* ncg-server configuration (server_conf.h). */
 #include "server_conf.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "log.h"
@@ -28,6 +30,7 @@ static int server_section_kv(ncg_server_conf *c, ncg_ini *ini,
   } else if (strcmp(key, "state_file") == 0) {
     if (ncg_parse_str(value, c->state_path, sizeof(c->state_path), &why))
       return ncg_ini_fail(ini, "server", key, "%s", why);
+    c->state_line = ini->line;
   } else if (strcmp(key, "max_sessions") == 0) {
     return ncg_u32_kv(&c->max_sessions, 0, 1000000, ini, "server", key, value);
   } else if (strcmp(key, "max_pending") == 0) {
@@ -41,6 +44,8 @@ static int server_section_kv(ncg_server_conf *c, ncg_ini *ini,
   } else if (strcmp(key, "forwarding") == 0) {
     if (ncg_parse_bool(value, &c->forwarding, &why) != 0)
       return ncg_ini_fail(ini, "server", key, "%s", why);
+  } else if (strcmp(key, "transforms") == 0) {
+    return ncg_transforms_kv(&c->transforms, ini, "server", key, value);
   } else if (strcmp(key, "log_level") == 0) {
     return ncg_log_level_kv(&c->log_level, ini, "server", key, value);
   } else if (strcmp(key, "log_target") == 0) {
@@ -203,6 +208,30 @@ static int server_conf_check_peers(const ncg_server_conf *c, char *msg,
   return 0;
 }
 
+/* The pool writes state_file by rename from a file beside it: its
+ * directory must exist now, not only at the first lease (issue 13). */
+static int server_conf_check_state(const ncg_server_conf *c,
+                                   const char *path, char *msg, size_t cap) {
+  if (!c->state_path[0])
+    return 0;
+  char dir[sizeof(c->state_path)];
+  snprintf(dir, sizeof(dir), "%s", c->state_path);
+  char *slash = strrchr(dir, '/');
+  if (!slash)
+    snprintf(dir, sizeof(dir), ".");
+  else if (slash == dir)
+    dir[1] = '\0';
+  else
+    *slash = '\0';
+  struct stat st;
+  if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+    return 0;
+  snprintf(msg, cap, "%.200s:%d: [server] state_file: directory %.200s %s", path,
+           c->state_line, dir,
+           errno == ENOENT ? "does not exist" : "is not a directory");
+  return -1;
+}
+
 int ncg_server_conf_load(ncg_server_conf *c, const char *path, ncg_ini *ini) {
   memset(c, 0, sizeof(*c));
   strcpy(c->name, "*");
@@ -226,7 +255,7 @@ int ncg_server_conf_load(ncg_server_conf *c, const char *path, ncg_ini *ini) {
     snprintf(ini->msg, sizeof(ini->msg), "%s: %s", path, why);
     return -1;
   }
-  return 0;
+  return server_conf_check_state(c, path, ini->msg, sizeof(ini->msg));
 }
 
 void ncg_server_conf_wipe(ncg_server_conf *c) {

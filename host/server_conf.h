@@ -44,6 +44,7 @@ typedef struct ncg_server_conf {
   ncg_listen_list listen;
   char users_path[PATH_MAX];
   char state_path[PATH_MAX];
+  int state_line; /* where state_file was set */
   uint32_t max_sessions, queue_limit;
   /* unauthenticated connections at once: all, and per source address */
   uint32_t max_pending, max_pending_per_addr;
@@ -66,6 +67,8 @@ typedef struct ncg_server_conf {
   size_t ndns;
   char domain[NCG_DOMAIN_MAX + 1];
   ncgt_timers timers;
+  ncg_transforms transforms; /* [server] transforms: accepted, preferred
+                                first */
   ncg_ops_conf ops; /* control, metrics_listen */
 } ncg_server_conf;
 

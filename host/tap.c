@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "log.h"
+
 #include <ncgtun/adapter.h>
 
 #include "log.h"
@@ -198,4 +200,17 @@ void ncg_tap_log_stats(const ncg_tap *t, const struct ncgt_adapter *ad) {
            (unsigned long long)st.drop_gso_malformed,
            (unsigned long long)t->gso_unsupported,
            (unsigned long long)t->write_drops);
+}
+
+void ncg_tap_log_open_error(const char *name) {
+  int e = errno;
+  const char *hint = "";
+  if (e == ENOENT || e == ENODEV || e == ENXIO)
+    hint = " (/dev/net/tun missing: is the tun module loaded? "
+           "modprobe tun)";
+  else if (e == EPERM || e == EACCES)
+    hint = " (/dev/net/tun needs root or CAP_NET_ADMIN; is the tun module "
+           "loaded?)";
+  ncg_err("event=tap-open device=%s tun=/dev/net/tun error=\"%s\"%s",
+          name && *name ? name : "(kernel-chosen)", strerror(e), hint);
 }

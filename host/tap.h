@@ -30,6 +30,9 @@ typedef struct ncg_tap {
  * offloads off until ncg_tap_set_offload) when `vnet`. Returns 0, or -1
  * with errno. */
 int ncg_tap_open_vnet(ncg_tap *t, const char *name, int vnet);
+/* Logs a failed ncg_tap_open_vnet (errno still set) naming the device
+ * and, for a missing /dev/net/tun or no permission, what to check. */
+void ncg_tap_log_open_error(const char *name);
 /* TUNSETOFFLOAD: CSUM|TSO4|TSO6 when `on` (the kernel then hands over
  * TCP super-segments with partial checksums), else none. A no-op without
  * vnet. 0 or -1 with errno. */

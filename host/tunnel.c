@@ -62,8 +62,14 @@ static void tunnel_data(ncg_stream *s, const uint8_t *d, size_t n, void *obj) {
 
 static void tunnel_error(ncg_stream *s, int err, void *obj) {
   ncg_tunnel *t = obj;
-  ncg_info("%s event=transport-error error=\"%s\"", t->ctx,
-           err ? strerror(err) : "connection closed by peer");
+  /* A refused or unreachable connect (the client reconnecting to a
+   * server that is down) is worth a warning; a peer closing is not. */
+  ncg_log(err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH ||
+                  err == ETIMEDOUT
+              ? NCGT_LOG_WARN
+              : NCGT_LOG_INFO,
+          "%s event=transport-error error=\"%s\"", t->ctx,
+          err ? strerror(err) : "connection closed by peer");
   ncg_stream_close(s);
   ncgt_conn_transport_error(t->conn, ncg_now());
   ncg_tunnel_after(t);

@@ -72,6 +72,7 @@ static int users_kv(ncg_ini *ini, const char *section, const char *key,
       return ncg_ini_fail(ini, section, key, "%s", why);
     if (usr->address == 0)
       return ncg_ini_fail(ini, section, key, "0.0.0.0 is not an address");
+    usr->address_line = ini->line;
     const ncg_user *other = ncg_users_find_address(u, usr->address);
     if (other && other != usr)
       return ncg_ini_fail(ini, section, key, "address already given to %s",
@@ -138,4 +139,31 @@ const ncg_user *ncg_users_find_address(const ncg_users *u, uint32_t addr) {
     if (u->v[i].address == addr)
       return &u->v[i];
   return NULL;
+}
+
+int ncg_users_check_net(const ncg_users *u, const char *path,
+                        uint32_t server_addr, unsigned plen, char *msg,
+                        size_t cap) {
+  uint32_t mask = ncg_ip4_mask(plen);
+  for (size_t i = 0; i < u->n; i++) {
+    const ncg_user *usr = &u->v[i];
+    uint32_t a = usr->address;
+    char as[16], ss[16];
+    const char *what = NULL;
+    if (!a)
+      continue;
+    if ((a & mask) != (server_addr & mask))
+      what = "is outside the tunnel subnet";
+    else if (a == server_addr)
+      what = "is the server's own address in";
+    else if (plen < 31 && (a == (a & mask) || a == (a | ~mask)))
+      what = "is the network or broadcast address of";
+    if (!what)
+      continue;
+    snprintf(msg, cap, "%s:%d: [%s] address: %s %s %s/%u", path,
+             usr->address_line, usr->name, ncg_ip4_str(a, as), what,
+             ncg_ip4_str(server_addr, ss), plen);
+    return -1;
+  }
+  return 0;
 }

@@ -37,6 +37,7 @@ typedef struct ncg_user {
   uint8_t psk[NCGT_KEY_BYTES];
   int has_psk;
   uint32_t address; /* host order; 0 = from the pool */
+  int address_line; /* where `address` was set, for ncg_users_check_net */
   ncg_route4 routes[NCG_ROUTES_MAX];
   size_t nroutes;
 } ncg_user;
@@ -51,6 +52,13 @@ typedef struct ncg_users {
  * ini->msg ("FILE:LINE: [user] key: what") and nothing to free. Checks: every user has a
  * public key, no two users share a fixed address. */
 int ncg_users_load(ncg_users *u, const char *path, ncg_ini *ini);
+/* Semantic check against the server's tunnel subnet (issue 13): every
+ * fixed address lies inside server_addr/plen and is neither the server's
+ * address nor the network or broadcast address. 0, or -1 with msg
+ * "PATH:LINE: [user] address: what". */
+int ncg_users_check_net(const ncg_users *u, const char *path,
+                        uint32_t server_addr, unsigned plen, char *msg,
+                        size_t cap);
 void ncg_users_free(ncg_users *u);
 const ncg_user *ncg_users_find(const ncg_users *u, const char *name);
 /* The user with this fixed address, or NULL. */

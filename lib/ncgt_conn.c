@@ -337,8 +337,9 @@ int ncgt_conn_net_error(ncgt_conn *c, int err, ncgt_tstamp ts) {
   c->ci.status = NCGT_CLOSE_TRANSPORT;
   c->ci.error = err;
   c->has_ci = 1;
-  ncgt_conn_log(c, NCGT_LOG_INFO, "closed status=%s remote=0 error=%s",
-                ncgt_close_status_name(c->ci.status), ncgt_strerror(err));
+  ncgt_conn_log(c, NCGT_LOG_DEBUG, "closed status=%s remote=0%s%s",
+                ncgt_close_status_name(c->ci.status), err ? " error=" : "",
+                err ? ncgt_strerror(err) : "");
   ncgt_conn_die(c, ts);
   return err;
 }
@@ -354,8 +355,11 @@ int ncgt_conn_fail_ex(ncgt_conn *c, uint16_t status, int err, int send_close,
   if (info)
     snprintf(c->ci.info, sizeof(c->ci.info), "%s", info);
   c->has_ci = 1;
-  ncgt_conn_log(c, NCGT_LOG_INFO, "closed status=%s remote=0 error=%s",
-                ncgt_close_status_name(status), ncgt_strerror(err));
+  /* Debug: the host logs each close once (no duplicate lines); no
+   * "error=success" when nothing went wrong. */
+  ncgt_conn_log(c, NCGT_LOG_DEBUG, "closed status=%s remote=0%s%s",
+                ncgt_close_status_name(status), err ? " error=" : "",
+                err ? ncgt_strerror(err) : "");
   /* Close (206, 228): send CLOSE when there is a transport to send on. */
   if (send_close && c->transport && c->state != NCGT_ST_TCP_OPEN) {
     ncgt_conn_set_state(c, NCGT_ST_CLOSE, ts);
@@ -553,7 +557,7 @@ static int conn_on_close(ncgt_conn *c, const uint8_t *f, size_t len,
   if (fc.infolen)
     memcpy(c->ci.info, fc.info, fc.infolen); /* decoder bounds it */
   c->has_ci = 1;
-  ncgt_conn_log(c, NCGT_LOG_INFO, "closed status=%s remote=1 auth=%d",
+  ncgt_conn_log(c, NCGT_LOG_DEBUG, "closed status=%s remote=1 auth=%d",
                 ncgt_close_status_name(fc.status), auth);
   ncgt_conn_die(c, ts);
   return 0;

@@ -201,6 +201,8 @@ int ncgt_ini_network_changed(ncgt_conn *c, ncgt_tstamp ts);
 /* ncgt_server.c: what the responder needs from its server. */
 typedef struct ncgt_srv_cfg {
   uint16_t transforms;
+  uint16_t order[8]; /* preference (ncgt_server_set_transform_order) */
+  size_t norder;
   uint32_t retry_after;
   size_t max_sessions;
   uint32_t features; /* NCGT_FEATURE_* accepted */

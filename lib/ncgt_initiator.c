@@ -279,7 +279,7 @@ static int ini_on_response(ncgt_conn *c, const uint8_t *f, size_t len,
     ini->attempts = 0;
     ini->retry_after = 0;
     c->last_recv = ts;
-    ncgt_conn_log(c, NCGT_LOG_INFO, "authorized transform=%s",
+    ncgt_conn_log(c, NCGT_LOG_DEBUG, "authorized transform=%s",
                   ncgt_transform_name(c->transform));
   }
   if (c->cb.authorized)

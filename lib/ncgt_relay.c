@@ -256,12 +256,14 @@ size_t ncgt_relay_member_load(const ncgt_relay *r, const char *member) {
   return h ? h->load : 0;
 }
 
-static void rs_log(const ncgt_rsess *rs, const char *fmt, ...)
+static void rs_logl(const ncgt_rsess *rs, ncgt_log_level lvl,
+                    const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 3, 4)))
 #endif
     ;
-static void rs_log(const ncgt_rsess *rs, const char *fmt, ...) {
+static void rs_logl(const ncgt_rsess *rs, ncgt_log_level lvl,
+                    const char *fmt, ...) {
   const ncgt_relay *r = rs->r;
   if (!r->cb.log)
     return;
@@ -273,8 +275,9 @@ static void rs_log(const ncgt_rsess *rs, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
   va_end(ap);
-  r->cb.log(NCGT_LOG_INFO, msg, r->user_data);
+  r->cb.log(lvl, msg, r->user_data);
 }
+#define rs_log(rs, ...) rs_logl(rs, NCGT_LOG_INFO, __VA_ARGS__)
 
 static void rs_set_state(ncgt_rsess *rs, ncgt_state to, ncgt_tstamp ts) {
   ncgt_state from = rs->state;
@@ -470,14 +473,20 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
   size_t i = 0;
   while (i < fr.npath && strcmp(fr.path[i], rs->r->name) != 0)
     i++;
-  if (i + 1 >= fr.npath) /* absent, or we are the last name: no next hop */
+  if (i + 1 >= fr.npath) { /* absent, or we are the last name */
+    rs_logl(rs, NCGT_LOG_WARN, "refused: %s",
+            i < fr.npath ? "we are the last name in the path (no next hop)"
+                         : "our name is not in the path");
     return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_RELAY_REFUSED, ts);
+  }
   /* Every name once: then each hop forwards to a strictly later index
    * and a frame crosses at most NCGT_PATH_MAX hops. A repeated name
    * would bounce relays off each other for ever (a loop anyone could
    * start: RELAY is not authenticated). */
-  if (relay_path_repeats(&fr))
+  if (relay_path_repeats(&fr)) {
+    rs_logl(rs, NCGT_LOG_WARN, "refused: a name repeats in the path");
     return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_BAD_VALUE, ts);
+  }
   const char *next = fr.path[i + 1];
   snprintf(rs->origin, sizeof(rs->origin), "%s", fr.origin);
   memcpy(rs->relay, f, len);
@@ -491,8 +500,15 @@ static int rs_on_relay(ncgt_rsess *rs, const uint8_t *f, size_t len,
     h = NULL;
   if (!h && rs->pool)
     return rs_refuse(rs, NCGT_CLOSE_UNREACHABLE, NCGT_ERR_NO_ROUTE, ts);
-  if (!h)
+  if (!h) { /* unauthenticated name: no control bytes into the log */
+    char hop[NCGT_NAME_MAX + 1];
+    ncgt_log_name(hop, sizeof(hop), next);
+    rs_logl(rs, NCGT_LOG_WARN,
+            "refused next hop %s: not an allowed forwarding address or "
+            "pool",
+            hop);
     return rs_refuse(rs, NCGT_CLOSE_RELAY_REFUSED, NCGT_ERR_RELAY_REFUSED, ts);
+  }
   char origin[NCGT_NAME_MAX + 1]; /* unauthenticated: no control bytes */
   ncgt_log_name(origin, sizeof(origin), fr.origin);
   rs_log(rs, "path from %s accepted", origin);

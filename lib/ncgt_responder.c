@@ -10,9 +10,14 @@
 #include "ncgt_conn_int.h"
 #include "ncgt_cursor.h"
 
-/* Server preference: lowest bit first (AES-256-GCM, then ChaCha20). */
-static unsigned resp_choose_transform(uint16_t ours, uint16_t offered) {
-  unsigned both = (unsigned)(ours & offered);
+/* Server preference: its order (ncgt_server_set_transform_order), then
+ * lowest bit first (AES-256-GCM, then ChaCha20). */
+static unsigned resp_choose_transform(const ncgt_srv_cfg *cfg,
+                                      uint16_t offered) {
+  unsigned both = (unsigned)(cfg->transforms & offered);
+  for (size_t i = 0; i < cfg->norder; i++)
+    if (both & cfg->order[i])
+      return cfg->order[i];
   for (unsigned b = 1; b <= both && b != 0; b <<= 1)
     if (both & b)
       return b;
@@ -83,7 +88,7 @@ static int resp_authorize(ncgt_conn *c, const char *dest,
 static int resp_send_response(ncgt_conn *c, const ncgt_request_info *info,
                               size_t cdl, int rekey, ncgt_tstamp ts) {
   const ncgt_srv_cfg *cfg = ncgt_server_cfg(c->srv);
-  unsigned tf = resp_choose_transform(cfg->transforms, info->transforms);
+  unsigned tf = resp_choose_transform(cfg, info->transforms);
   if (!tf)
     return ncgt_conn_fail(c, NCGT_CLOSE_AUTH_FAILED, NCGT_ERR_NO_TRANSFORM, 1,
                           ts);
@@ -180,7 +185,7 @@ static int resp_on_request(ncgt_conn *c, const uint8_t *f, size_t len,
      * PSK cannot push the user out. */
     ncgt_conn_set_state(c, NCGT_ST_CONFIRM_WAIT, ts);
     c->last_recv = ts;
-    ncgt_conn_log(c, NCGT_LOG_INFO, "authorized transform=%s",
+    ncgt_conn_log(c, NCGT_LOG_DEBUG, "authorized transform=%s",
                   ncgt_transform_name(c->transform));
     return 0;
   }

@@ -199,6 +199,19 @@ void ncgt_server_del(ncgt_server *s) {
   free(s);
 }
 
+int ncgt_server_set_transform_order(ncgt_server *s, const uint16_t *order,
+                                    size_t n) {
+  NCGT_ENSURE_COND(s && (order || n == 0) && n <= 8,
+                   NCGT_ERR_INVALID_ARGUMENT);
+  for (size_t i = 0; i < n; i++) /* one known, acceptable bit each */
+    NCGT_ENSURE_COND(order[i] && (order[i] & (order[i] - 1)) == 0 &&
+                         (order[i] & s->cfg.transforms) == order[i],
+                     NCGT_ERR_INVALID_ARGUMENT);
+  memcpy(s->cfg.order, order, n * sizeof(*order));
+  s->cfg.norder = n;
+  return 0;
+}
+
 int ncgt_server_add_identity(ncgt_server *s, const char *name,
                              const uint8_t priv[NCGT_KEY_BYTES]) {
   NCGT_ENSURE_COND(s && name && priv, NCGT_ERR_INVALID_ARGUMENT);

@@ -87,6 +87,34 @@ static void chacha_when_offered_alone(void **st) {
   w_done(&w);
 }
 
+/* Issue 13: the server's configured order decides among what both
+ * accept (ChaCha first for a machine without AES instructions); an order
+ * naming a transform the server does not accept, or two bits at once,
+ * is refused. */
+static void server_transform_order(void **st) {
+  (void)st;
+  world w;
+  w_init(&w, 1, NULL);
+  ncgt_server *srv = sim_server_get(w.srv);
+  static const uint16_t chacha_first[] = {NCGT_TRANSFORM_CHACHA20POLY1305,
+                                          NCGT_TRANSFORM_AES256GCM};
+  static const uint16_t both = NCGT_TRANSFORMS_ALL, bogus = 1u << 7;
+  assert_int_equal(ncgt_server_set_transform_order(srv, &both, 1),
+                   NCGT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ncgt_server_set_transform_order(srv, &bogus, 1),
+                   NCGT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ncgt_server_set_transform_order(srv, chacha_first, 9),
+                   NCGT_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ncgt_server_set_transform_order(srv, chacha_first, 2), 0);
+  sim_ep *c = w_client(&w, 0); /* offers both */
+  w_until_auth(&w, c);
+  assert_int_equal(ncgt_conn_transform(sim_ep_conn(c)),
+                   NCGT_TRANSFORM_CHACHA20POLY1305);
+  sim_run_for(w.s, T_S(1));
+  exchange(&w, c, sim_server_find_ep(w.srv, "alice"), 5, 1000);
+  w_done(&w);
+}
+
 /* Idle tunnel: keepalives both ways, nobody closes. Then the server's
  * frames stop arriving: the client's dead-peer timer closes. */
 static void keepalive_and_dead_peer(void **st) {
@@ -896,6 +924,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(direct_handshake_and_data),
       cmocka_unit_test(chacha_when_offered_alone),
+    cmocka_unit_test(server_transform_order),
       cmocka_unit_test(keepalive_and_dead_peer),
       cmocka_unit_test(wrong_server_key),
       cmocka_unit_test(unknown_user),

@@ -371,6 +371,14 @@ NCGT_EXTERN void ncgt_server_del(ncgt_server *s);
 NCGT_EXTERN NCGT_WUR int ncgt_server_add_identity(ncgt_server *s,
                                                   const char *name,
                                                   const uint8_t priv[NCGT_KEY_BYTES]);
+/* The server's preference among its acceptable transforms: `order[0]`
+ * first, then `order[1]`... (each one NCGT_TRANSFORM_* bit, all within
+ * the settings' `transforms`; n <= 8). Of what a REQUEST offers, the
+ * first in this order is chosen; transforms not listed come after, in
+ * bit order. Without a call: bit order (AES-256-GCM first). */
+NCGT_EXTERN NCGT_WUR int ncgt_server_set_transform_order(ncgt_server *s,
+                                                         const uint16_t *order,
+                                                         size_t n);
 /* A TCP connection was accepted: a new server-side conn in Receive Relay
  * (Accept Wait 217 is the host's listen()). */
 NCGT_EXTERN NCGT_WUR int ncgt_server_accept(ncgt_server *s, ncgt_conn **pc,

@@ -25,6 +25,21 @@ wait_log server "user=eve .*event=refused reason=unknown-user status=auth-failed
 wait_log eve "event=closed status=auth-failed by=peer"
 grep -q "event=authorized" "$T/server.log" && fail "someone was authorised"
 
+say "the relay's refusal names the refused hop; a refused connect is a warning"
+printf '[relay]\nname = relay1\nlisten = 10.200.0.1:4500\nallow = office\n[hosts]\noffice = 10.200.0.1:4433\n' \
+  >"$T/relay.conf"
+start srv relay "$RELAY" -c "$T/relay.conf"
+wait_log relay "event=listening"
+client_conf detour.conf alice "relay1, elsewhere" "[adapter]" "device = ncg2"
+sed -i 's|^relay1 = .*|relay1 = 10.200.0.1:4500|' "$T/detour.conf"
+start lap detour "$CLIENT" -c "$T/detour.conf"
+wait_log relay "warn: .*refused next hop elsewhere: not an allowed forwarding address"
+wait_log detour "after_status=relay-refused \(a relay's allow list"
+client_conf nobody.conf alice office "[adapter]" "device = ncg3"
+sed -i 's|^office = .*|office = 10.200.0.1:4999|' "$T/nobody.conf"
+start lap nobody "$CLIENT" -c "$T/nobody.conf"
+wait_log nobody "warn: .*event=transport-error error=\"Connection refused\""
+
 say "configuration mistakes: file, line, what"
 printf '[client]\nuser = alice\nbogus = 1\n' >"$T/bad.conf"
 out=$("$CLIENT" -c "$T/bad.conf" 2>&1); rc=$?
