@@ -43,9 +43,12 @@ const ncg_conf_field ncg_server_conf_fields[] = {
   S("server", "listen", listen, NCG_RELOAD_RESTART),
   S("server", "users", users_path, NCG_RELOAD_LIVE),
   S("server", "state_file", state_path, NCG_RELOAD_RESTART),
+  /* where state_file was set, for messages only */
+  S("server", "state_file", state_line, NCG_RELOAD_LIVE),
   S("server", "max_sessions", max_sessions, NCG_RELOAD_LIVE),
   S("server", "queue_limit", queue_limit, NCG_RELOAD_LIVE),
   S("server", "max_pending", max_pending, NCG_RELOAD_RESTART),
+  S("server", "transforms", transforms, NCG_RELOAD_RESTART),
   S("server", "max_pending_per_address", max_pending_per_addr,
     NCG_RELOAD_RESTART),
   S("server", "forwarding", forwarding, NCG_RELOAD_RESTART),
@@ -81,6 +84,9 @@ const size_t ncg_server_conf_nfields =
  * entry changed). */
 const ncg_conf_field ncg_client_conf_fields[] = {
   C("client", "user", user, NCG_RELOAD_RECONNECT),
+  C("client", "transforms", transforms, NCG_RELOAD_RECONNECT),
+  C("client", "up_script", up_script, NCG_RELOAD_RESTART),
+  C("client", "down_script", down_script, NCG_RELOAD_RESTART),
   C("client", "private_key", private_key, NCG_RELOAD_RECONNECT),
   C("client", "private_key", has_key, NCG_RELOAD_RECONNECT),
   C("client", "server_public_key", server_key, NCG_RELOAD_RECONNECT),
