@@ -152,6 +152,12 @@ typedef enum ncgt_dhcp_opt {
   NCGT_DHO_T2 = 59,
   NCGT_DHO_CLIENT_ID = 61,
   NCGT_DHO_CLASSLESS_ROUTES = 121, /* RFC 3442 */
+  /* libncgtun's IPv6 client data, in the site-specific range (RFC 3942:
+   * 224-254); only between ncgtun peers, never on a DHCP wire.
+   * doc/protocol.md "Client data". */
+  NCGT_DHO_NCGT_V6_ADDR = 224,
+  NCGT_DHO_NCGT_V6_ROUTES = 225,
+  NCGT_DHO_NCGT_V6_DNS = 226,
   NCGT_DHO_MS_CLASSLESS_ROUTES = 249, /* same encoding, old Windows */
   NCGT_DHO_END = 255,
 } ncgt_dhcp_opt;

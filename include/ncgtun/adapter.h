@@ -113,6 +113,69 @@ NCGT_EXTERN NCGT_WUR int ncgt_client_config_decode(ncgt_client_config *cc,
                                                    size_t len);
 
 /* ---------------------------------------------------------------------
+ * IPv6 client data: three more options in the same list, in the
+ * site-specific range (224 address, 225 routes, 226 DNS; doc/protocol.md
+ * "Client data"). A decoder that does not know them skips them, so an
+ * older client just stays IPv4-only. A separate struct keeps
+ * ncgt_client_config's size (and ABI) as it was.
+ * --------------------------------------------------------------------- */
+
+enum {
+  NCGT_CC6_ROUTES_MAX = 8, /* option 225 */
+  NCGT_CC6_DNS_MAX = 2,    /* option 226 */
+  NCGT_CC6_ADDR_OPT_LEN = 16 + 1 + 16 + 1,
+  /* What the IPv6 options add at most to NCGT_CC_ENCODED_MAX; both
+   * together fit the handshake's 512-byte client data field. */
+  NCGT_CC6_ENCODED_MAX = (2 + NCGT_CC6_ADDR_OPT_LEN) +
+                         (2 + 17 * NCGT_CC6_ROUTES_MAX) +
+                         (2 + 16 * NCGT_CC6_DNS_MAX),
+};
+
+/* Option 224 flags. */
+#define NCGT_CC6_F_AUTONOMOUS 0x01u /* RA prefix with the A flag (SLAAC) */
+#define NCGT_CC6_F_DEFAULT 0x02u    /* the server is the IPv6 default
+                                     * router (RA router lifetime > 0) */
+
+/* An IPv6 route into the tunnel, via the server. */
+typedef struct ncgt_route6 {
+  uint8_t dest[16]; /* no bits beyond prefix_len */
+  uint8_t prefix_len; /* 0..128 */
+} ncgt_route6;
+
+typedef struct ncgt_client_config6 {
+  uint8_t prefix_len;      /* 0: no IPv6 in the tunnel; else 16..126 */
+  uint8_t client_addr[16]; /* the client's tunnel address, in the prefix */
+  uint8_t server_addr[16]; /* the server's, in the same prefix */
+  uint8_t flags;           /* NCGT_CC6_F_* */
+  size_t nroutes;
+  ncgt_route6 routes[NCGT_CC6_ROUTES_MAX];
+  size_t ndns;
+  uint8_t dns[NCGT_CC6_DNS_MAX][16];
+} ncgt_client_config6;
+
+/* Checks `c6` (prefix_len 0 is valid: no IPv6). NCGT_CC6_F_AUTONOMOUS
+ * needs prefix_len 64 (RFC 4862 5.5.3). Returns 0 or
+ * NCGT_ERR_BAD_VALUE / NCGT_ERR_TOO_MANY. */
+NCGT_EXTERN NCGT_WUR int
+ncgt_client_config6_check(const ncgt_client_config6 *c6);
+
+/* Encodes `cc` and, when c6 is not NULL and has a prefix, the IPv6
+ * options, as one option list. Returns as ncgt_client_config_encode. */
+NCGT_EXTERN NCGT_WUR ssize_t
+ncgt_client_config_encode6(uint8_t *dst, size_t cap,
+                           const ncgt_client_config *cc,
+                           const ncgt_client_config6 *c6);
+
+/* Decodes the IPv6 options of a client data option list (the IPv4
+ * options are not checked here; ncgt_client_config_decode does that).
+ * Absent: returns 0 with c6->prefix_len 0. Strict as the IPv4 decoder:
+ * exact lengths, no repeats, 225/226 only with 224. On failure *c6 is
+ * zeroed and a negative status returned. */
+NCGT_EXTERN NCGT_WUR int ncgt_client_config6_decode(ncgt_client_config6 *c6,
+                                                    const uint8_t *buf,
+                                                    size_t len);
+
+/* ---------------------------------------------------------------------
  * The adapter.
  * --------------------------------------------------------------------- */
 
