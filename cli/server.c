@@ -115,6 +115,34 @@ static int key_equal(const uint8_t *a, const uint8_t *b) {
   return d == 0;
 }
 
+/* The IPv6 part (options 224-226): the user's stable address in the
+ * server's prefix, the server-wide then the user's IPv6 routes, DNS. */
+static int srv_client_data6(srv_prog *p, const ncg_user *u,
+                            ncgt_client_config6 *c6) {
+  const ncg_server_conf *c = &p->conf;
+  memset(c6, 0, sizeof(*c6));
+  if (c->plen6 == 0)
+    return 0;
+  if (ncg_pool_address6(c->address6, c->plen6, c->address6, &p->users, u,
+                        c6->client_addr) != 0)
+    return -1;
+  c6->prefix_len = (uint8_t)c->plen6;
+  memcpy(c6->server_addr, c->address6, 16);
+  c6->flags = (uint8_t)((c->autonomous ? NCGT_CC6_F_AUTONOMOUS : 0) |
+                        (c->default_route ? NCGT_CC6_F_DEFAULT : 0));
+  for (size_t i = 0; i < c->nroutes6 + u->nroutes6; i++) {
+    const ncg_route6 *r = i < c->nroutes6 ? &c->routes6[i]
+                                          : &u->routes6[i - c->nroutes6];
+    if (c6->nroutes >= NCGT_CC6_ROUTES_MAX)
+      break;
+    memcpy(c6->routes[c6->nroutes].dest, r->dst, 16);
+    c6->routes[c6->nroutes++].prefix_len = (uint8_t)r->plen;
+  }
+  c6->ndns = c->ndns6;
+  memcpy(c6->dns, c->dns6, c->ndns6 * 16);
+  return 0;
+}
+
 /* The client data for a user (Fig. 23): its address in the tunnel
  * subnet, the server as router for the configured and per-user routes,
  * MTU, DNS, lease. */
@@ -143,8 +171,11 @@ static int srv_client_data(srv_prog *p, const ncg_user *u, uint32_t addr,
   memcpy(cc.dns, c->dns, c->ndns * sizeof(cc.dns[0]));
   cc.domain_len = strlen(c->domain);
   memcpy(cc.domain, c->domain, cc.domain_len + 1);
-  ssize_t n = ncgt_client_config_encode(out->client_data,
-                                        sizeof(out->client_data), &cc);
+  ncgt_client_config6 c6;
+  if (srv_client_data6(p, u, &c6) != 0)
+    return -1;
+  ssize_t n = ncgt_client_config_encode6(out->client_data,
+                                         sizeof(out->client_data), &cc, &c6);
   if (n < 0)
     return (int)n;
   out->client_data_len = (size_t)n;
@@ -281,7 +312,8 @@ static int user_still_valid(const ncg_users *nu, const ncg_user *old) {
   return u && key_equal(u->public_key, old->public_key) &&
          u->has_psk == old->has_psk &&
          (!u->has_psk || key_equal(u->psk, old->psk)) &&
-         u->address == old->address;
+         u->address == old->address && u->has_address6 == old->has_address6 &&
+         (!u->has_address6 || memcmp(u->address6, old->address6, 16) == 0);
 }
 
 void srv_reload_users(srv_prog *p) {

@@ -132,6 +132,11 @@ static int dp_configure_tap(srv_prog *p) {
   int rc = ncg_nl_link_set(&p->nl, p->tap.ifindex, 1, c->mtu);
   if (rc == 0)
     rc = ncg_nl_addr(&p->nl, 1, p->tap.ifindex, &a, c->plen);
+  if (rc == 0 && c->plen6) {
+    ncg_ip a6 = { .family = AF_INET6 };
+    memcpy(a6.bytes, c->address6, 16);
+    rc = ncg_nl_addr(&p->nl, 1, p->tap.ifindex, &a6, c->plen6);
+  }
   if (rc != 0) {
     ncg_err("event=tap-config device=%s error=\"%s\"", p->tap.name,
             strerror(-rc));
