@@ -37,6 +37,10 @@ typedef struct cli_prog {
   /* What client_net applied, to replace it when the client data changes */
   uint32_t applied_addr;
   uint8_t applied_plen;
+  uint8_t applied_addr6[16]; /* IPv6 likewise (applied_plen6 0: none) */
+  uint8_t applied_plen6;
+  ncg_timer ra_timer; /* periodic router advertisements (client_net.c) */
+  int ra_timer_ready;
   ncg_ctl ctl; /* control socket (client_ops.c) */
   uint32_t tunnel_addr; /* from the last client data, for status */
   ncgt_tstamp started;
@@ -55,5 +59,9 @@ int cli_net_apply(cli_prog *p, const ncgt_client_config *cc);
 /* Sets the TAP up with the adapter's tunnel MTU (both dhcp modes);
  * logs and returns a negative errno on failure. */
 int cli_net_mtu(cli_prog *p);
+/* After new client data: with IPv6 in it, an unsolicited RA now and
+ * every ~NCGT_ADAPTER_RA_INTERVAL s; with `apply` (dhcp = builtin), the
+ * IPv6 address and routes through rtnetlink as well. */
+void cli_net_ipv6(cli_prog *p, int apply);
 
 #endif /* NCG_CLIENT_H */

@@ -58,9 +58,12 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
     ncg_debug("%s event=rekeyed", st->t.ctx);
     return;
   }
+  char a6[46] = "none";
   srv_dp_bind(st->p, st);
-  ncg_info("%s event=authorized address=%s transform=%s gso=%s", st->t.ctx,
-           ncg_ip4_str(st->addr, as),
+  if (st->has_addr6)
+    ncg_ip6_str(st->addr6, a6);
+  ncg_info("%s event=authorized address=%s address6=%s transform=%s gso=%s",
+           st->t.ctx, ncg_ip4_str(st->addr, as), a6,
            ncgt_transform_name(ncgt_conn_transform(c)),
            st->nogso ? "off" : "on");
   ncg_notify("STATUS=%zu tunnels", st->p->ntunnels);
@@ -118,14 +121,17 @@ static int key_equal(const uint8_t *a, const uint8_t *b) {
 /* The IPv6 part (options 224-226): the user's stable address in the
  * server's prefix, the server-wide then the user's IPv6 routes, DNS. */
 static int srv_client_data6(srv_prog *p, const ncg_user *u,
-                            ncgt_client_config6 *c6) {
+                            srv_tunnel *st, ncgt_client_config6 *c6) {
   const ncg_server_conf *c = &p->conf;
   memset(c6, 0, sizeof(*c6));
+  st->has_addr6 = 0;
   if (c->plen6 == 0)
     return 0;
   if (ncg_pool_address6(c->address6, c->plen6, c->address6, &p->users, u,
-                        c6->client_addr) != 0)
+                        st->addr6) != 0)
     return -1;
+  st->has_addr6 = 1;
+  memcpy(c6->client_addr, st->addr6, 16);
   c6->prefix_len = (uint8_t)c->plen6;
   memcpy(c6->server_addr, c->address6, 16);
   c6->flags = (uint8_t)((c->autonomous ? NCGT_CC6_F_AUTONOMOUS : 0) |
@@ -146,8 +152,9 @@ static int srv_client_data6(srv_prog *p, const ncg_user *u,
 /* The client data for a user (Fig. 23): its address in the tunnel
  * subnet, the server as router for the configured and per-user routes,
  * MTU, DNS, lease. */
-static int srv_client_data(srv_prog *p, const ncg_user *u, uint32_t addr,
+static int srv_client_data(srv_prog *p, const ncg_user *u, srv_tunnel *st,
                            ncgt_authz *out) {
+  uint32_t addr = st->addr;
   const ncg_server_conf *c = &p->conf;
   ncgt_client_config cc;
   memset(&cc, 0, sizeof(cc));
@@ -172,7 +179,7 @@ static int srv_client_data(srv_prog *p, const ncg_user *u, uint32_t addr,
   cc.domain_len = strlen(c->domain);
   memcpy(cc.domain, c->domain, cc.domain_len + 1);
   ncgt_client_config6 c6;
-  if (srv_client_data6(p, u, &c6) != 0)
+  if (srv_client_data6(p, u, st, &c6) != 0)
     return -1;
   ssize_t n = ncgt_client_config_encode6(out->client_data,
                                          sizeof(out->client_data), &cc, &c6);
@@ -201,7 +208,7 @@ static int cb_authorize(ncgt_server *srv, ncgt_conn *c, const char *dest,
     reason = "pool-exhausted";
     out->close_status = NCGT_CLOSE_SERVER_FULL;
     out->retry_after = 60;
-  } else if (srv_client_data(p, u, st->addr, out) != 0) {
+  } else if (srv_client_data(p, u, st, out) != 0) {
     reason = "bad-client-data";
   }
   if (p->pool.save_errno) {
