@@ -148,6 +148,7 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
            p->t.ctx, ncg_ip4_str(cc.client_addr, as), cc.prefix_len,
            p->conf.server[0] ? p->conf.server : p->conf.path[p->conf.npath - 1],
            ncgt_transform_name(ncgt_conn_transform(c)), gso ? "on" : "off");
+  cli_net_ipv6(p, !p->conf.dhcp_external);
   if (!p->conf.dhcp_external && cli_net_apply(p, &cc) == 0)
     cli_dns_apply(p, &cc);
   else if (cli_net_mtu(p) == 0) /* the server's MTU, whatever the DHCP

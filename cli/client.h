@@ -43,6 +43,10 @@ typedef struct cli_prog {
   enum { CLI_DNS_NONE, CLI_DNS_SCRIPT, CLI_DNS_RESOLVED,
          CLI_DNS_RESOLVCONF } dns_how;
   ncgt_client_config dns_cc;
+  uint8_t applied_addr6[16]; /* IPv6 likewise (applied_plen6 0: none) */
+  uint8_t applied_plen6;
+  ncg_timer ra_timer; /* periodic router advertisements (client_net.c) */
+  int ra_timer_ready;
   ncg_ctl ctl; /* control socket (client_ops.c) */
   uint32_t tunnel_addr; /* from the last client data, for status */
   ncgt_tstamp started;
@@ -77,5 +81,9 @@ void cli_net_unapply(cli_prog *p);
  * up_script, else resolvectl, else resolvconf; undone by restore. */
 void cli_dns_apply(cli_prog *p, const ncgt_client_config *cc);
 void cli_dns_restore(cli_prog *p);
+/* After new client data: with IPv6 in it, an unsolicited RA now and
+ * every ~NCGT_ADAPTER_RA_INTERVAL s; with `apply` (dhcp = builtin), the
+ * IPv6 address and routes through rtnetlink as well. */
+void cli_net_ipv6(cli_prog *p, int apply);
 
 #endif /* NCG_CLIENT_H */

@@ -58,9 +58,12 @@ static void cb_authorized(ncgt_conn *c, const uint8_t *cd, size_t len,
     ncg_debug("%s event=rekeyed", st->t.ctx);
     return;
   }
+  char a6[46] = "none";
   srv_dp_bind(st->p, st);
-  ncg_info("%s event=authorized address=%s transform=%s gso=%s", st->t.ctx,
-           ncg_ip4_str(st->addr, as),
+  if (st->has_addr6)
+    ncg_ip6_str(st->addr6, a6);
+  ncg_info("%s event=authorized address=%s address6=%s transform=%s gso=%s",
+           st->t.ctx, ncg_ip4_str(st->addr, as), a6,
            ncgt_transform_name(ncgt_conn_transform(c)),
            st->nogso ? "off" : "on");
   ncg_notify("STATUS=%zu tunnels", st->p->ntunnels);
@@ -130,11 +133,43 @@ static int key_equal(const uint8_t *a, const uint8_t *b) {
   return d == 0;
 }
 
+/* The IPv6 part (options 224-226): the user's stable address in the
+ * server's prefix, the server-wide then the user's IPv6 routes, DNS. */
+static int srv_client_data6(srv_prog *p, const ncg_user *u,
+                            srv_tunnel *st, ncgt_client_config6 *c6) {
+  const ncg_server_conf *c = &p->conf;
+  memset(c6, 0, sizeof(*c6));
+  st->has_addr6 = 0;
+  if (c->plen6 == 0)
+    return 0;
+  if (ncg_pool_address6(c->address6, c->plen6, c->address6, &p->users, u,
+                        st->addr6) != 0)
+    return -1;
+  st->has_addr6 = 1;
+  memcpy(c6->client_addr, st->addr6, 16);
+  c6->prefix_len = (uint8_t)c->plen6;
+  memcpy(c6->server_addr, c->address6, 16);
+  c6->flags = (uint8_t)((c->autonomous ? NCGT_CC6_F_AUTONOMOUS : 0) |
+                        (c->default_route ? NCGT_CC6_F_DEFAULT : 0));
+  for (size_t i = 0; i < c->nroutes6 + u->nroutes6; i++) {
+    const ncg_route6 *r = i < c->nroutes6 ? &c->routes6[i]
+                                          : &u->routes6[i - c->nroutes6];
+    if (c6->nroutes >= NCGT_CC6_ROUTES_MAX)
+      break;
+    memcpy(c6->routes[c6->nroutes].dest, r->dst, 16);
+    c6->routes[c6->nroutes++].prefix_len = (uint8_t)r->plen;
+  }
+  c6->ndns = c->ndns6;
+  memcpy(c6->dns, c->dns6, c->ndns6 * 16);
+  return 0;
+}
+
 /* The client data for a user (Fig. 23): its address in the tunnel
  * subnet, the server as router for the configured and per-user routes,
  * MTU, DNS, lease. */
-static int srv_client_data(srv_prog *p, const ncg_user *u, uint32_t addr,
+static int srv_client_data(srv_prog *p, const ncg_user *u, srv_tunnel *st,
                            ncgt_authz *out) {
+  uint32_t addr = st->addr;
   const ncg_server_conf *c = &p->conf;
   ncgt_client_config cc;
   memset(&cc, 0, sizeof(cc));
@@ -158,8 +193,11 @@ static int srv_client_data(srv_prog *p, const ncg_user *u, uint32_t addr,
   memcpy(cc.dns, c->dns, c->ndns * sizeof(cc.dns[0]));
   cc.domain_len = strlen(c->domain);
   memcpy(cc.domain, c->domain, cc.domain_len + 1);
-  ssize_t n = ncgt_client_config_encode(out->client_data,
-                                        sizeof(out->client_data), &cc);
+  ncgt_client_config6 c6;
+  if (srv_client_data6(p, u, st, &c6) != 0)
+    return -1;
+  ssize_t n = ncgt_client_config_encode6(out->client_data,
+                                         sizeof(out->client_data), &cc, &c6);
   if (n < 0)
     return (int)n;
   out->client_data_len = (size_t)n;
@@ -185,7 +223,7 @@ static int cb_authorize(ncgt_server *srv, ncgt_conn *c, const char *dest,
     reason = "pool-exhausted";
     out->close_status = NCGT_CLOSE_SERVER_FULL;
     out->retry_after = 60;
-  } else if (srv_client_data(p, u, st->addr, out) != 0) {
+  } else if (srv_client_data(p, u, st, out) != 0) {
     reason = "bad-client-data";
   }
   if (p->pool.save_errno) {

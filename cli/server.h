@@ -26,6 +26,9 @@ typedef struct srv_tunnel {
   srv_prog *p;
   struct srv_tunnel *next, **pprev;
   uint32_t addr; /* host order; 0 until authorised */
+  uint8_t addr6[16]; /* IPv6 tunnel address when has_addr6 */
+  int has_addr6;
+  int bound6; /* addr6 routes to this tunnel (between bind and unbind) */
   int dying;
   int nogso; /* bound, and did not negotiate NCGT_FEATURE_GSO */
 } srv_tunnel;

@@ -23,6 +23,7 @@
 
 enum {
   IPV4_DST_OFFSET = 16,
+  IPV6_DST_OFFSET = 24,
 };
 
 static size_t addr_slot(const srv_prog *p, uint32_t a, int *ok) {
@@ -45,6 +46,7 @@ void srv_dp_bind(srv_prog *p, srv_tunnel *st) {
   size_t i = addr_slot(p, st->addr, &ok);
   if (ok)
     p->by_addr[i] = st;
+  st->bound6 = st->has_addr6;
   if (!st->nogso && !(ncgt_conn_features(st->t.conn) & NCGT_FEATURE_GSO)) {
     st->nogso = 1;
     p->n_nogso++;
@@ -57,6 +59,7 @@ void srv_dp_unbind(srv_prog *p, srv_tunnel *st) {
   size_t i = addr_slot(p, st->addr, &ok);
   if (ok && p->by_addr[i] == st)
     p->by_addr[i] = NULL;
+  st->bound6 = 0;
   if (st->nogso) {
     st->nogso = 0;
     p->n_nogso--;
@@ -77,24 +80,34 @@ static int dp_to_stack_gso(const ncgt_gso *g, const uint8_t *frame,
   return 0;
 }
 
+/* The tunnel holding IPv6 address `a`. A linear walk: the IPv6 space
+ * has no dense index like by_addr (a hash map would do for many
+ * tunnels). */
+static srv_tunnel *dp_find6(srv_prog *p, const uint8_t *a) {
+  for (srv_tunnel *st = p->tunnels; st; st = st->next)
+    if (st->bound6 && memcmp(st->addr6, a, 16) == 0)
+      return st;
+  return NULL;
+}
+
 /* The kernel routed a datagram to a client address: find its tunnel. */
 static int dp_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
                         void *ud) {
   srv_prog *p = ud;
   uint32_t dst;
   int ok;
-  /* A super-segment's IP header follows its descriptor (IPv4 only here:
-   * the byte at 0 is the descriptor's IP version). */
+  srv_tunnel *st = NULL;
+  /* A super-segment's IP header follows its descriptor (the byte at 0 is
+   * the descriptor's IP version). */
   size_t at = proto == NCGT_DATA_PROTO_GSO ? NCGT_GSO_DESC_LEN : 0;
-  if ((proto != NCGT_DATA_PROTO_IPV4 &&
-       !(proto == NCGT_DATA_PROTO_GSO && len > 0 && dg[0] == 4)) ||
-      len < at + IPV4_DST_OFFSET + 4) {
-    p->no_tunnel_drops++;
-    return 0;
+  int v = proto == NCGT_DATA_PROTO_GSO ? (len > 0 ? dg[0] : 0) : proto;
+  if (v == 6 && len >= at + IPV6_DST_OFFSET + 16) {
+    st = dp_find6(p, dg + at + IPV6_DST_OFFSET);
+  } else if (v == 4 && len >= at + IPV4_DST_OFFSET + 4) {
+    memcpy(&dst, dg + at + IPV4_DST_OFFSET, 4);
+    size_t i = addr_slot(p, ntohl(dst), &ok);
+    st = ok ? p->by_addr[i] : NULL;
   }
-  memcpy(&dst, dg + at + IPV4_DST_OFFSET, 4);
-  size_t i = addr_slot(p, ntohl(dst), &ok);
-  srv_tunnel *st = ok ? p->by_addr[i] : NULL;
   if (!st || st->dying) {
     p->no_tunnel_drops++;
     return 0;
@@ -109,9 +122,8 @@ static int dp_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
 
 void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, uint8_t proto,
                         const uint8_t *dg, size_t len) {
-  int rc = proto == NCGT_DATA_PROTO_GSO
-               ? ncgt_adapter_from_tunnel_gso(p->adapter, dg, len, st->addr)
-               : ncgt_adapter_from_tunnel(p->adapter, dg, len, st->addr);
+  int rc = ncgt_adapter_from_tunnel6(p->adapter, proto, dg, len, st->addr,
+                                     st->has_addr6 ? st->addr6 : NULL);
   if (rc != 0)
     ncg_debug("%s event=adapter-callback-failed", st->t.ctx);
 }
@@ -131,6 +143,11 @@ static int dp_configure_tap(srv_prog *p) {
   int rc = ncg_nl_link_set(&p->nl, p->tap.ifindex, 1, c->mtu);
   if (rc == 0)
     rc = ncg_nl_addr(&p->nl, 1, p->tap.ifindex, &a, c->plen);
+  if (rc == 0 && c->plen6) {
+    ncg_ip a6 = { .family = AF_INET6 };
+    memcpy(a6.bytes, c->address6, 16);
+    rc = ncg_nl_addr(&p->nl, 1, p->tap.ifindex, &a6, c->plen6);
+  }
   if (rc != 0) {
     ncg_err("event=tap-config device=%s error=\"%s\"", p->tap.name,
             strerror(-rc));
@@ -150,9 +167,12 @@ void srv_dp_forwarding(srv_prog *p) {
   snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding",
            p->tap.name);
   if (ncg_sysctl_write("/proc/sys/net/ipv4/ip_forward", "1") != 0 ||
-      ncg_sysctl_write(path, "1") != 0)
+      ncg_sysctl_write(path, "1") != 0 ||
+      (p->conf.plen6 &&
+       ncg_sysctl_write("/proc/sys/net/ipv6/conf/all/forwarding", "1") != 0))
     ncg_warn("event=forwarding error=\"%s\" (routing to the LAN needs "
-             "net.ipv4.ip_forward=1)",
+             "net.ipv4.ip_forward=1, and for IPv6 "
+             "net.ipv6.conf.all.forwarding=1)",
              strerror(errno));
   else
     ncg_info("event=forwarding device=%s net.ipv4.ip_forward=1", p->tap.name);
@@ -178,6 +198,8 @@ int srv_dp_setup(srv_prog *p) {
   s.mss_clamp = c->mss_clamp;
   s.server_addr = c->address;
   s.server_prefix_len = (uint8_t)c->plen;
+  memcpy(s.server_addr6, c->address6, 16);
+  s.server_prefix_len6 = (uint8_t)c->plen6;
   memcpy(s.stack_mac, p->tap.mac, 6);
   static const ncgt_adapter_callbacks cb = {
     .version = NCGT_ADAPTER_CALLBACKS_V2,

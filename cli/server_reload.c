@@ -33,7 +33,8 @@ static int user_still_valid(const ncg_users *nu, const ncg_user *old) {
          memcmp(u->public_key, old->public_key, NCGT_KEY_BYTES) == 0 &&
          u->has_psk == old->has_psk &&
          (!u->has_psk || memcmp(u->psk, old->psk, NCGT_KEY_BYTES) == 0) &&
-         u->address == old->address;
+         u->address == old->address && u->has_address6 == old->has_address6 &&
+         (!u->has_address6 || memcmp(u->address6, old->address6, 16) == 0);
 }
 
 size_t srv_users_replace(srv_prog *p, ncg_users *nu) {

@@ -11,7 +11,9 @@
  *          fails; bit 2: the record goes the other way (from_tunnel in the
  *          stack target, from_stack in the tunnel target); bit 3: client
  *          role: the bytes are new client data (set_client_data) instead;
- *          bit 4: server role: from_tunnel with tunnel address 0;
+ *          bit 4: server role: from_tunnel with tunnel address 0 (and
+ *          no IPv6 address; with one, IPv6 goes through
+ *          ncgt_adapter_from_tunnel6 with fd00:99::20);
  *          bit 5: GSO target, from the stack: no descriptor (g = NULL).
  *   GSO target (fuzz_gso.c) only: every record goes through the GSO
  *   entry points. From the stack, the bytes are a raw descriptor
@@ -33,7 +35,10 @@
  *    answering from_stack): valid header checksum; DHCP replies: UDP
  *    67 -> 68 with consistent length and valid checksum, BOOTREPLY,
  *    magic cookie, options that run to END within the packet, with a
- *    message type. ICMP / ICMPv6 it made: valid checksums.
+ *    message type. ICMP / ICMPv6 it made: valid checksums; ICMPv6 is a
+ *    packet too big or an NA / RA (code 0, hop limit 255) to the
+ *    solicitor's MAC or all nodes. A client-data record is followed by
+ *    ncgt_adapter_advertise (client data carries IPv6 from the start).
  *  - TCP/UDP passing through (either way, incl. MSS clamping): when the
  *    input's transport checksum was valid, the output's still is; a
  *    clamped SYN's MSS is <= mtu - 40 (IPv4) / mtu - 60 (IPv6).
@@ -53,6 +58,9 @@
 #include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const uint8_t fa_srv6[16] = {0xfd, 0, 0, 0x99, [15] = 1};
+static const uint8_t fa_cl6[16] = {0xfd, 0, 0, 0x99, [15] = 0x20};
 
 typedef struct fa {
   ncgt_adapter *ad;
@@ -215,8 +223,12 @@ static inline void fa_check_ip_to_stack(fa *f, const uint8_t *dg, size_t len) {
       FUZZ_CHECK(dg[off] == 3 && dg[off + 1] == 4); /* frag needed */
     }
   } else if (f->generated) {
-    FUZZ_CHECK(p == 58 && len >= off + 8); /* packet too big */
-    FUZZ_CHECK(dg[off] == 2 && fa_l4_sum_ok(dg, len, 58, off));
+    /* packet too big, or a neighbour / router advertisement (RFC 4861:
+     * hop limit 255) */
+    FUZZ_CHECK(p == 58 && len >= off + 8);
+    FUZZ_CHECK(dg[off] == 2 || ((dg[off] == 134 || dg[off] == 136) &&
+                                dg[7] == 255 && dg[off + 1] == 0));
+    FUZZ_CHECK(fa_l4_sum_ok(dg, len, 58, off));
   } else if (f->in_l4_ok) {
     FUZZ_CHECK(fa_tl_ok(dg, len));
   }
@@ -254,9 +266,15 @@ static inline int fa_to_stack(const uint8_t *fr, size_t len, void *ud) {
     int to_chaddr = f->generated && et == 0x0800 && pl[9] == 17 &&
                     dl >= ihl + 8 + 28 + 6 &&
                     memcmp(fr, pl + ihl + 8 + 28, 6) == 0;
+    /* ND answers go to the solicitor's link-layer address (RFC 4861
+     * 7.2.4), or all nodes (33:33::1, RFC 2464 7) */
+    static const uint8_t all_nodes[6] = {0x33, 0x33, 0, 0, 0, 1};
+    int nd = f->generated && et == 0x86DD && dl > 40 && pl[6] == 58 &&
+             (pl[40] == 134 || pl[40] == 136);
     FUZZ_CHECK(memcmp(fr, bcast, 6) == 0 ||
                (f->stack_mac_set && memcmp(fr, f->stack_mac, 6) == 0) ||
-               ((!f->stack_mac_set || to_chaddr) && !(fr[0] & 1)));
+               ((!f->stack_mac_set || to_chaddr || nd) && !(fr[0] & 1)) ||
+               (nd && memcmp(fr, all_nodes, 6) == 0));
     fa_check_ip_to_stack(f, pl, dl);
   }
   return f->fail_stack;
@@ -317,8 +335,21 @@ static inline int fa_to_stack_gso(const ncgt_gso *g, const uint8_t *fr,
   return f->fail_stack;
 }
 
-/* The client data the DHCP emulator answers from (client role). */
+/* The client data the DHCP and NDP emulators answer from (client role):
+ * IPv4 and IPv6 (fd00:99::20/64, server fd00:99::1). */
 static inline void fa_client_data(fa *f) {
+  ncgt_client_config6 c6;
+  memset(&c6, 0, sizeof c6);
+  c6.prefix_len = 64;
+  memcpy(c6.client_addr, fa_cl6, 16);
+  memcpy(c6.server_addr, fa_srv6, 16);
+  c6.flags = NCGT_CC6_F_AUTONOMOUS | NCGT_CC6_F_DEFAULT;
+  c6.nroutes = 1;
+  c6.routes[0].dest[0] = 0xfd;
+  c6.routes[0].dest[1] = 0x77;
+  c6.routes[0].prefix_len = 64;
+  c6.ndns = 1;
+  memcpy(c6.dns[0], fa_srv6, 16);
   ncgt_client_config cc;
   memset(&cc, 0, sizeof cc);
   cc.client_addr = 0x0A4D0002;
@@ -335,8 +366,8 @@ static inline void fa_client_data(fa *f) {
   cc.dns[0] = 0x0A580035;
   cc.domain_len = 12;
   memcpy(cc.domain, "corp.example", 12);
-  uint8_t opts[NCGT_CC_ENCODED_MAX];
-  ssize_t n = ncgt_client_config_encode(opts, sizeof opts, &cc);
+  uint8_t opts[NCGT_CC_ENCODED_MAX + NCGT_CC6_ENCODED_MAX];
+  ssize_t n = ncgt_client_config_encode6(opts, sizeof opts, &cc, &c6);
   FUZZ_CHECK(n > 0);
   FUZZ_CHECK(ncgt_adapter_set_client_data(f->ad, opts, (size_t)n) == 0);
 }
@@ -388,8 +419,14 @@ static inline void fa_step(fa *f, int from_stack, uint8_t flags,
   f->in_l4_ok = 0;
   if (!f->server && (flags & FA_CLIENT_DATA)) {
     ncgt_client_config cc;
-    int ok = ncgt_client_config_decode(&cc, b, n) == 0;
+    ncgt_client_config6 c6;
+    int ok = ncgt_client_config_decode(&cc, b, n) == 0 &&
+             ncgt_client_config6_decode(&c6, b, n) == 0;
     FUZZ_CHECK((ncgt_adapter_set_client_data(f->ad, b, n) == 0) == ok);
+    /* the unsolicited RA the host sends after new client data */
+    f->generated = 1;
+    int rv = ncgt_adapter_advertise(f->ad);
+    FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_DROPPED);
     /* the new data's option 26 governs from now on (issue 18 item 3) */
     FUZZ_CHECK(!ok || !cc.mtu || ncgt_adapter_mtu(f->ad) == cc.mtu);
     f->mtu = ncgt_adapter_mtu(f->ad);
@@ -408,8 +445,12 @@ static inline void fa_step(fa *f, int from_stack, uint8_t flags,
     size_t dl = fa_ip_len(b, n);
     f->in_l4_ok = dl > 0 && dl == n && fa_tl_ok(b, n);
     uint32_t ta = (flags & FA_NO_TUNNEL_ADDR) ? 0 : 0x0A4D0002;
+    const uint8_t *ta6 = (flags & FA_NO_TUNNEL_ADDR) ? NULL : fa_cl6;
     int rv = f->gso ? fa_gso_from_tunnel(f, b, n, ta)
-                    : ncgt_adapter_from_tunnel(f->ad, b, n, ta);
+             : (n > 0 && (b[0] >> 4) == 6)
+                 ? ncgt_adapter_from_tunnel6(f->ad, NCGT_DATA_PROTO_IPV6, b, n,
+                                             ta, ta6)
+                 : ncgt_adapter_from_tunnel(f->ad, b, n, ta);
     FUZZ_CHECK(rv == 0 || rv == NCGT_ERR_CALLBACK_DROPPED);
   }
   free(b);
@@ -442,6 +483,8 @@ static inline int fa_run(const uint8_t *data, size_t size, int stack_first,
   if (f.server) {
     s.server_addr = 0x0A4D0001;
     s.server_prefix_len = 24;
+    memcpy(s.server_addr6, fa_srv6, 16);
+    s.server_prefix_len6 = 64;
   }
   memcpy(f.own_mac, f.server ? s.client_mac : s.server_mac, 6);
   ncgt_adapter_callbacks cb = {.version = NCGT_ADAPTER_CALLBACKS_V2,

@@ -222,6 +222,37 @@ int ncg_parse_ip4_cidr(const char *s, int strict, uint32_t *addr,
   return 0;
 }
 
+int ncg_parse_ip6_cidr(const char *s, int strict, uint8_t addr[16],
+                       unsigned *plen, const char **why) {
+  char host[INET6_ADDRSTRLEN];
+  const char *slash = strchr(s, '/');
+  size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+  uint32_t len = 128;
+  if (hlen >= sizeof(host) || (memcpy(host, s, hlen), host[hlen] = '\0',
+                               inet_pton(AF_INET6, host, addr) != 1)) {
+    *why = "expected an IPv6 address or prefix such as fd00:99::1/64";
+    return -1;
+  }
+  if (slash && ncg_parse_u32(slash + 1, 0, 128, &len, why) != 0) {
+    *why = "prefix length must be 0-128";
+    return -1;
+  }
+  for (unsigned i = len; strict && i < 128; i++) {
+    if (addr[i / 8] & (0x80u >> (i % 8))) {
+      *why = "host bits set after the prefix length";
+      return -1;
+    }
+  }
+  *plen = len;
+  return 0;
+}
+
+const char *ncg_ip6_str(const uint8_t a[16], char buf[46]) {
+  if (!inet_ntop(AF_INET6, a, buf, 46))
+    strcpy(buf, "?");
+  return buf;
+}
+
 int ncg_parse_name(const char *s, char *out, size_t cap, const char **why) {
   size_t n = strlen(s);
   if (n == 0 || n > NCGT_NAME_MAX || n >= cap) {

@@ -56,6 +56,11 @@ int ncg_parse_ip4_cidr(const char *s, int strict, uint32_t *addr,
                        unsigned *plen, const char **why);
 /* Node and user names: 1..255 bytes, no spaces, commas or control
  * characters. Copies into out[cap]. */
+/* An IPv6 address with an optional /LEN (default 128) into addr (wire
+ * order); strict: no bits set beyond LEN. */
+int ncg_parse_ip6_cidr(const char *s, int strict, uint8_t addr[16],
+                       unsigned *plen, const char **why);
+const char *ncg_ip6_str(const uint8_t a[16], char buf[46]);
 int ncg_parse_name(const char *s, char *out, size_t cap, const char **why);
 /* Copies a string that must fit out[cap] and not be empty. */
 int ncg_parse_str(const char *s, char *out, size_t cap, const char **why);

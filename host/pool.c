@@ -129,3 +129,40 @@ uint32_t ncg_pool_address(ncg_pool *p, const ncg_users *u,
   }
   return 0;
 }
+
+static uint64_t fnv1a64(const char *s, uint32_t counter) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (; *s; s++)
+    h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+  for (int i = 0; i < 4; i++)
+    h = (h ^ (uint8_t)(counter >> (8 * i))) * 0x100000001b3ull;
+  return h;
+}
+
+int ncg_pool_address6(const uint8_t prefix[16], unsigned plen,
+                      const uint8_t server[16], const ncg_users *u,
+                      const ncg_user *user, uint8_t out[16]) {
+  if (user->has_address6) {
+    memcpy(out, user->address6, 16);
+    return 0;
+  }
+  for (uint32_t n = 0; n < 64; n++) {
+    uint64_t h = fnv1a64(user->name, n);
+    int zero = 1;
+    memcpy(out, prefix, 16);
+    /* the hash fills the identifier's low 64 bits, the bits of a
+     * longer-than-/64 identifier stay zero */
+    for (unsigned i = plen; i < 128; i++) {
+      uint8_t bit = i >= 64 ? (uint8_t)((h >> (127 - i)) & 1) : 0;
+      uint8_t m = (uint8_t)(0x80u >> (i % 8));
+      out[i / 8] = (uint8_t)(bit ? out[i / 8] | m : out[i / 8] & ~m);
+      zero &= !bit;
+    }
+    if (zero || memcmp(out, server, 16) == 0)
+      continue;
+    const ncg_user *o = ncg_users_find_address6(u, out);
+    if (!o || o == user)
+      return 0;
+  }
+  return -1;
+}

@@ -40,6 +40,15 @@ void ncg_pool_free(ncg_pool *p);
 /* The address for `user` (host order), or 0 if the pool is full. */
 uint32_t ncg_pool_address(ncg_pool *p, const ncg_users *u,
                           const ncg_user *user);
+/* The IPv6 tunnel address for `user` in prefix/plen (wire order), into
+ * out: the user's fixed address6; else one derived from the user's name
+ * (FNV-1a 64 over the name, then a counter, as the interface
+ * identifier), skipping the all-zero identifier, `server` and every
+ * other user's fixed address. Stable across reconnects and restarts
+ * with no state file. Returns 0, or -1 when no free address was found. */
+int ncg_pool_address6(const uint8_t prefix[16], unsigned plen,
+                      const uint8_t server[16], const ncg_users *u,
+                      const ncg_user *user, uint8_t out[16]);
 /* Writes the state file; 0 or -1 with errno. */
 int ncg_pool_save(const ncg_pool *p);
 

@@ -109,6 +109,47 @@ static int dns_kv(ncg_server_conf *c, ncg_ini *ini, const char *value) {
   return rc < 0 ? ncg_ini_fail(ini, "adapter", "dns", "bad address") : 0;
 }
 
+static int dns6_kv(ncg_server_conf *c, ncg_ini *ini, const char *value) {
+  char tok[64];
+  const char *why = NULL;
+  unsigned plen;
+  int rc;
+  while ((rc = ncg_list_next(&value, tok, sizeof(tok))) > 0) {
+    if (c->ndns6 >= 2)
+      return ncg_ini_fail(ini, "adapter", "dns6", "at most 2 servers");
+    if (ncg_parse_ip6_cidr(tok, 0, c->dns6[c->ndns6], &plen, &why) != 0 ||
+        plen != 128)
+      return ncg_ini_fail(ini, "adapter", "dns6", "%s",
+                          why ? why : "an address, without /LEN");
+    c->ndns6++;
+  }
+  return rc < 0 ? ncg_ini_fail(ini, "adapter", "dns6", "bad address") : 0;
+}
+
+static int adapter6_kv(ncg_server_conf *c, ncg_ini *ini, const char *key,
+                       const char *value) {
+  const char *why = NULL;
+  if (strcmp(key, "address6") == 0) {
+    if (ncg_parse_ip6_cidr(value, 0, c->address6, &c->plen6, &why) != 0)
+      return ncg_ini_fail(ini, "adapter", key, "%s", why);
+    if (c->plen6 < 16 || c->plen6 > 126)
+      return ncg_ini_fail(ini, "adapter", key,
+                          "the IPv6 tunnel prefix must be /16 to /126 "
+                          "(e.g. fd00:99::1/64)");
+  } else if (strcmp(key, "routes6") == 0) {
+    if (ncg_parse_routes6(value, c->routes6, &c->nroutes6, &why) != 0)
+      return ncg_ini_fail(ini, "adapter", key, "%s", why);
+  } else if (strcmp(key, "dns6") == 0) {
+    return dns6_kv(c, ini, value);
+  } else if (strcmp(key, "autonomous") == 0) {
+    if (ncg_parse_bool(value, &c->autonomous, &why) != 0)
+      return ncg_ini_fail(ini, "adapter", key, "%s", why);
+  } else {
+    return 1;
+  }
+  return 0;
+}
+
 static int adapter_section_kv(ncg_server_conf *c, ncg_ini *ini,
                               const char *key, const char *value) {
   const char *why = NULL;
@@ -148,7 +189,8 @@ static int adapter_section_kv(ncg_server_conf *c, ncg_ini *ini,
     if (ncg_parse_str(value, c->domain, sizeof(c->domain), &why))
       return ncg_ini_fail(ini, "adapter", key, "1-64 characters");
   } else {
-    return ncg_ini_unknown(ini, "adapter", key);
+    int rc = adapter6_kv(c, ini, key, value);
+    return rc <= 0 ? rc : ncg_ini_unknown(ini, "adapter", key);
   }
   return 0;
 }
@@ -180,6 +222,9 @@ static const char *server_conf_check(ncg_server_conf *c) {
     c->pool_first = (c->address & mask) + 1;
     c->pool_last = (c->address | ~mask) - 1;
   }
+  if (c->autonomous && c->plen6 != 64)
+    return "[adapter] autonomous = yes needs address6 with a /64 prefix "
+           "(RFC 4862 SLAAC)";
   if ((c->pool_first & mask) != (c->address & mask) ||
       (c->pool_last & mask) != (c->address & mask))
     return "[adapter] pool must lie inside the subnet of address";

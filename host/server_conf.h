@@ -18,6 +18,8 @@
  *   mtu = 1400  mss_clamp = yes  offload = yes  lease_time = 3600
  *   routes = 192.168.50.0/24    ; for every client, via the server
  *   default_route = no  dns = 192.168.50.53  domain = office.example
+ *   address6 = fd00:99::1/64    ; optional IPv6 tunnel address and prefix
+ *   routes6 = fd50::/64  dns6 = fd50::53  autonomous = no
  *   [timers]
  *   keepalive = 15  dead_peer = 60  handshake = 10  rekey = 120
  */
@@ -66,6 +68,14 @@ typedef struct ncg_server_conf {
   uint32_t dns[NCG_DNS_MAX];
   size_t ndns;
   char domain[NCG_DOMAIN_MAX + 1];
+  /* IPv6 in the tunnel (plen6 0: none) */
+  uint8_t address6[16];
+  unsigned plen6;
+  ncg_route6 routes6[NCG_ROUTES6_MAX];
+  size_t nroutes6;
+  uint8_t dns6[2][16]; /* NCGT_CC6_DNS_MAX */
+  size_t ndns6;
+  int autonomous; /* RA prefix A flag */
   ncgt_timers timers;
   ncg_transforms transforms; /* [server] transforms: accepted, preferred
                                 first */

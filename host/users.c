@@ -27,6 +27,26 @@ int ncg_parse_routes(const char *value, ncg_route4 *r, size_t *n,
   return 0;
 }
 
+int ncg_parse_routes6(const char *value, ncg_route6 *r, size_t *n,
+                      const char **why) {
+  char tok[64];
+  int rc;
+  while ((rc = ncg_list_next(&value, tok, sizeof(tok))) > 0) {
+    if (*n >= NCG_ROUTES6_MAX) {
+      *why = "too many IPv6 routes (at most 8)";
+      return -1;
+    }
+    if (ncg_parse_ip6_cidr(tok, 1, r[*n].dst, &r[*n].plen, why) != 0)
+      return -1;
+    (*n)++;
+  }
+  if (rc < 0) {
+    *why = "expected IPv6 prefixes such as fd60::/64";
+    return -1;
+  }
+  return 0;
+}
+
 static ncg_user *user_get(ncg_users *u, const char *name) {
   if (u->n > 0 && strcmp(u->v[u->n - 1].name, name) == 0)
     return &u->v[u->n - 1];
@@ -79,6 +99,22 @@ static int users_kv(ncg_ini *ini, const char *section, const char *key,
                           other->name);
   } else if (strcmp(key, "routes") == 0) {
     if (ncg_parse_routes(value, usr->routes, &usr->nroutes, &why) != 0)
+      return ncg_ini_fail(ini, section, key, "%s", why);
+  } else if (strcmp(key, "address6") == 0) {
+    unsigned plen = 0;
+    if (usr->has_address6)
+      return ncg_ini_fail(ini, section, key, "given twice");
+    if (ncg_parse_ip6_cidr(value, 0, usr->address6, &plen, &why) != 0 ||
+        plen != 128)
+      return ncg_ini_fail(ini, section, key, "%s",
+                          why ? why : "an address, without /LEN");
+    const ncg_user *other = ncg_users_find_address6(u, usr->address6);
+    if (other && other != usr)
+      return ncg_ini_fail(ini, section, key, "address already given to %s",
+                          other->name);
+    usr->has_address6 = 1;
+  } else if (strcmp(key, "routes6") == 0) {
+    if (ncg_parse_routes6(value, usr->routes6, &usr->nroutes6, &why) != 0)
       return ncg_ini_fail(ini, section, key, "%s", why);
   } else {
     return ncg_ini_unknown(ini, section, key);
@@ -166,4 +202,12 @@ int ncg_users_check_net(const ncg_users *u, const char *path,
     return -1;
   }
   return 0;
+}
+
+const ncg_user *ncg_users_find_address6(const ncg_users *u,
+                                        const uint8_t a[16]) {
+  for (size_t i = 0; i < u->n; i++)
+    if (u->v[i].has_address6 && memcmp(u->v[i].address6, a, 16) == 0)
+      return &u->v[i];
+  return NULL;
 }

@@ -8,6 +8,8 @@
  *   psk = <base64>               ; optional pre-shared key (Noise psk2)
  *   address = 10.99.0.20         ; optional fixed tunnel address
  *   routes = 192.168.60.0/24     ; optional extra routes for this user
+ *   address6 = fd00:99::20       ; optional fixed IPv6 tunnel address
+ *   routes6 = fd60::/64          ; optional extra IPv6 routes
  */
 #ifndef NCG_USERS_H
 #define NCG_USERS_H
@@ -23,7 +25,13 @@
 enum {
   NCG_USER_NAME_MAX = 50, /* libinih's section name limit */
   NCG_ROUTES_MAX = 16,
+  NCG_ROUTES6_MAX = 8, /* NCGT_CC6_ROUTES_MAX */
 };
+
+typedef struct ncg_route6 {
+  uint8_t dst[16];
+  unsigned plen;
+} ncg_route6;
 
 typedef struct ncg_route4 {
   uint32_t dst; /* host order */
@@ -40,6 +48,10 @@ typedef struct ncg_user {
   int address_line; /* where `address` was set, for ncg_users_check_net */
   ncg_route4 routes[NCG_ROUTES_MAX];
   size_t nroutes;
+  uint8_t address6[16]; /* fixed IPv6 address when has_address6 */
+  int has_address6;
+  ncg_route6 routes6[NCG_ROUTES6_MAX];
+  size_t nroutes6;
 } ncg_user;
 
 typedef struct ncg_users {
@@ -67,5 +79,11 @@ const ncg_user *ncg_users_find_address(const ncg_users *u, uint32_t addr);
 /* Appends the routes in `value` to r[*n] (at most NCG_ROUTES_MAX). */
 int ncg_parse_routes(const char *value, ncg_route4 *r, size_t *n,
                      const char **why);
+/* The same for IPv6 prefixes (at most NCG_ROUTES6_MAX). */
+int ncg_parse_routes6(const char *value, ncg_route6 *r, size_t *n,
+                      const char **why);
+/* The user with this fixed IPv6 address, or NULL. */
+const ncg_user *ncg_users_find_address6(const ncg_users *u,
+                                        const uint8_t a[16]);
 
 #endif /* NCG_USERS_H */

@@ -56,13 +56,18 @@ static int settings_ok(const ncgt_adapter_settings *s) {
     return 0;
   if (s->role == NCGT_ADAPTER_SERVER)
     return s->server_prefix_len >= 1 && s->server_prefix_len <= 30 &&
-           !ncgt_ip4_is_special(s->server_addr);
+           !ncgt_ip4_is_special(s->server_addr) &&
+           (s->server_prefix_len6 == 0 ||
+            (s->server_prefix_len6 >= 16 && s->server_prefix_len6 <= 126));
   return 1;
 }
 
 int ncgt_adapter_new(ncgt_adapter **pad, const ncgt_adapter_settings *s,
                      const ncgt_adapter_callbacks *cb, void *user_data) {
-  static const size_t settings_sizes[] = {sizeof(ncgt_adapter_settings)};
+  static const size_t settings_sizes[] = {
+      offsetof(ncgt_adapter_settings, server_addr6), /* V1 */
+      sizeof(ncgt_adapter_settings),                 /* V2 */
+  };
   static const size_t cb_sizes[] = {
       offsetof(ncgt_adapter_callbacks, to_stack_gso), /* V1 */
       sizeof(ncgt_adapter_callbacks),                 /* V2 */
@@ -102,9 +107,13 @@ void ncgt_adapter_del(ncgt_adapter *ad) { free(ad); }
 int ncgt_adapter_set_client_data(ncgt_adapter *ad, const uint8_t *opts,
                                  size_t len) {
   ncgt_client_config cc;
+  ncgt_client_config6 c6;
   NCGT_ENSURE_COND(ad && ad->s.role == NCGT_ADAPTER_CLIENT,
                    NCGT_ERR_INVALID_STATE);
   NCGT_ENSURE(ncgt_client_config_decode(&cc, opts, len));
+  NCGT_ENSURE(ncgt_client_config6_decode(&c6, opts, len));
+  ad->c6 = c6;
+  ad->have_c6 = c6.prefix_len != 0;
   if (ad->have_cc && cc.client_addr != ad->cc.client_addr)
     ncgt_dhcp_set_state(ad, NCGT_DHCP_IDLE); /* old lease is stale now */
   ad->cc = cc;
@@ -127,6 +136,16 @@ int ncgt_adapter_set_client_data(ncgt_adapter *ad, const uint8_t *opts,
 }
 
 uint16_t ncgt_adapter_mtu(const ncgt_adapter *ad) { return ad->mtu; }
+
+void ncgt_adapter_client_config6(const ncgt_adapter *ad,
+                                 ncgt_client_config6 *out) {
+  if (!ad || !out)
+    return;
+  if (ad->have_c6)
+    *out = ad->c6;
+  else
+    memset(out, 0, sizeof *out);
+}
 
 void ncgt_adapter_get_stats(const ncgt_adapter *ad, ncgt_adapter_stats *out,
                             size_t size) {
@@ -248,8 +267,17 @@ static int is_not_unicast(const ncgt_adapter *ad, const ncgt_ip *ip) {
   return 0;
 }
 
+/* Client role with IPv6: what the stack sends into the tunnel must come
+ * from its tunnel address (the server checks again, seed 002 3.2). */
+static int spoofed6_from_stack(const ncgt_adapter *ad, const ncgt_ip *ip) {
+  return ad->s.role == NCGT_ADAPTER_CLIENT && ad->have_c6 &&
+         ip->version == 6 &&
+         memcmp(ip->src, ad->c6.client_addr, NCGT_IPV6_ADDR_LEN) != 0;
+}
+
 static int ip_from_stack(ncgt_adapter *ad, uint8_t *p, size_t len,
-                         uint16_t ethertype, const ncgt_gso *g) {
+                         uint16_t ethertype, const ncgt_gso *g,
+                         const uint8_t *eth_src) {
   ncgt_ip ip;
   if (ncgt_ip_parse(&ip, p, len) < 0 ||
       ip.version != (ethertype == NCGT_ETHERTYPE_IPV4 ? 4 : 6)) {
@@ -261,14 +289,20 @@ static int ip_from_stack(ncgt_adapter *ad, uint8_t *p, size_t len,
   int seg = ncgt_adapter_gso_in(ad, g, &ip);
   if (seg < 0)
     return 0;
-  if (seg && !is_not_unicast(ad, &ip))
-    return ncgt_adapter_gso_to_tunnel(ad, g, &ip);
+  if (!seg && ncgt_ndp_is_nd(&ip))
+    return ncgt_ndp_input(ad, &ip, eth_src);
   if (is_dhcp_for_us(ad, &ip))
     return ncgt_dhcp_input(ad, &ip);
   if (is_not_unicast(ad, &ip)) {
     ad->st.drop_not_unicast++;
     return 0;
   }
+  if (spoofed6_from_stack(ad, &ip)) {
+    ad->st.drop_spoofed6++;
+    return 0;
+  }
+  if (seg)
+    return ncgt_adapter_gso_to_tunnel(ad, g, &ip);
   if (ip.len > ad->mtu)
     return ncgt_ipmtu_too_big(ad, &ip);
   if (ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->mtu))
@@ -315,7 +349,7 @@ int ncgt_adapter_from_stack_gso(ncgt_adapter *ad, const ncgt_gso *g,
     return ncgt_arp_input(ad, payload, plen);
   case NCGT_ETHERTYPE_IPV4:
   case NCGT_ETHERTYPE_IPV6:
-    return ip_from_stack(ad, frame + NCGT_ETH_HLEN, plen, type, g);
+    return ip_from_stack(ad, frame + NCGT_ETH_HLEN, plen, type, g, src);
   default:
     ad->st.drop_ethertype++;
     return 0;
@@ -329,7 +363,23 @@ int ncgt_adapter_from_stack_gso(ncgt_adapter *ad, const ncgt_gso *g,
  * traffic "from" another client or from the private LAN. */
 static int spoofed(const ncgt_adapter *ad, const ncgt_ip *ip,
                    uint32_t tunnel_addr) {
+  if (ip->version == 6)
+    return memcmp(ip->src, ad->tunnel_addr6, NCGT_IPV6_ADDR_LEN) != 0;
   return tunnel_addr == 0 || ncgt_ip4_get(ip->src) != tunnel_addr;
+}
+
+int ncgt_adapter_from_tunnel6(ncgt_adapter *ad, uint8_t proto,
+                              const uint8_t *dg, size_t len,
+                              uint32_t tunnel_addr,
+                              const uint8_t *tunnel_addr6) {
+  NCGT_ENSURE_COND(ad, NCGT_ERR_INVALID_ARGUMENT);
+  /* Held for the one call: the checks below tunnel_in read it. */
+  ad->tunnel_addr6 = tunnel_addr6;
+  int rc = proto == NCGT_DATA_PROTO_GSO
+               ? ncgt_adapter_from_tunnel_gso(ad, dg, len, tunnel_addr)
+               : ncgt_adapter_from_tunnel(ad, dg, len, tunnel_addr);
+  ad->tunnel_addr6 = NULL;
+  return rc;
 }
 
 int ncgt_adapter_from_tunnel(ncgt_adapter *ad, const uint8_t *dg, size_t len,
@@ -356,7 +406,7 @@ int ncgt_adapter_tunnel_in(ncgt_adapter *ad, const ncgt_gso *g,
     return 0;
   }
   if (ad->s.role == NCGT_ADAPTER_SERVER) {
-    if (ip.version == 6) {
+    if (ip.version == 6 && !ad->tunnel_addr6) {
       ad->st.drop_ipv6_server++;
       return 0;
     }

@@ -49,6 +49,11 @@ struct ncgt_adapter {
    * (client role), else s.mtu. Governs ICMP errors, fragmentation, MSS
    * clamping and the GSO segment check. */
   uint16_t mtu;
+  int have_c6; /* client role: the client data carries IPv6 */
+  ncgt_client_config6 c6;
+  /* The IPv6 address of the tunnel in the current from_tunnel6 call
+   * (NULL outside it, or when the tunnel has none). */
+  const uint8_t *tunnel_addr6;
   ncgt_dhcp_state dhcp_state;
   ncgt_adapter_stats st;
   uint8_t reply[NCGT_ADAPTER_REPLY_MAX];
@@ -102,6 +107,16 @@ int ncgt_adapter_to_tunnel(ncgt_adapter *ad, uint8_t proto,
 
 /* ncgt_arp.c: one ARP packet (after the Ethernet header). */
 int ncgt_arp_input(ncgt_adapter *ad, const uint8_t *arp, size_t len);
+
+/* ncgt_ndp.c: is this datagram from the stack neighbour discovery
+ * (ICMPv6 133-137 right after the IPv6 header)? */
+int ncgt_ndp_is_nd(const ncgt_ip *ip);
+/* One ND message from the stack; eth_src is the frame's source MAC. */
+int ncgt_ndp_input(ncgt_adapter *ad, const ncgt_ip *ip,
+                   const uint8_t *eth_src);
+/* An RA to `dst_ip` / `dst_mac` (client role, IPv6 configured). */
+int ncgt_ndp_send_ra(ncgt_adapter *ad, const uint8_t *dst_ip,
+                     const uint8_t *dst_mac);
 
 /* ncgt_dhcp.c: a UDP datagram to port 67 from the stack. */
 int ncgt_dhcp_input(ncgt_adapter *ad, const ncgt_ip *ip);

@@ -61,6 +61,36 @@ enum {
   NCGT_IPV6_LL_BYTE1 = 0x80,
 };
 
+/* Neighbor Discovery, RFC 4861 (with RFC 4191 route information and
+ * RFC 8106 RDNSS/DNSSL). Option lengths count 8-byte units. */
+enum {
+  NCGT_IPV6_HOPLIMIT_AT = 7,
+  NCGT_ND_HOPLIMIT = 255, /* 6.1.1 / 7.1.1: only on-link senders */
+  NCGT_ND_RS = 133,
+  NCGT_ND_RA = 134,
+  NCGT_ND_NS = 135,
+  NCGT_ND_NA = 136,
+  NCGT_ND_REDIRECT = 137,
+  NCGT_ND_RS_LEN = 8,  /* type code csum reserved */
+  NCGT_ND_NS_LEN = 24, /* + target */
+  NCGT_ND_NA_LEN = 24,
+  NCGT_ND_RA_LEN = 16,
+  NCGT_ND_OPT_UNIT = 8,
+  NCGT_ND_OPT_SLLA = 1,
+  NCGT_ND_OPT_TLLA = 2,
+  NCGT_ND_OPT_PREFIX = 3,
+  NCGT_ND_OPT_MTU = 5,
+  NCGT_ND_OPT_ROUTE_INFO = 24, /* RFC 4191 2.3 */
+  NCGT_ND_OPT_RDNSS = 25,      /* RFC 8106 5.1 */
+  NCGT_ND_OPT_DNSSL = 31,      /* RFC 8106 5.2 */
+  NCGT_ND_NA_FLAG_ROUTER = 0x80,
+  NCGT_ND_NA_FLAG_SOLICITED = 0x40,
+  NCGT_ND_NA_FLAG_OVERRIDE = 0x20,
+  NCGT_ND_PI_FLAG_ONLINK = 0x80,
+  NCGT_ND_PI_FLAG_AUTO = 0x40,
+  NCGT_ND_RA_HOPLIMIT = 64, /* Cur Hop Limit advertised */
+};
+
 /* IP protocol numbers. */
 enum {
   NCGT_IPPROTO_ICMP = 1,
@@ -152,6 +182,12 @@ typedef enum ncgt_dhcp_opt {
   NCGT_DHO_T2 = 59,
   NCGT_DHO_CLIENT_ID = 61,
   NCGT_DHO_CLASSLESS_ROUTES = 121, /* RFC 3442 */
+  /* libncgtun's IPv6 client data, in the site-specific range (RFC 3942:
+   * 224-254); only between ncgtun peers, never on a DHCP wire.
+   * doc/protocol.md "Client data". */
+  NCGT_DHO_NCGT_V6_ADDR = 224,
+  NCGT_DHO_NCGT_V6_ROUTES = 225,
+  NCGT_DHO_NCGT_V6_DNS = 226,
   NCGT_DHO_MS_CLASSLESS_ROUTES = 249, /* same encoding, old Windows */
   NCGT_DHO_END = 255,
 } ncgt_dhcp_opt;

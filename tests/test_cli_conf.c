@@ -419,8 +419,69 @@ static void pool_is_stable(void **state) {
   ncg_users_free(&u);
 }
 
+/* Issue 15: per-user IPv6 addresses: fixed, else derived from the name,
+ * always in the prefix, never the server's, never another's fixed one. */
+static void ipv6_users_and_addresses(void **state) {
+  (void)state;
+  ncg_users u;
+  ncg_ini ini;
+  const char *path = write_tmp("users.v6",
+                               "[alice]\npublic_key = " KEY_A "\n"
+                               "address6 = fd00:99::20\n"
+                               "routes6 = fd60::/64, fd61::/48\n"
+                               "[bob]\npublic_key = " KEY_B "\n");
+  assert_int_equal(ncg_users_load(&u, path, &ini), 0);
+  const ncg_user *a = ncg_users_find(&u, "alice");
+  const ncg_user *b = ncg_users_find(&u, "bob");
+  static const uint8_t fixed[16] = {0xfd, 0, 0, 0x99, [15] = 0x20};
+  static const uint8_t server[16] = {0xfd, 0, 0, 0x99, [15] = 1};
+  assert_true(a->has_address6);
+  assert_memory_equal(a->address6, fixed, 16);
+  assert_int_equal(a->nroutes6, 2);
+  assert_int_equal(a->routes6[1].plen, 48);
+  assert_int_equal(a->routes6[1].dst[1], 0x61);
+  assert_false(b->has_address6);
+  assert_ptr_equal(ncg_users_find_address6(&u, fixed), a);
+
+  uint8_t out[16], again[16];
+  assert_int_equal(ncg_pool_address6(server, 64, server, &u, a, out), 0);
+  assert_memory_equal(out, fixed, 16);
+  assert_int_equal(ncg_pool_address6(server, 64, server, &u, b, out), 0);
+  assert_memory_equal(out, server, 8); /* in the prefix */
+  assert_memory_not_equal(out, server, 16);
+  assert_int_equal(ncg_pool_address6(server, 64, server, &u, b, again), 0);
+  assert_memory_equal(out, again, 16); /* stable */
+  /* a /126 leaves 3 identifiers, minus the server's: still one for bob */
+  assert_int_equal(ncg_pool_address6(server, 126, server, &u, b, out), 0);
+  assert_memory_equal(out, server, 15);
+  assert_true(out[15] == 2 || out[15] == 3);
+  ncg_users_free(&u);
+
+  static const struct {
+    const char *text, *want;
+  } bad[] = {
+    { "[a]\npublic_key = " KEY_A "\naddress6 = fd00::1/64\n",
+      ":3: [a] address6: an address, without /LEN" },
+    { "[a]\npublic_key = " KEY_A "\naddress6 = 10.0.0.1\n",
+      ":3: [a] address6: expected an IPv6 address" },
+    { "[a]\npublic_key = " KEY_A "\naddress6 = fd::3\n[b]\npublic_key = "
+      KEY_B "\naddress6 = fd::3\n",
+      ":6: [b] address6: address already given to a" },
+    { "[a]\npublic_key = " KEY_A "\nroutes6 = fd60::1/64\n",
+      ":3: [a] routes6: host bits set" },
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    path = write_tmp("users.bad6", bad[i].text);
+    assert_int_equal(ncg_users_load(&u, path, &ini), -1);
+    if (!strstr(ini.msg, bad[i].want))
+      fail_msg("case %zu: got '%s', want '%s'", i, ini.msg, bad[i].want);
+    ncg_users_free(&u);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(ipv6_users_and_addresses),
     cmocka_unit_test(values),
     cmocka_unit_test(lists),
     cmocka_unit_test(addresses),

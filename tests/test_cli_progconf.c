@@ -69,6 +69,10 @@ static void server_file(void **state) {
                                "routes = 192.168.50.0/24\n"
                                "routes = 192.168.51.0/24\n"
                                "dns = 192.168.50.53\n"
+                               "address6 = fd00:99::1/64\n"
+                               "routes6 = fd50::/64\n"
+                               "dns6 = fd50::53, fd50::54\n"
+                               "autonomous = yes\n"
                                "[timers]\n"
                                "keepalive = 0.5\n"
                                "dead_peer = 4\n");
@@ -84,6 +88,13 @@ static void server_file(void **state) {
   assert_int_equal(c.pool_last, 0x0a6300feu);
   assert_int_equal(c.nroutes, 2);
   assert_int_equal(c.ndns, 1);
+  assert_int_equal(c.plen6, 64);
+  assert_int_equal(c.address6[3], 0x99);
+  assert_int_equal(c.address6[15], 1);
+  assert_int_equal(c.nroutes6, 1);
+  assert_int_equal(c.ndns6, 2);
+  assert_int_equal(c.dns6[1][15], 0x54);
+  assert_true(c.autonomous);
   assert_int_equal(c.mtu, 1400);
   assert_string_equal(c.device, "ncgs0");
   assert_true(c.forwarding);
@@ -97,6 +108,17 @@ static void server_file(void **state) {
   snprintf(text, sizeof(text), "%s[adapter]\naddress = 10.0.0.1/8\n", base);
   EXPECT_BAD(ncg_server_conf_load, &c, text,
              ":6: [adapter] address: the tunnel subnet must be /16 to /30");
+  snprintf(text, sizeof(text),
+           "%s[adapter]\naddress = 10.0.0.1/24\naddress6 = fd::1/127\n", base);
+  EXPECT_BAD(ncg_server_conf_load, &c, text,
+             ":7: [adapter] address6: the IPv6 tunnel prefix must be /16 to "
+             "/126");
+  snprintf(text, sizeof(text),
+           "%s[adapter]\naddress = 10.0.0.1/24\naddress6 = fd::1/80\n"
+           "autonomous = yes\n",
+           base);
+  EXPECT_BAD(ncg_server_conf_load, &c, text,
+             "autonomous = yes needs address6 with a /64 prefix");
   snprintf(text, sizeof(text),
            "%s[adapter]\naddress = 10.0.0.1/24\npool = 10.0.1.5-10.0.1.9\n",
            base);

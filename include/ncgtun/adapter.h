@@ -113,6 +113,69 @@ NCGT_EXTERN NCGT_WUR int ncgt_client_config_decode(ncgt_client_config *cc,
                                                    size_t len);
 
 /* ---------------------------------------------------------------------
+ * IPv6 client data: three more options in the same list, in the
+ * site-specific range (224 address, 225 routes, 226 DNS; doc/protocol.md
+ * "Client data"). A decoder that does not know them skips them, so an
+ * older client just stays IPv4-only. A separate struct keeps
+ * ncgt_client_config's size (and ABI) as it was.
+ * --------------------------------------------------------------------- */
+
+enum {
+  NCGT_CC6_ROUTES_MAX = 8, /* option 225 */
+  NCGT_CC6_DNS_MAX = 2,    /* option 226 */
+  NCGT_CC6_ADDR_OPT_LEN = 16 + 1 + 16 + 1,
+  /* What the IPv6 options add at most to NCGT_CC_ENCODED_MAX; both
+   * together fit the handshake's 512-byte client data field. */
+  NCGT_CC6_ENCODED_MAX = (2 + NCGT_CC6_ADDR_OPT_LEN) +
+                         (2 + 17 * NCGT_CC6_ROUTES_MAX) +
+                         (2 + 16 * NCGT_CC6_DNS_MAX),
+};
+
+/* Option 224 flags. */
+#define NCGT_CC6_F_AUTONOMOUS 0x01u /* RA prefix with the A flag (SLAAC) */
+#define NCGT_CC6_F_DEFAULT 0x02u    /* the server is the IPv6 default
+                                     * router (RA router lifetime > 0) */
+
+/* An IPv6 route into the tunnel, via the server. */
+typedef struct ncgt_route6 {
+  uint8_t dest[16]; /* no bits beyond prefix_len */
+  uint8_t prefix_len; /* 0..128 */
+} ncgt_route6;
+
+typedef struct ncgt_client_config6 {
+  uint8_t prefix_len;      /* 0: no IPv6 in the tunnel; else 16..126 */
+  uint8_t client_addr[16]; /* the client's tunnel address, in the prefix */
+  uint8_t server_addr[16]; /* the server's, in the same prefix */
+  uint8_t flags;           /* NCGT_CC6_F_* */
+  size_t nroutes;
+  ncgt_route6 routes[NCGT_CC6_ROUTES_MAX];
+  size_t ndns;
+  uint8_t dns[NCGT_CC6_DNS_MAX][16];
+} ncgt_client_config6;
+
+/* Checks `c6` (prefix_len 0 is valid: no IPv6). NCGT_CC6_F_AUTONOMOUS
+ * needs prefix_len 64 (RFC 4862 5.5.3). Returns 0 or
+ * NCGT_ERR_BAD_VALUE / NCGT_ERR_TOO_MANY. */
+NCGT_EXTERN NCGT_WUR int
+ncgt_client_config6_check(const ncgt_client_config6 *c6);
+
+/* Encodes `cc` and, when c6 is not NULL and has a prefix, the IPv6
+ * options, as one option list. Returns as ncgt_client_config_encode. */
+NCGT_EXTERN NCGT_WUR ssize_t
+ncgt_client_config_encode6(uint8_t *dst, size_t cap,
+                           const ncgt_client_config *cc,
+                           const ncgt_client_config6 *c6);
+
+/* Decodes the IPv6 options of a client data option list (the IPv4
+ * options are not checked here; ncgt_client_config_decode does that).
+ * Absent: returns 0 with c6->prefix_len 0. Strict as the IPv4 decoder:
+ * exact lengths, no repeats, 225/226 only with 224. On failure *c6 is
+ * zeroed and a negative status returned. */
+NCGT_EXTERN NCGT_WUR int ncgt_client_config6_decode(ncgt_client_config6 *c6,
+                                                    const uint8_t *buf,
+                                                    size_t len);
+
+/* ---------------------------------------------------------------------
  * The adapter.
  * --------------------------------------------------------------------- */
 
@@ -139,7 +202,8 @@ enum {
 #define NCGT_CLIENT_MAC_DEFAULT {0x02, 0x4E, 0x43, 0x47, 0x00, 0x02}
 
 #define NCGT_ADAPTER_SETTINGS_V1 1
-#define NCGT_ADAPTER_SETTINGS_VERSION NCGT_ADAPTER_SETTINGS_V1 /* newest */
+#define NCGT_ADAPTER_SETTINGS_V2 2 /* adds server_addr6, server_prefix_len6 */
+#define NCGT_ADAPTER_SETTINGS_VERSION NCGT_ADAPTER_SETTINGS_V2 /* newest */
 typedef struct ncgt_adapter_settings {
   uint32_t version; /* NCGT_ADAPTER_SETTINGS_VERSION */
   ncgt_adapter_role role;
@@ -164,6 +228,11 @@ typedef struct ncgt_adapter_settings {
    * is answered for the other addresses of that subnet. */
   uint32_t server_addr;
   uint8_t server_prefix_len; /* 1..30 */
+  /* V2. Server role: the server's IPv6 tunnel address and prefix on its
+   * TAP (prefix 0: no IPv6; else 16..126). Neighbour solicitations for
+   * the prefix's other addresses are answered with client_mac. */
+  uint8_t server_addr6[16];
+  uint8_t server_prefix_len6;
 } ncgt_adapter_settings;
 
 /* Fills defaults: version, role, reserved MACs, stack_mac learnt, MTU
@@ -235,14 +304,24 @@ typedef struct ncgt_adapter_stats {
   uint64_t drop_too_big;       /* too big and no ICMP allowed (error about
                                 * an error, non-first fragment, ...) */
   uint64_t drop_spoofed;       /* server: source is not the tunnel's */
-  uint64_t drop_ipv6_server;   /* server: IPv6 from a tunnel (no v6
-                                * addresses are assigned) */
+  uint64_t drop_ipv6_server;   /* server: IPv6 from a tunnel given no
+                                * IPv6 address */
   uint64_t drop_callback;      /* a callback returned non-zero */
   /* GSO (appended; see ncgt_adapter_from_stack_gso) */
   uint64_t gso_to_tunnel;      /* super-segments passed to to_tunnel */
   uint64_t gso_to_stack;       /* super-segments passed to to_stack_gso */
   uint64_t csum_completed;     /* partial checksums finished here */
   uint64_t drop_gso_malformed; /* descriptor does not fit the packet */
+  /* IPv6 and neighbour discovery (appended; doc/adapter.md "NDP") */
+  uint64_t ndp_na;             /* neighbour advertisements sent */
+  uint64_t ndp_ra;             /* router advertisements sent (solicited
+                                * and ncgt_adapter_advertise) */
+  uint64_t drop_ndp_malformed; /* RFC 4861 validity checks failed */
+  uint64_t drop_ndp_dad;       /* RFC 4862 DAD probe: never answered */
+  uint64_t drop_ndp_not_ours;  /* NS for a target we do not stand for,
+                                * NA, RA, redirect, RS without IPv6 */
+  uint64_t drop_spoofed6;      /* client: IPv6 source from the stack is
+                                * not its tunnel address */
 } ncgt_adapter_stats;
 
 /* Creates an adapter. `s` and `cb` are copied by the size their version
@@ -312,6 +391,32 @@ NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_tunnel(ncgt_adapter *ad,
                                                   const uint8_t *dg,
                                                   size_t len,
                                                   uint32_t tunnel_addr);
+
+/* One datagram out of the tunnel, IPv4 or IPv6 (proto NCGT_DATA_PROTO_
+ * IPV4 / _IPV6 / _GSO, the DATA frame's protocol byte): as
+ * ncgt_adapter_from_tunnel / _gso, with the tunnel's IPv6 address too.
+ * Server role: an IPv6 source must equal tunnel_addr6 (NULL: the tunnel
+ * has no IPv6 address; its IPv6 is dropped, drop_ipv6_server). */
+NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_tunnel6(ncgt_adapter *ad,
+                                                   uint8_t proto,
+                                                   const uint8_t *dg,
+                                                   size_t len,
+                                                   uint32_t tunnel_addr,
+                                                   const uint8_t *tunnel_addr6);
+
+/* Client role: sends an unsolicited router advertisement to all nodes
+ * (RFC 4861 6.2.4) when the client data carries IPv6. The library keeps
+ * no clock: the host calls this after each set_client_data and then about
+ * every NCGT_ADAPTER_RA_INTERVAL seconds (with jitter), well inside the
+ * lifetimes the RA carries (NCGT_ADAPTER_RA_LIFETIME). Returns 0 (also
+ * when there is nothing to advertise) or as from_stack. */
+NCGT_EXTERN NCGT_WUR int ncgt_adapter_advertise(ncgt_adapter *ad);
+enum { NCGT_ADAPTER_RA_INTERVAL = 200, NCGT_ADAPTER_RA_LIFETIME = 1800 };
+
+/* Client role: the IPv6 part of the installed client data (prefix_len 0
+ * when none). */
+NCGT_EXTERN void ncgt_adapter_client_config6(const ncgt_adapter *ad,
+                                             ncgt_client_config6 *out);
 
 /* Copies min(size, sizeof(ncgt_adapter_stats)) bytes of the counters, so
  * a caller built against an older, shorter struct keeps working. */
