@@ -71,6 +71,13 @@ const ncg_conf_field ncg_server_conf_fields[] = {
   S("adapter", "dns", dns, NCG_RELOAD_LIVE),
   S("adapter", "dns", ndns, NCG_RELOAD_LIVE),
   S("adapter", "domain", domain, NCG_RELOAD_LIVE),
+  S("adapter", "address6", address6, NCG_RELOAD_RESTART),
+  S("adapter", "address6", plen6, NCG_RELOAD_RESTART),
+  S("adapter", "routes6", routes6, NCG_RELOAD_LIVE),
+  S("adapter", "routes6", nroutes6, NCG_RELOAD_LIVE),
+  S("adapter", "dns6", dns6, NCG_RELOAD_LIVE),
+  S("adapter", "dns6", ndns6, NCG_RELOAD_LIVE),
+  S("adapter", "autonomous", autonomous, NCG_RELOAD_LIVE),
   FS(ncg_server_conf, "timers", timers, NCG_RELOAD_LIVE),
   OPS(ncg_server_conf, "server"),
 };
