@@ -13,6 +13,7 @@
 
 #include "ncgt_conn_int.h"
 #include "ncgt_cursor.h"
+#include "ncgt_frame_int.h"
 
 const char *ncgt_state_name(ncgt_state st) {
   static const char *const names[NCGT_ST_COUNT_] = {
@@ -78,6 +79,8 @@ int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
   c->role = role;
   c->state = role == NCGT_ROLE_INITIATOR ? NCGT_ST_IDLE : NCGT_ST_ACCEPT_WAIT;
   c->cb = *cb;
+  if (cb->version < NCGT_CONN_CALLBACKS_V2)
+    c->cb.recv_dgram = NULL;
   c->user_data = user_data;
   fill_timers(&c->t, t);
   c->max_frame = max_frame;
@@ -213,7 +216,12 @@ int ncgt_conn_is_over(const ncgt_conn *c) {
 }
 
 int ncgt_conn_send_frame(ncgt_conn *c, size_t len, ncgt_tstamp ts) {
-  if (c->cb.send(c, c->sbuf, len, c->user_data) != 0)
+  return ncgt_conn_send_bytes(c, c->sbuf, len, ts);
+}
+
+int ncgt_conn_send_bytes(ncgt_conn *c, const uint8_t *frame, size_t len,
+                         ncgt_tstamp ts) {
+  if (c->cb.send(c, frame, len, c->user_data) != 0)
     return NCGT_ERR_CALLBACK_FAILURE;
   c->stats.frames_sent++;
   c->stats.bytes_sent += len;
@@ -362,6 +370,21 @@ out:
   return rv;
 }
 
+/* After a DATA frame went out (or failed to). */
+static int conn_data_sent(ncgt_conn *c, ssize_t n, const uint8_t *frame,
+                          ncgt_tstamp ts) {
+  if (n == NCGT_ERR_KEY_EXHAUSTED)
+    return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, (int)n, 1, ts);
+  if (n < 0)
+    return (int)n;
+  int rv = ncgt_conn_send_bytes(c, frame, (size_t)n, ts);
+  if (rv < 0)
+    return ncgt_conn_net_error(c, rv, ts);
+  if (c->role == NCGT_ROLE_INITIATOR)
+    ncgt_ini_after_frames(c, ts);
+  return 0;
+}
+
 /* Seals one DATA frame into sbuf and sends it; keepalive when proto is
  * NONE and there is no datagram. */
 static int conn_seal_send(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
@@ -369,16 +392,7 @@ static int conn_seal_send(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
   uint8_t fl = c->tx_phase ? NCGT_DATA_FLAG_KEY_PHASE : 0;
   ssize_t n =
       ncgt_data_seal(&c->tx, fl, proto, dg, len, 0, c->sbuf, c->sbuf_cap);
-  if (n == NCGT_ERR_KEY_EXHAUSTED)
-    return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, (int)n, 1, ts);
-  if (n < 0)
-    return (int)n;
-  int rv = ncgt_conn_send_frame(c, (size_t)n, ts);
-  if (rv < 0)
-    return ncgt_conn_net_error(c, rv, ts);
-  if (c->role == NCGT_ROLE_INITIATOR)
-    ncgt_ini_after_frames(c, ts);
-  return 0;
+  return conn_data_sent(c, n, c->sbuf, ts);
 }
 
 int ncgt_conn_send_keepalive(ncgt_conn *c, ncgt_tstamp ts) {
@@ -397,6 +411,29 @@ int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
       NCGT_ERR_INVALID_ARGUMENT);
   NCGT_ENSURE(ncgt_feat_check_dg(c, proto, dg, len));
   NCGT_ENSURE(conn_seal_send(c, proto, dg, len, ts));
+  c->stats.datagrams_sent++;
+  return 0;
+}
+
+/* Zero-copy send (conn.h): the frame is built around d->dg in the
+ * caller's buffer. */
+int ncgt_conn_send_dgram(ncgt_conn *c, const ncgt_datagram *d,
+                         ncgt_tstamp ts) {
+  NCGT_ENSURE_COND(c && d && d->dg, NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(c->state == NCGT_ST_AUTHORIZED, NCGT_ERR_INVALID_STATE);
+  NCGT_ENSURE_COND(d->proto != NCGT_DATA_PROTO_NONE && d->dglen > 0 &&
+                       d->dglen <= NCGT_DATAGRAM_MAX,
+                   NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(d->headroom >= NCGT_DATAGRAM_TX_HEADROOM, NCGT_ERR_NOBUF);
+  if (d->proto == NCGT_DATA_PROTO_GSO && d->gso)
+    NCGT_ENSURE_COND(c->features & NCGT_FEATURE_GSO, NCGT_ERR_NOT_NEGOTIATED);
+  else
+    NCGT_ENSURE(ncgt_feat_check_dg(c, d->proto, d->dg, d->dglen));
+  uint8_t *frame = d->dg - NCGT_DATAGRAM_TX_HEADROOM;
+  uint8_t fl = c->tx_phase ? NCGT_DATA_FLAG_KEY_PHASE : 0;
+  ssize_t n = ncgt_data_seal(&c->tx, fl, d->proto, d->dg, d->dglen, 0, frame,
+                             NCGT_DATAGRAM_TX_HEADROOM + d->dglen);
+  NCGT_ENSURE(conn_data_sent(c, n, frame, ts));
   c->stats.datagrams_sent++;
   return 0;
 }
@@ -431,6 +468,40 @@ static void conn_proven(ncgt_conn *c, ncgt_tstamp ts) {
   }
 }
 
+/* Hands an opened datagram to the host. The GSO descriptor is decoded
+ * here once (GSO only when negotiated, and well-formed: doc/protocol.md)
+ * and passed on decoded to recv_dgram. */
+static int conn_deliver(ncgt_conn *c, uint8_t proto, uint8_t *dg, size_t len,
+                        int inplace, ncgt_tstamp ts) {
+  ncgt_gso g;
+  const uint8_t *pkt = dg;
+  size_t pktlen = len;
+  if (proto == NCGT_DATA_PROTO_GSO) {
+    int rv = (c->features & NCGT_FEATURE_GSO)
+                 ? ncgt_gso_decode(&g, dg, len, &pkt, &pktlen)
+                 : NCGT_ERR_NOT_NEGOTIATED;
+    if (rv < 0)
+      return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, rv, 1, ts);
+  }
+  c->stats.datagrams_recv++;
+  int fail;
+  if (c->cb.recv_dgram) {
+    ncgt_datagram d = {
+        .proto = proto,
+        .dg = dg,
+        .dglen = len,
+        .headroom = inplace ? NCGT_DATAGRAM_RX_HEADROOM : 0,
+        .gso = proto == NCGT_DATA_PROTO_GSO ? &g : NULL,
+        .pkt = dg + (pkt - dg),
+        .pktlen = pktlen,
+    };
+    fail = c->cb.recv_dgram(c, &d, c->user_data);
+  } else {
+    fail = c->cb.recv_datagram(c, proto, dg, len, c->user_data);
+  }
+  return fail ? NCGT_ERR_CALLBACK_FAILURE : 0;
+}
+
 /* DATA in Authorized (Fig. 9): a bad digest is an integrity failure that
  * closes the tunnel (Fig. 11 205, Fig. 12 integrity failure). */
 int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
@@ -442,7 +513,12 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
   ncgt_dirkey *k = conn_rx_key(c, fd.flags & NCGT_DATA_FLAG_KEY_PHASE);
   if (!k)
     return ncgt_conn_fail(c, NCGT_CLOSE_INTEGRITY, NCGT_ERR_DECRYPT, 1, ts);
-  rv = ncgt_data_open(k, f, &fd, c->rbuf, c->rbuf_cap);
+  /* In place when the bytes may be changed (ncgt_conn_recv_inplace, or
+   * the decoder's own buffer): the plaintext replaces the ciphertext. */
+  int inplace = c->rx_inplace || ncgt_fdec_owns(c->dec, f);
+  uint8_t *pt = inplace ? (uint8_t *)(uintptr_t)fd.body : c->rbuf;
+  rv = ncgt_data_open(k, f, &fd, pt, inplace ? fd.dglen + (size_t)fd.padlen
+                                             : c->rbuf_cap);
   if (rv == NCGT_ERR_KEY_EXHAUSTED)
     return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, rv, 1, ts);
   if (rv < 0)
@@ -454,13 +530,9 @@ int ncgt_conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
       return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_BAD_VALUE, 1, ts);
     c->stats.keepalives_recv++;
   } else {
-    /* GSO only when negotiated, and well-formed (doc/protocol.md). */
-    rv = ncgt_feat_check_dg(c, fd.proto, c->rbuf, fd.dglen);
+    rv = conn_deliver(c, fd.proto, pt, fd.dglen, inplace, ts);
     if (rv < 0)
-      return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, rv, 1, ts);
-    c->stats.datagrams_recv++;
-    if (c->cb.recv_datagram(c, fd.proto, c->rbuf, fd.dglen, c->user_data))
-      return NCGT_ERR_CALLBACK_FAILURE;
+      return rv;
   }
   if (c->role == NCGT_ROLE_INITIATOR && c->state == NCGT_ST_AUTHORIZED)
     ncgt_ini_after_frames(c, ts);
@@ -527,9 +599,13 @@ static int conn_on_frame(ncgt_conn *c, const uint8_t *f, size_t len,
   return ncgt_resp_on_frame(c, type, f, len, ts);
 }
 
-int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
-                   ncgt_tstamp ts) {
+/* Both receive entry points; `inplace`: data may be changed. The flag is
+ * set before and never written after the frames are handled, so a host
+ * may end the conn from a callback. */
+static int conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
+                     int inplace, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c && (data || !len), NCGT_ERR_INVALID_ARGUMENT);
+  c->rx_inplace = inplace;
   if (ncgt_conn_is_over(c) || !c->transport)
     return NCGT_ERR_CLOSED;
   NCGT_ENSURE_COND(c->state != NCGT_ST_IDLE && c->state != NCGT_ST_TCP_OPEN,
@@ -576,6 +652,16 @@ int ncgt_conn_close(ncgt_conn *c, uint16_t status, ncgt_tstamp ts) {
   /* TRANSPORT is local only (ncgtun.h): end without telling the peer. */
   ncgt_conn_fail(c, status, 0, status != NCGT_CLOSE_TRANSPORT, ts);
   return 0;
+}
+
+int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
+                   ncgt_tstamp ts) {
+  return conn_recv(c, data, len, 0, ts);
+}
+
+int ncgt_conn_recv_inplace(ncgt_conn *c, uint8_t *data, size_t len,
+                           ncgt_tstamp ts) {
+  return conn_recv(c, data, len, 1, ts);
 }
 
 ncgt_tstamp ncgt_conn_get_expiry(const ncgt_conn *c) {

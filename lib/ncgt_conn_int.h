@@ -74,6 +74,7 @@ struct ncgt_conn {
   uint8_t *sbuf; /* one sealed frame on its way out */
   uint8_t *rbuf; /* one opened datagram + padding */
   size_t sbuf_cap, rbuf_cap; /* max_frame, or less before AUTHORIZED */
+  int rx_inplace; /* the bytes being received may be changed */
   char user[NCGT_NAME_MAX + 1];
   int transport; /* a transport is open (or being opened) */
 
@@ -148,6 +149,9 @@ void ncgt_conn_log(const ncgt_conn *c, ncgt_log_level lvl, const char *fmt, ...)
 #endif
     ;
 NCGT_WUR int ncgt_conn_send_frame(ncgt_conn *c, size_t len, ncgt_tstamp ts);
+/* The same for a frame anywhere (sealed in the host's buffer). */
+NCGT_WUR int ncgt_conn_send_bytes(ncgt_conn *c, const uint8_t *frame,
+                                  size_t len, ncgt_tstamp ts);
 /* Ends the tunnel here: CLOSE `status` (authenticated once keys exist) if
  * `send_close` and a transport is up, then Dying -> Dead. Returns `err`. */
 int ncgt_conn_fail(ncgt_conn *c, uint16_t status, int err, int send_close,

@@ -64,4 +64,8 @@ NCGT_WUR int ncgt_spans_check(const ncgt_span *sp, size_t n, size_t sblen);
  * bytes before its NUL (NULL is BAD_NAME too). */
 NCGT_WUR int ncgt_name_len(const char *name, size_t *len);
 
+/* Is `p` the decoder's reassembly buffer (a frame it may let the conn
+ * open in place)? */
+int ncgt_fdec_owns(const ncgt_fdec *dec, const uint8_t *p);
+
 #endif /* NCGT_FRAME_INT_H */

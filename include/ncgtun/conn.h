@@ -76,6 +76,7 @@ typedef struct ncgt_conn_stats {
 } ncgt_conn_stats;
 
 #define NCGT_CONN_CALLBACKS_V1 1u
+#define NCGT_CONN_CALLBACKS_V2 2u /* adds recv_dgram */
 typedef struct ncgt_conn_callbacks {
   uint32_t version; /* NCGT_CONN_CALLBACKS_V1 */
   /* Required. Write bytes to the transport; the host takes them all
@@ -107,6 +108,13 @@ typedef struct ncgt_conn_callbacks {
   void (*closed)(ncgt_conn *c, const ncgt_close_info *ci, void *user_data);
   /* Optional. */
   ncgt_log_cb log;
+  /* V2, optional: when set it is called instead of recv_datagram. The
+   * datagram was opened in place (in the bytes given to
+   * ncgt_conn_recv_inplace, or in the decoder's buffer for a frame that
+   * arrived split) and may be modified there, with d->headroom >=
+   * NCGT_DATAGRAM_RX_HEADROOM writable bytes before d->dg. A GSO datagram's descriptor is decoded in d->gso. Valid only
+   * during the call. Non-zero = callback failure. */
+  int (*recv_dgram)(ncgt_conn *c, const ncgt_datagram *d, void *user_data);
 } ncgt_conn_callbacks;
 
 /* Timers and limits shared by both roles; zero means "default". */
@@ -166,6 +174,28 @@ NCGT_EXTERN int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts);
  * already sent CLOSE and moved to Dying/Dead. */
 NCGT_EXTERN int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
                                ncgt_tstamp ts);
+/* Bytes received from the transport, split anywhere, in a buffer the
+ * host lets the conn modify. Whole frames are opened in place and their
+ * datagrams handed to recv_dgram (or recv_datagram) where they lie, with
+ * the frame's header and digest (NCGT_DATAGRAM_RX_HEADROOM bytes) in front
+ * to reuse; a frame split across calls is reassembled in the decoder's
+ * buffer and opened there. The bytes are changed (plaintext over
+ * ciphertext). Otherwise as ncgt_conn_recv. */
+NCGT_EXTERN int ncgt_conn_recv_inplace(ncgt_conn *c, uint8_t *data,
+                                       size_t len, ncgt_tstamp ts);
+/* Seals one datagram in place and sends it (AUTHORIZED only): the DATA
+ * header and digest are written into the NCGT_DATAGRAM_TX_HEADROOM bytes
+ * before d->dg and the datagram is encrypted where it is; the send
+ * callback then gets the frame at d->dg - NCGT_DATAGRAM_TX_HEADROOM (a
+ * host whose transport queue holds that buffer need not copy it).
+ * d->headroom below NCGT_DATAGRAM_TX_HEADROOM: NCGT_ERR_NOBUF and nothing
+ * is sent. A GSO datagram with d->gso set is taken as already checked
+ * (the adapter encoded it); without, the descriptor is decoded as
+ * ncgt_conn_send_datagram does. The datagram's bytes are ciphertext
+ * afterwards. */
+NCGT_EXTERN NCGT_WUR int ncgt_conn_send_dgram(ncgt_conn *c,
+                                             const ncgt_datagram *d,
+                                             ncgt_tstamp ts);
 /* Seal and send one datagram (AUTHORIZED only). proto: NCGT_DATA_PROTO_*;
  * NCGT_DATA_PROTO_GSO (descriptor + packet, checked with ncgt_gso_decode)
  * only when negotiated, else NCGT_ERR_NOT_NEGOTIATED. */
