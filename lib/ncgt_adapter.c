@@ -68,7 +68,10 @@ int ncgt_adapter_new(ncgt_adapter **pad, const ncgt_adapter_settings *s,
   NCGT_ENSURE_COND((cb->version == NCGT_ADAPTER_CALLBACKS_VERSION ||
                     cb->version == NCGT_ADAPTER_CALLBACKS_V2 ||
                     cb->version == NCGT_ADAPTER_CALLBACKS_V3) &&
-                       cb->to_stack && cb->to_tunnel,
+                       cb->to_stack &&
+                       (cb->to_tunnel ||
+                        (cb->version >= NCGT_ADAPTER_CALLBACKS_V3 &&
+                         cb->to_tunnel_dgram)),
                    NCGT_ERR_INVALID_ARGUMENT);
   ncgt_adapter *ad = calloc(1, sizeof *ad);
   NCGT_ENSURE_COND(ad, NCGT_ERR_NOMEM);

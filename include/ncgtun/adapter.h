@@ -177,7 +177,8 @@ typedef struct ncgt_adapter_callbacks {
    * TAP). Return 0, or non-zero: the call returns
    * NCGT_ERR_CALLBACK_FAILURE. */
   int (*to_stack)(const uint8_t *frame, size_t len, void *user_data);
-  /* Required. An IP datagram for the tunnel; proto is 4 or 6
+  /* Required unless to_tunnel_dgram (V3) is set, which replaces it. An
+   * IP datagram for the tunnel; proto is 4 or 6
    * (NCGT_DATA_PROTO_IPV4 / _IPV6, the DATA frame's protocol byte). In
    * the server role the host picks the tunnel by destination address. */
   int (*to_tunnel)(uint8_t proto, const uint8_t *datagram, size_t len,
