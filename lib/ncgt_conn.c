@@ -68,7 +68,10 @@ int ncgt_conn_alloc(ncgt_conn **pc, ncgt_role role, size_t max_frame,
   NCGT_ENSURE_COND(pc != NULL, NCGT_ERR_INVALID_ARGUMENT);
   *pc = NULL;
   NCGT_ENSURE_COND(cb && cb->version >= NCGT_CONN_CALLBACKS_V1 && cb->send &&
-                       cb->close_transport && cb->recv_datagram && cb->rand,
+                       cb->close_transport && cb->rand &&
+                       (cb->recv_datagram ||
+                        (cb->version >= NCGT_CONN_CALLBACKS_V2 &&
+                         cb->recv_dgram)),
                    NCGT_ERR_INVALID_ARGUMENT);
   if (max_frame == 0)
     max_frame = NCGT_FRAME_MAX_DEFAULT;

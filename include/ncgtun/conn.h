@@ -88,7 +88,9 @@ typedef struct ncgt_conn_callbacks {
   int (*open_transport)(ncgt_conn *c, const char *next_hop, void *user_data);
   /* Required. Close the transport (the object is Dying). */
   void (*close_transport)(ncgt_conn *c, void *user_data);
-  /* Required. A datagram came out of the tunnel. */
+  /* Required unless recv_dgram (V2) is set. A datagram came out of the
+   * tunnel (read-only; opened into the conn's own buffer unless it was
+   * opened in place). */
   int (*recv_datagram)(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
                        size_t len, void *user_data);
   /* Required. Cryptographically secure random bytes. */
