@@ -21,10 +21,6 @@
 #include "server.h"
 #include "sys.h"
 
-enum {
-  IPV4_DST_OFFSET = 16,
-};
-
 static size_t addr_slot(const srv_prog *p, uint32_t a, int *ok) {
   uint32_t mask = ncg_ip4_mask(p->conf.plen);
   *ok = (a & mask) == (p->conf.address & mask);
@@ -77,41 +73,33 @@ static int dp_to_stack_gso(const ncgt_gso *g, const uint8_t *frame,
   return 0;
 }
 
-/* The kernel routed a datagram to a client address: find its tunnel. */
-static int dp_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
-                        void *ud) {
+/* The kernel routed a datagram to a client address: find its tunnel by
+ * the IPv4 destination the adapter parsed (tunnels have IPv4 addresses
+ * only: IPv6 has no tunnel). */
+static int dp_to_tunnel(const ncgt_datagram *d, void *ud) {
   srv_prog *p = ud;
-  uint32_t dst;
   int ok;
-  /* A super-segment's IP header follows its descriptor (IPv4 only here:
-   * the byte at 0 is the descriptor's IP version). */
-  size_t at = proto == NCGT_DATA_PROTO_GSO ? NCGT_GSO_DESC_LEN : 0;
-  if ((proto != NCGT_DATA_PROTO_IPV4 &&
-       !(proto == NCGT_DATA_PROTO_GSO && len > 0 && dg[0] == 4)) ||
-      len < at + IPV4_DST_OFFSET + 4) {
+  if (d->ip4_dst == 0) {
     p->no_tunnel_drops++;
     return 0;
   }
-  memcpy(&dst, dg + at + IPV4_DST_OFFSET, 4);
-  size_t i = addr_slot(p, ntohl(dst), &ok);
+  size_t i = addr_slot(p, d->ip4_dst, &ok);
   srv_tunnel *st = ok ? p->by_addr[i] : NULL;
   if (!st || st->dying) {
     p->no_tunnel_drops++;
     return 0;
   }
-  if (at && st->nogso) { /* read before the offloads went off */
+  if (d->gso && st->nogso) { /* read before the offloads went off */
     p->gso_refused++;
     return 0;
   }
-  ncg_tunnel_send_datagram(&st->t, proto, dg, len);
+  ncg_tunnel_send_dgram(&st->t, d);
   return 0;
 }
 
-void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, uint8_t proto,
-                        const uint8_t *dg, size_t len) {
-  int rc = proto == NCGT_DATA_PROTO_GSO
-               ? ncgt_adapter_from_tunnel_gso(p->adapter, dg, len, st->addr)
-               : ncgt_adapter_from_tunnel(p->adapter, dg, len, st->addr);
+/* Opened in place: the adapter writes Ethernet in front, no copy. */
+void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, const ncgt_datagram *d) {
+  int rc = ncgt_adapter_from_tunnel_dgram(p->adapter, d, st->addr);
   if (rc != 0)
     ncg_debug("%s event=adapter-callback-failed", st->t.ctx);
 }
@@ -173,9 +161,9 @@ int srv_dp_setup(srv_prog *p) {
   s.server_prefix_len = (uint8_t)c->plen;
   memcpy(s.stack_mac, p->tap.mac, 6);
   static const ncgt_adapter_callbacks cb = {
-    .version = NCGT_ADAPTER_CALLBACKS_V2,
+    .version = NCGT_ADAPTER_CALLBACKS_V3,
     .to_stack = dp_to_stack,
-    .to_tunnel = dp_to_tunnel,
+    .to_tunnel_dgram = dp_to_tunnel,
     .log = ncg_log_lib_plain,
     .to_stack_gso = dp_to_stack_gso,
   };
