@@ -9,6 +9,8 @@
  */
 #include "adapter_harness.h"
 
+#include <stdlib.h>
+
 #include <ncgtun/conn.h>
 #include <ncgtun/keys.h>
 
@@ -35,6 +37,7 @@ typedef struct pair {
   uint8_t last_pkt[256];
   int last_had_gso;
   ncgt_gso last_gso;
+  int fail_dgram; /* recv_dgram refuses */
 } pair;
 
 static const ncgt_tstamp T0 = 1000 * NCGT_SECONDS;
@@ -77,7 +80,7 @@ static int srv_recv_dgram(ncgt_conn *c, const ncgt_datagram *d, void *ud) {
     p->last_gso = *d->gso;
   /* The room in front is the host's to write: touch all of it (ASan). */
   memset(d->dg - d->headroom, 0xEE, d->headroom);
-  return 0;
+  return p->fail_dgram;
 }
 static int t_rand(uint8_t *buf, size_t len, void *ud) {
   static uint64_t x = 0x9e3779b97f4a7c15ull;
@@ -244,6 +247,64 @@ static void headroom_too_small(void **st) {
   pair_down(&p);
 }
 
+/* recv_dgram keeps recv_datagram's failure contract (doc/api.md
+ * "Callback failures"): the tunnel ends with CLOSE SHUTTING_DOWN, the
+ * call returns CALLBACK_FAILURE, and the datagram after it in the same
+ * bytes is not handed out. A V1 callbacks struct (no recv_dgram field)
+ * is read only up to its size. */
+static void recv_dgram_failure_ends_tunnel(void **st) {
+  (void)st;
+  static pair p;
+  pair_up(&p, 0);
+  uint8_t ip[60];
+  size_t n = packet(ip, 7);
+  assert_int_equal(ncgt_conn_send_datagram(p.cli, 4, ip, n, T0), 0);
+  assert_int_equal(ncgt_conn_send_datagram(p.cli, 4, ip, n, T0), 0);
+  static uint8_t rx[4096];
+  size_t fl = p.c2s.len;
+  memcpy(rx, p.c2s.buf, fl);
+  p.c2s.len = 0;
+  p.fail_dgram = 1;
+  assert_int_equal(ncgt_conn_recv_inplace(p.sc, rx, fl, T0),
+                   NCGT_ERR_CALLBACK_FAILURE);
+  assert_int_equal(p.dgrams, 1);
+  const ncgt_close_info *ci = ncgt_conn_close_info(p.sc);
+  assert_non_null(ci);
+  assert_int_equal(ci->status, NCGT_CLOSE_SHUTTING_DOWN);
+  assert_int_equal(ci->error, NCGT_ERR_CALLBACK_FAILURE);
+  /* The peer is told, authenticated. */
+  assert_true(p.s2c.len > 0);
+  assert_int_equal(ncgt_conn_recv(p.cli, p.s2c.buf, p.s2c.len, T0), 0);
+  ci = ncgt_conn_close_info(p.cli);
+  assert_non_null(ci);
+  assert_int_equal(ci->status, NCGT_CLOSE_SHUTTING_DOWN);
+  assert_true(ci->remote && ci->authenticated);
+  pair_down(&p);
+
+  /* A V1 struct exactly as long as V1 (ASan: never read past it). */
+  const size_t v1len = offsetof(ncgt_conn_callbacks, recv_dgram);
+  void *v1 = malloc(v1len);
+  assert_non_null(v1);
+  memcpy(v1, &cli_cb, v1len);
+  ncgt_client_settings cs;
+  static const char *const path[] = {"server"};
+  ncgt_client_settings_default(&cs);
+  cs.origin = "c";
+  cs.path = path;
+  cs.npath = 1;
+  cs.user = "alice";
+  ncgt_conn *c = NULL;
+  assert_int_equal(ncgt_conn_client_new(&c, &cs, v1, NULL), 0);
+  ncgt_conn_del(c);
+  /* V1 without recv_datagram: refused (recv_dgram is V2's). */
+  ncgt_conn_callbacks nodg = cli_cb;
+  nodg.recv_datagram = NULL;
+  memcpy(v1, &nodg, v1len);
+  assert_int_equal(ncgt_conn_client_new(&c, &cs, v1, NULL),
+                   NCGT_ERR_INVALID_ARGUMENT);
+  free(v1);
+}
+
 /* Frames split anywhere across ncgt_conn_recv_inplace calls: the
  * decoder reassembles them and they are opened in its buffer, with the
  * same room in front; whole frames after a split open in place. */
@@ -404,6 +465,7 @@ int main(void) {
       cmocka_unit_test(inplace_round_trip),
       cmocka_unit_test(headroom_too_small),
       cmocka_unit_test(split_frames),
+      cmocka_unit_test(recv_dgram_failure_ends_tunnel),
       cmocka_unit_test(gso_decoded_once),
       cmocka_unit_test(adapter_from_tunnel_in_place),
       cmocka_unit_test(adapter_to_tunnel_parsed),
