@@ -107,13 +107,12 @@ static int cb_open_transport(ncgt_conn *c, const char *next_hop, void *ud) {
   return -1; /* a transport failure: the library retries (conn.h) */
 }
 
-static int cb_recv_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
-                            size_t len, void *ud) {
+/* Opened in place in the socket's read buffer: the adapter writes the
+ * Ethernet header in front of it and hands it to the TAP, no copy. */
+static int cb_recv_dgram(ncgt_conn *c, const ncgt_datagram *d, void *ud) {
   cli_prog *p = ud;
   (void)c;
-  int rc = proto == NCGT_DATA_PROTO_GSO
-               ? ncgt_adapter_from_tunnel_gso(p->adapter, dg, len, 0)
-               : ncgt_adapter_from_tunnel(p->adapter, dg, len, 0);
+  int rc = ncgt_adapter_from_tunnel_dgram(p->adapter, d, 0);
   if (rc != 0)
     ncg_debug("%s event=adapter-callback-failed dir=from-tunnel", p->t.ctx);
   return 0;
@@ -184,10 +183,10 @@ static int ad_to_stack_gso(const ncgt_gso *g, const uint8_t *frame,
   return 0;
 }
 
-static int ad_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
-                        void *ud) {
+/* In the TAP's read buffer, with room to be sealed there. */
+static int ad_to_tunnel(const ncgt_datagram *d, void *ud) {
   cli_prog *p = ud;
-  ncg_tunnel_send_datagram(&p->t, proto, dg, len);
+  ncg_tunnel_send_dgram(&p->t, d);
   return 0;
 }
 
@@ -273,9 +272,9 @@ static int cli_adapter_setup(cli_prog *p) {
   s.mss_clamp = p->conf.mss_clamp;
   memcpy(s.stack_mac, p->tap.mac, 6);
   static const ncgt_adapter_callbacks cb = {
-    .version = NCGT_ADAPTER_CALLBACKS_V2,
+    .version = NCGT_ADAPTER_CALLBACKS_V3,
     .to_stack = ad_to_stack,
-    .to_tunnel = ad_to_tunnel,
+    .to_tunnel_dgram = ad_to_tunnel,
     .log = ad_log,
     .to_stack_gso = ad_to_stack_gso,
   };
@@ -296,7 +295,7 @@ int cli_conn_new(cli_prog *p, const ncg_client_conf *c, ncgt_conn **out) {
   static ncgt_conn_callbacks cb;
   ncg_tunnel_callbacks(&cb);
   cb.open_transport = cb_open_transport;
-  cb.recv_datagram = cb_recv_datagram;
+  cb.recv_dgram = cb_recv_dgram;
   cb.authorized = cb_authorized;
   cb.closed = cb_closed;
   return ncg_client_conf_conn_new(c, p->conf.offload ? NCGT_FEATURE_GSO : 0,

@@ -150,7 +150,7 @@ static void side_connected(ncg_stream *s, void *obj) {
   sess_after(h);
 }
 
-static void side_data(ncg_stream *s, const uint8_t *d, size_t n, void *obj) {
+static void side_data(ncg_stream *s, uint8_t *d, size_t n, void *obj) {
   ncgt_side side;
   rsess_host *h = side_host(s, &side);
   (void)obj;

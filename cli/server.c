@@ -39,11 +39,10 @@ static void srv_tunnel_after(ncg_tunnel *t) {
   ncg_loop_defer(t->loop, srv_tunnel_destroy, st);
 }
 
-static int cb_recv_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
-                            size_t len, void *ud) {
+static int cb_recv_dgram(ncgt_conn *c, const ncgt_datagram *d, void *ud) {
   srv_tunnel *st = ud;
   (void)c;
-  srv_dp_from_tunnel(st->p, st, proto, dg, len);
+  srv_dp_from_tunnel(st->p, st, d);
   return 0;
 }
 
@@ -288,7 +287,7 @@ int srv_setup(srv_prog *p) {
   const ncg_server_conf *c = &p->conf;
   size_t skipped;
   ncg_tunnel_callbacks(&srv_conn_cb);
-  srv_conn_cb.recv_datagram = cb_recv_datagram;
+  srv_conn_cb.recv_dgram = cb_recv_dgram;
   srv_conn_cb.authorized = cb_authorized;
   srv_conn_cb.closed = cb_closed;
   p->tap.fd = p->nl.fd = -1;

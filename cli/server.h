@@ -90,7 +90,6 @@ void srv_dp_teardown(srv_prog *p);
 void srv_dp_bind(srv_prog *p, srv_tunnel *st);
 void srv_dp_unbind(srv_prog *p, srv_tunnel *st);
 /* A datagram came out of a tunnel. */
-void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, uint8_t proto,
-                        const uint8_t *dg, size_t len);
+void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, const ncgt_datagram *d);
 
 #endif /* NCG_SERVER_H */

@@ -21,10 +21,7 @@
 #include "server.h"
 #include "sys.h"
 
-enum {
-  IPV4_DST_OFFSET = 16,
-  IPV6_DST_OFFSET = 24,
-};
+enum { IPV6_DST_OFFSET = 24 };
 
 static size_t addr_slot(const srv_prog *p, uint32_t a, int *ok) {
   uint32_t mask = ncg_ip4_mask(p->conf.plen);
@@ -90,11 +87,10 @@ static srv_tunnel *dp_find6(srv_prog *p, const uint8_t *a) {
   return NULL;
 }
 
-/* The kernel routed a datagram to a client address: find its tunnel. */
-static int dp_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
-                        void *ud) {
+/* The kernel routed a datagram to a client address: find its tunnel by
+ * the IPv4 destination the adapter parsed, or an IPv6 one. */
+static int dp_to_tunnel(const ncgt_datagram *d, void *ud) {
   srv_prog *p = ud;
-  uint32_t dst;
   int ok;
   srv_tunnel *st = NULL;
   /* A super-segment's IP header follows its descriptor (the byte at 0 is
@@ -108,22 +104,25 @@ static int dp_to_tunnel(uint8_t proto, const uint8_t *dg, size_t len,
     size_t i = addr_slot(p, ntohl(dst), &ok);
     st = ok ? p->by_addr[i] : NULL;
   }
+/* The kernel routed a datagram to a client address: find its tunnel by
+ * the IPv4 destination the adapter parsed, or an IPv6 one. */
+static int dp_to_tunnel(const ncgt_datagram *d, void *ud) {
   if (!st || st->dying) {
     p->no_tunnel_drops++;
     return 0;
   }
-  if (at && st->nogso) { /* read before the offloads went off */
+  if (d->gso && st->nogso) { /* read before the offloads went off */
     p->gso_refused++;
     return 0;
   }
-  ncg_tunnel_send_datagram(&st->t, proto, dg, len);
+  ncg_tunnel_send_dgram(&st->t, d);
   return 0;
 }
 
-void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, uint8_t proto,
-                        const uint8_t *dg, size_t len) {
-  int rc = ncgt_adapter_from_tunnel6(p->adapter, proto, dg, len, st->addr,
-                                     st->has_addr6 ? st->addr6 : NULL);
+/* Opened in place: the adapter writes Ethernet in front, no copy. */
+void srv_dp_from_tunnel(srv_prog *p, srv_tunnel *st, const ncgt_datagram *d) {
+  int rc = ncgt_adapter_from_tunnel_dgram6(p->adapter, d, st->addr,
+                                           st->has_addr6 ? st->addr6 : NULL);
   if (rc != 0)
     ncg_debug("%s event=adapter-callback-failed", st->t.ctx);
 }
@@ -202,9 +201,9 @@ int srv_dp_setup(srv_prog *p) {
   s.server_prefix_len6 = (uint8_t)c->plen6;
   memcpy(s.stack_mac, p->tap.mac, 6);
   static const ncgt_adapter_callbacks cb = {
-    .version = NCGT_ADAPTER_CALLBACKS_V2,
+    .version = NCGT_ADAPTER_CALLBACKS_V3,
     .to_stack = dp_to_stack,
-    .to_tunnel = dp_to_tunnel,
+    .to_tunnel_dgram = dp_to_tunnel,
     .log = ncg_log_lib_plain,
     .to_stack_gso = dp_to_stack_gso,
   };

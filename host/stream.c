@@ -90,7 +90,8 @@ static void stream_flush_deferred(void *obj) {
 }
 
 static void stream_read(ncg_stream *s) {
-  static uint8_t buf[STREAM_READ_CHUNK]; /* one thread, one loop */
+  /* One thread, one loop. on_data may change the bytes (opened in place). */
+  static uint8_t buf[STREAM_READ_CHUNK];
   for (int i = 0; i < STREAM_READS_PER_EVENT && s->fd >= 0 && !s->paused;
        i++) {
     ssize_t n = recv(s->fd, buf, sizeof(buf), 0);
@@ -206,6 +207,25 @@ int ncg_stream_adopt(ncg_stream *s, ncg_loop *l, int fd, const ncg_addr *peer,
   return 0;
 }
 
+/* Sends from the caller's buffer; returns how much the kernel took. An
+ * error other than a full buffer sets s->failed. */
+static size_t stream_send_direct(ncg_stream *s, const uint8_t *data,
+                                 size_t len) {
+  size_t sent = 0;
+  while (sent < len) {
+    ssize_t n = send(s->fd, data + sent, len - sent, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK)
+        s->failed = errno;
+      break;
+    }
+    sent += (size_t)n;
+  }
+  return sent;
+}
+
 static void ring_append(ncg_stream *s, const uint8_t *data, size_t len) {
   size_t tail = (s->qhead + s->qlen) % s->qcap;
   size_t first = s->qcap - tail;
@@ -225,6 +245,15 @@ int ncg_stream_write(ncg_stream *s, const uint8_t *data, size_t len) {
     return -1;
   if (len > s->qcap - s->qlen)
     return -1;
+  if (len >= NCG_STREAM_DIRECT_MIN && s->qlen == 0 && !s->connecting) {
+    size_t sent = stream_send_direct(s, data, len);
+    if (s->failed) /* as a failed flush above: the caller closes */
+      return -1;
+    if (sent == len)
+      return 0;
+    data += sent;
+    len -= sent;
+  }
   ring_append(s, data, len);
   if (s->qlen >= s->qsoft)
     s->above_soft = 1;

@@ -26,8 +26,9 @@ typedef struct ncg_stream ncg_stream;
 typedef struct ncg_stream_ops {
   /* The outgoing connection is up. */
   void (*on_connected)(ncg_stream *s, void *obj);
-  /* Bytes arrived. */
-  void (*on_data)(ncg_stream *s, const uint8_t *data, size_t len, void *obj);
+  /* Bytes arrived, in the stream's read buffer, which the callee may
+   * change (a tunnel opens its frames there, in place). */
+  void (*on_data)(ncg_stream *s, uint8_t *data, size_t len, void *obj);
   /* The connection failed or ended: err is an errno, 0 for an orderly
    * end of stream. The stream is still open; the owner closes it. */
   void (*on_error)(ncg_stream *s, int err, void *obj);
@@ -61,7 +62,14 @@ int ncg_stream_connect(ncg_stream *s, ncg_loop *l, const ncg_addr *to,
 /* Adopts an accepted socket. */
 int ncg_stream_adopt(ncg_stream *s, ncg_loop *l, int fd, const ncg_addr *peer,
                      size_t qcap, const ncg_stream_ops *ops, void *obj);
-/* Sends or queues all of it: 0, or -1 when it does not fit (or closed). */
+/* Sends or queues all of it: 0, or -1 when it does not fit (or closed).
+ * A write of at least NCG_STREAM_DIRECT_MIN bytes while nothing is queued
+ * goes straight to send(2) from the caller's buffer (a frame sealed in
+ * place where the TAP read it is never copied); only what the kernel
+ * does not take is queued. Smaller writes are queued and leave together
+ * at the end of the loop pass: copying 1.5 KB frames costs less than a
+ * system call each (doc/performance.md). */
+enum { NCG_STREAM_DIRECT_MIN = 16 * 1024 };
 int ncg_stream_write(ncg_stream *s, const uint8_t *data, size_t len);
 /* May a datagram frame of `len` bytes be queued (below the soft limit)? */
 int ncg_stream_room(const ncg_stream *s, size_t len);

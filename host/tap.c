@@ -113,10 +113,17 @@ static int tap_hdr_to_gso(const struct virtio_net_hdr *vh, const uint8_t *eth,
 }
 
 void ncg_tap_pump(ncg_tap *t, ncgt_adapter *ad) {
-  static uint8_t buf[TAP_FRAME_MAX]; /* one thread, one loop */
+  /* One thread, one loop. Read TAP_HEADROOM bytes in, so every datagram
+   * the adapter passes on can be sealed where it lies: a GSO datagram
+   * begins NCGT_GSO_DESC_LEN bytes before the IP header, i.e. 2 bytes
+   * into the Ethernet header, and needs NCGT_DATAGRAM_TX_HEADROOM before
+   * that. */
+  enum { TAP_HEADROOM = NCGT_DATAGRAM_TX_HEADROOM };
+  static uint8_t room[TAP_HEADROOM + TAP_FRAME_MAX];
+  uint8_t *buf = room + TAP_HEADROOM;
   size_t vl = t->vnet ? TAP_VNET_HLEN : 0;
   for (int i = 0; i < TAP_FRAMES_PER_EVENT; i++) {
-    ssize_t n = read(t->fd, buf, sizeof(buf));
+    ssize_t n = read(t->fd, buf, TAP_FRAME_MAX);
     if (n <= 0 || (size_t)n < vl)
       return;
     uint8_t *frame = buf + vl;
@@ -133,7 +140,8 @@ void ncg_tap_pump(ncg_tap *t, ncgt_adapter *ad) {
       }
       t->gso_in += has && g.type != NCGT_GSO_NONE;
     }
-    if (ncgt_adapter_from_stack_gso(ad, has ? &g : NULL, frame, len) != 0)
+    if (ncgt_adapter_from_stack_ex(ad, has ? &g : NULL, frame, len,
+                                   (size_t)(frame - room), 0) != 0)
       ncg_debug("event=adapter-callback-failed dir=from-stack");
   }
 }

@@ -53,10 +53,12 @@ static void tunnel_connected(ncg_stream *s, void *obj) {
   ncg_tunnel_after(t);
 }
 
-static void tunnel_data(ncg_stream *s, const uint8_t *d, size_t n, void *obj) {
+static void tunnel_data(ncg_stream *s, uint8_t *d, size_t n, void *obj) {
   ncg_tunnel *t = obj;
   (void)s;
-  ncgt_conn_recv(t->conn, d, n, ncg_now());
+  /* Frames are opened where they were read; datagrams go to the TAP with
+   * their Ethernet header in the room the frame header leaves. */
+  ncgt_conn_recv_inplace(t->conn, d, n, ncg_now());
   ncg_tunnel_after(t);
 }
 
@@ -143,16 +145,36 @@ static void tunnel_drop(ncg_tunnel *t, uint64_t *counter, const char *why) {
               (unsigned long long)n);
 }
 
-int ncg_tunnel_send_datagram(ncg_tunnel *t, uint8_t proto, const uint8_t *dg,
-                             size_t len) {
+/* Tunnel up and room in the queue? Else counts the drop. */
+static int tunnel_may_send(ncg_tunnel *t, size_t len) {
   if (!t->conn || ncgt_conn_state(t->conn) != NCGT_ST_AUTHORIZED) {
     tunnel_drop(t, &t->dropped_down, "tunnel-down");
-    return 1;
+    return 0;
   }
   if (!ncg_stream_room(&t->s, len + TUNNEL_DATA_OVERHEAD)) {
     tunnel_drop(t, &t->dropped_backpressure, "queue-full");
-    return 1;
+    return 0;
   }
+  return 1;
+}
+
+int ncg_tunnel_send_dgram(ncg_tunnel *t, const ncgt_datagram *d) {
+  if (!tunnel_may_send(t, d->dglen))
+    return 1;
+  int rc = ncgt_conn_send_dgram(t->conn, d, ncg_now());
+  if (rc == NCGT_ERR_NOBUF) /* no room around it (a fragment): copy */
+    rc = ncgt_conn_send_datagram(t->conn, d->proto, d->dg, d->dglen,
+                                 ncg_now());
+  if (rc != 0)
+    ncg_debug("%s event=send-failed error=\"%s\"", t->ctx, ncgt_strerror(rc));
+  ncg_tunnel_after(t);
+  return rc != 0;
+}
+
+int ncg_tunnel_send_datagram(ncg_tunnel *t, uint8_t proto, const uint8_t *dg,
+                             size_t len) {
+  if (!tunnel_may_send(t, len))
+    return 1;
   int rc = ncgt_conn_send_datagram(t->conn, proto, dg, len, ncg_now());
   if (rc != 0)
     ncg_debug("%s event=send-failed error=\"%s\"", t->ctx, ncgt_strerror(rc));
@@ -210,7 +232,7 @@ void ncg_tunnel_log_closed(ncg_tunnel *t, const ncgt_close_info *ci) {
 
 void ncg_tunnel_callbacks(ncgt_conn_callbacks *cb) {
   memset(cb, 0, sizeof(*cb));
-  cb->version = NCGT_CONN_CALLBACKS_V1;
+  cb->version = NCGT_CONN_CALLBACKS_V2;
   cb->send = ncg_tunnel_cb_send;
   cb->close_transport = ncg_tunnel_cb_close_transport;
   cb->rand = ncg_rand;

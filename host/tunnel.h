@@ -47,6 +47,9 @@ void ncg_tunnel_set_ctx(ncg_tunnel *t);
  * dropped. */
 int ncg_tunnel_send_datagram(ncg_tunnel *t, uint8_t proto, const uint8_t *dg,
                              size_t len);
+/* The same for a datagram in the TAP's read buffer (an adapter's
+ * to_tunnel_dgram): sealed in place when it has the room, else copied. */
+int ncg_tunnel_send_dgram(ncg_tunnel *t, const ncgt_datagram *d);
 /* Connects the stream to `to` (client). 0 or -1 with errno. */
 int ncg_tunnel_connect(ncg_tunnel *t, const ncg_addr *to);
 /* The initiator's open_transport: looks `hop` up ([hosts], numeric text,
@@ -62,9 +65,9 @@ int ncg_tunnel_adopt(ncg_tunnel *t, int fd, const ncg_addr *peer);
  * (before freeing). */
 void ncg_tunnel_fini(ncg_tunnel *t);
 
-/* Fills the members every program shares (version, send,
+/* Fills the members every program shares (version V2, send,
  * close_transport, rand, wallclock, state_changed, log); the program adds
- * recv_datagram, authorized, closed and, for the initiator,
+ * recv_dgram (in place; or recv_datagram), authorized, closed and, for the initiator,
  * open_transport. Keep *cb alive as long as the conns. */
 void ncg_tunnel_callbacks(ncgt_conn_callbacks *cb);
 

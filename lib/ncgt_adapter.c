@@ -70,7 +70,8 @@ int ncgt_adapter_new(ncgt_adapter **pad, const ncgt_adapter_settings *s,
   };
   static const size_t cb_sizes[] = {
       offsetof(ncgt_adapter_callbacks, to_stack_gso), /* V1 */
-      sizeof(ncgt_adapter_callbacks),                 /* V2 */
+      offsetof(ncgt_adapter_callbacks, to_tunnel_dgram), /* V2 */
+      sizeof(ncgt_adapter_callbacks),                 /* V3 */
   };
   ncgt_adapter_settings sc;
   ncgt_adapter_callbacks cc;
@@ -81,7 +82,9 @@ int ncgt_adapter_new(ncgt_adapter **pad, const ncgt_adapter_settings *s,
                    NCGT_ERR_INVALID_ARGUMENT);
   s = &sc;
   NCGT_ENSURE_COND(settings_ok(s), NCGT_ERR_INVALID_ARGUMENT);
-  NCGT_ENSURE_COND(cc.to_stack && cc.to_tunnel, NCGT_ERR_INVALID_ARGUMENT);
+  /* to_tunnel_dgram (V3) replaces to_tunnel. */
+  NCGT_ENSURE_COND(cc.to_stack && (cc.to_tunnel || cc.to_tunnel_dgram),
+                   NCGT_ERR_INVALID_ARGUMENT);
   ncgt_adapter *ad = calloc(1, sizeof *ad);
   NCGT_ENSURE_COND(ad, NCGT_ERR_NOMEM);
   ad->s = sc;
@@ -167,9 +170,36 @@ int ncgt_adapter_emit(ncgt_adapter *ad, const uint8_t *frame, size_t len) {
   return 0;
 }
 
-int ncgt_adapter_to_tunnel(ncgt_adapter *ad, uint8_t proto, const uint8_t *dg,
-                           size_t len) {
-  if (ad->cb.to_tunnel(proto, dg, len, ad->user_data) != 0) {
+/* With to_tunnel_dgram the host gets what was parsed here, and the room
+ * around the datagram when it lies in the host's frame (fragments are
+ * built in the adapter's own buffer: no room to offer). */
+static int dgram_to_tunnel(ncgt_adapter *ad, uint8_t proto, uint8_t *dg,
+                           size_t len, const ncgt_gso *g, const ncgt_ip *ip) {
+  ncgt_datagram d = {
+      .proto = proto,
+      .dg = dg,
+      .dglen = len,
+      .gso = g,
+      .pkt = ip->p,
+      .pktlen = ip->len,
+      .ip4_dst = ip->version == 4 ? ncgt_ip4_get(ip->dst) : 0,
+  };
+  if (proto != NCGT_DATA_PROTO_GSO)
+    d.pkt = dg; /* a fragment: its own header */
+  uint8_t *f = ad->in_frame;
+  if (f && dg >= f && dg + len <= f + ad->in_len) {
+    d.headroom = ad->in_headroom + (size_t)(dg - f);
+    d.tailroom = ad->in_tailroom + (size_t)(f + ad->in_len - (dg + len));
+  }
+  return ad->cb.to_tunnel_dgram(&d, ad->user_data);
+}
+
+int ncgt_adapter_to_tunnel(ncgt_adapter *ad, uint8_t proto, uint8_t *dg,
+                           size_t len, const ncgt_gso *g, const ncgt_ip *ip) {
+  int fail = ad->cb.to_tunnel_dgram
+                 ? dgram_to_tunnel(ad, proto, dg, len, g, ip)
+                 : ad->cb.to_tunnel(proto, dg, len, ad->user_data);
+  if (fail != 0) {
     ad->st.drop_callback++;
     return NCGT_ERR_CALLBACK_DROPPED;
   }
@@ -307,11 +337,24 @@ static int ip_from_stack(ncgt_adapter *ad, uint8_t *p, size_t len,
     return ncgt_ipmtu_too_big(ad, &ip);
   if (ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->mtu))
     ad->st.mss_clamped++;
-  return ncgt_adapter_to_tunnel(ad, ip.version, ip.p, ip.len);
+  return ncgt_adapter_to_tunnel(ad, ip.version, ip.p, ip.len, NULL, &ip);
 }
 
 int ncgt_adapter_from_stack(ncgt_adapter *ad, uint8_t *frame, size_t len) {
   return ncgt_adapter_from_stack_gso(ad, NULL, frame, len);
+}
+
+int ncgt_adapter_from_stack_ex(ncgt_adapter *ad, const ncgt_gso *g,
+                               uint8_t *frame, size_t len, size_t headroom,
+                               size_t tailroom) {
+  NCGT_ENSURE_COND(ad != NULL, NCGT_ERR_INVALID_ARGUMENT);
+  ad->in_frame = frame;
+  ad->in_len = len;
+  ad->in_headroom = headroom;
+  ad->in_tailroom = tailroom;
+  int rv = ncgt_adapter_from_stack_gso(ad, g, frame, len);
+  ad->in_frame = NULL;
+  return rv;
 }
 
 int ncgt_adapter_from_stack_gso(ncgt_adapter *ad, const ncgt_gso *g,
@@ -358,6 +401,9 @@ int ncgt_adapter_from_stack_gso(ncgt_adapter *ad, const ncgt_gso *g,
 
 /* ---- from the tunnel (Fig. 18) ---------------------------------------- */
 
+static int tunnel_in_place(ncgt_adapter *ad, const ncgt_gso *g, uint8_t *pkt,
+                           size_t len, uint32_t tunnel_addr);
+
 /* Seed 002 section 3.2: what comes out of a tunnel on the server must
  * carry the address that tunnel was given, or a client could forge
  * traffic "from" another client or from the private LAN. */
@@ -392,16 +438,48 @@ int ncgt_adapter_from_tunnel(ncgt_adapter *ad, const uint8_t *dg, size_t len,
 int ncgt_adapter_tunnel_in(ncgt_adapter *ad, const ncgt_gso *g,
                            const uint8_t *dg, size_t len,
                            uint32_t tunnel_addr) {
-  ncgt_ip ip;
-  ncgt_wr w;
-  /* Copy first, after the room for the Ethernet header: the copy is
-   * what MSS clamping edits and what the stack gets. */
+  /* The caller's bytes are read-only: copy them after room for the
+   * Ethernet header (ncgt_adapter_from_tunnel_dgram avoids this). */
   if (len > sizeof ad->frame - NCGT_ETH_HLEN) {
     ad->st.drop_ip_malformed++;
     return 0;
   }
   memcpy(ad->frame + NCGT_ETH_HLEN, dg, len);
-  if (ncgt_ip_parse(&ip, ad->frame + NCGT_ETH_HLEN, len) < 0) {
+  return tunnel_in_place(ad, g, ad->frame + NCGT_ETH_HLEN, len, tunnel_addr);
+}
+
+int ncgt_adapter_from_tunnel_dgram(ncgt_adapter *ad, const ncgt_datagram *d,
+                                   uint32_t tunnel_addr) {
+  NCGT_ENSURE_COND(ad && d && d->pkt && d->dg && d->pkt >= d->dg,
+                   NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(d->proto != NCGT_DATA_PROTO_GSO ||
+                       (d->gso && ad->cb.to_stack_gso),
+                   d->gso ? NCGT_ERR_UNSUPPORTED : NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(d->headroom + (size_t)(d->pkt - d->dg) >= NCGT_ETH_HLEN,
+                   NCGT_ERR_NOBUF);
+  ad->st.tunnel_dgrams++;
+  return tunnel_in_place(ad, d->proto == NCGT_DATA_PROTO_GSO ? d->gso : NULL,
+                         d->pkt, d->pktlen, tunnel_addr);
+}
+
+int ncgt_adapter_from_tunnel_dgram6(ncgt_adapter *ad, const ncgt_datagram *d,
+                                    uint32_t tunnel_addr,
+                                    const uint8_t *tunnel_addr6) {
+  NCGT_ENSURE_COND(ad, NCGT_ERR_INVALID_ARGUMENT);
+  ad->tunnel_addr6 = tunnel_addr6; /* for this call, as from_tunnel6 */
+  int rc = ncgt_adapter_from_tunnel_dgram(ad, d, tunnel_addr);
+  ad->tunnel_addr6 = NULL;
+  return rc;
+}
+
+/* A datagram from the tunnel at pkt, with NCGT_ETH_HLEN writable bytes in
+ * front of it: checked, MSS-clamped in place, and given to the stack with
+ * the Ethernet header written into that room (Fig. 18 step 356). */
+static int tunnel_in_place(ncgt_adapter *ad, const ncgt_gso *g, uint8_t *pkt,
+                           size_t len, uint32_t tunnel_addr) {
+  ncgt_ip ip;
+  ncgt_wr w;
+  if (ncgt_ip_parse(&ip, pkt, len) < 0) {
     ad->st.drop_ip_malformed++;
     return 0;
   }
@@ -423,11 +501,11 @@ int ncgt_adapter_tunnel_in(ncgt_adapter *ad, const ncgt_gso *g,
     return 0;
   if (!seg && ad->s.mss_clamp && ncgt_mss_clamp(&ip, ad->mtu))
     ad->st.mss_clamped++;
-  /* Fig. 18 step 356: form an Ethernet packet around the datagram. */
-  ncgt_wr_init(&w, ad->frame, NCGT_ETH_HLEN);
+  uint8_t *eth = pkt - NCGT_ETH_HLEN;
+  ncgt_wr_init(&w, eth, NCGT_ETH_HLEN);
   ncgt_wr_eth(&w, ncgt_adapter_stack_mac(ad), ad->peer_mac,
               ip.version == 4 ? NCGT_ETHERTYPE_IPV4 : NCGT_ETHERTYPE_IPV6);
   if (seg)
-    return ncgt_adapter_gso_to_stack(ad, g, ad->frame, NCGT_ETH_HLEN + ip.len);
-  return ncgt_adapter_emit(ad, ad->frame, NCGT_ETH_HLEN + ip.len);
+    return ncgt_adapter_gso_to_stack(ad, g, eth, NCGT_ETH_HLEN + ip.len);
+  return ncgt_adapter_emit(ad, eth, NCGT_ETH_HLEN + ip.len);
 }

@@ -81,7 +81,7 @@ int ncgt_adapter_gso_to_tunnel(ncgt_adapter *ad, const ncgt_gso *g,
     return 0;
   }
   int rv = ncgt_adapter_to_tunnel(ad, NCGT_DATA_PROTO_GSO, dg,
-                                  NCGT_GSO_DESC_LEN + ip->len);
+                                  NCGT_GSO_DESC_LEN + ip->len, g, ip);
   if (rv == 0)
     ad->st.gso_to_tunnel++;
   return rv;

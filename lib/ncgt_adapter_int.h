@@ -56,6 +56,10 @@ struct ncgt_adapter {
   const uint8_t *tunnel_addr6;
   ncgt_dhcp_state dhcp_state;
   ncgt_adapter_stats st;
+  /* The host's frame being handled by from_stack_ex and the room it left
+   * around it: what to_tunnel_dgram may reuse. */
+  uint8_t *in_frame;
+  size_t in_len, in_headroom, in_tailroom;
   uint8_t reply[NCGT_ADAPTER_REPLY_MAX];
   uint8_t frame[NCGT_ADAPTER_FRAME_MAX];
 };
@@ -102,8 +106,8 @@ void ncgt_adapter_logf(ncgt_adapter *ad, ncgt_log_level level,
 const uint8_t *ncgt_adapter_stack_mac(const ncgt_adapter *ad);
 /* Hands frame[0..len) to the stack / datagram to the tunnel, counting. */
 int ncgt_adapter_emit(ncgt_adapter *ad, const uint8_t *frame, size_t len);
-int ncgt_adapter_to_tunnel(ncgt_adapter *ad, uint8_t proto,
-                           const uint8_t *dg, size_t len);
+int ncgt_adapter_to_tunnel(ncgt_adapter *ad, uint8_t proto, uint8_t *dg,
+                           size_t len, const ncgt_gso *g, const ncgt_ip *ip);
 
 /* ncgt_arp.c: one ARP packet (after the Ethernet header). */
 int ncgt_arp_input(ncgt_adapter *ad, const uint8_t *arp, size_t len);

@@ -66,7 +66,8 @@ static void fill_timers(ncgt_timers *o, const ncgt_timers *in) {
 void ncgt_timers_default(ncgt_timers *t) { fill_timers(t, NULL); }
 
 static const size_t conn_callbacks_sizes[] = {
-    sizeof(ncgt_conn_callbacks), /* V1 */
+    offsetof(ncgt_conn_callbacks, recv_dgram), /* V1 */
+    sizeof(ncgt_conn_callbacks),               /* V2 */
 };
 
 int ncgt_conn_alloc(ncgt_conn **pc, const ncgt_role_ops *ops, size_t max_frame,
@@ -75,7 +76,10 @@ int ncgt_conn_alloc(ncgt_conn **pc, const ncgt_role_ops *ops, size_t max_frame,
   NCGT_ENSURE_COND(pc != NULL, NCGT_ERR_INVALID_ARGUMENT);
   *pc = NULL;
   NCGT_ENSURE_COND(cb && cb->version >= NCGT_CONN_CALLBACKS_V1 && cb->send &&
-                       cb->close_transport && cb->recv_datagram && cb->rand,
+                       cb->close_transport && cb->rand &&
+                       (cb->recv_datagram ||
+                        (cb->version >= NCGT_CONN_CALLBACKS_V2 &&
+                         cb->recv_dgram)),
                    NCGT_ERR_INVALID_ARGUMENT);
   if (max_frame == 0)
     max_frame = NCGT_FRAME_MAX_DEFAULT;
@@ -275,7 +279,12 @@ int ncgt_conn_is_over(const ncgt_conn *c) {
 }
 
 int ncgt_conn_send_frame(ncgt_conn *c, size_t len, ncgt_tstamp ts) {
-  if (c->cb.send(c, c->sbuf, len, c->user_data) != 0)
+  return ncgt_conn_send_bytes(c, c->sbuf, len, ts);
+}
+
+int ncgt_conn_send_bytes(ncgt_conn *c, const uint8_t *frame, size_t len,
+                         ncgt_tstamp ts) {
+  if (c->cb.send(c, frame, len, c->user_data) != 0)
     return NCGT_ERR_CALLBACK_FAILURE;
   c->stats.frames_sent++;
   c->stats.bytes_sent += len;
@@ -426,6 +435,21 @@ out:
   return rv;
 }
 
+/* After a DATA frame went out (or failed to). */
+static int conn_data_sent(ncgt_conn *c, ssize_t n, const uint8_t *frame,
+                          ncgt_tstamp ts) {
+  if (n == NCGT_ERR_KEY_EXHAUSTED)
+    return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, (int)n, 1, ts);
+  if (n < 0)
+    return (int)n;
+  int rv = ncgt_conn_send_bytes(c, frame, (size_t)n, ts);
+  if (rv < 0)
+    return ncgt_conn_net_error(c, rv, ts);
+  if (c->ops->after_frames)
+    c->ops->after_frames(c, ts);
+  return 0;
+}
+
 /* Seals one DATA frame into sbuf and sends it; keepalive when proto is
  * NONE and there is no datagram. */
 static int conn_seal_send(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
@@ -433,16 +457,7 @@ static int conn_seal_send(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
   uint8_t fl = c->tx_phase ? NCGT_DATA_FLAG_KEY_PHASE : 0;
   ssize_t n =
       ncgt_data_seal(&c->tx, fl, proto, dg, len, 0, c->sbuf, c->sbuf_cap);
-  if (n == NCGT_ERR_KEY_EXHAUSTED)
-    return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, (int)n, 1, ts);
-  if (n < 0)
-    return (int)n;
-  int rv = ncgt_conn_send_frame(c, (size_t)n, ts);
-  if (rv < 0)
-    return ncgt_conn_net_error(c, rv, ts);
-  if (c->ops->after_frames)
-    c->ops->after_frames(c, ts);
-  return 0;
+  return conn_data_sent(c, n, c->sbuf, ts);
 }
 
 int ncgt_conn_send_keepalive(ncgt_conn *c, ncgt_tstamp ts) {
@@ -465,6 +480,30 @@ static int conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
   return 0;
 }
 
+/* Zero-copy send (conn.h): the frame is built around d->dg in the
+ * caller's buffer. */
+static int conn_send_dgram(ncgt_conn *c, const ncgt_datagram *d,
+                           ncgt_tstamp ts) {
+  NCGT_ENSURE_COND(c && d && d->dg, NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(c->state == NCGT_ST_AUTHORIZED, NCGT_ERR_INVALID_STATE);
+  NCGT_ENSURE_COND(d->proto != NCGT_DATA_PROTO_NONE && d->dglen > 0 &&
+                       d->dglen <= NCGT_DATAGRAM_MAX &&
+                       d->dglen <= c->sbuf_cap - NCGT_DATAGRAM_TX_HEADROOM,
+                   NCGT_ERR_INVALID_ARGUMENT);
+  NCGT_ENSURE_COND(d->headroom >= NCGT_DATAGRAM_TX_HEADROOM, NCGT_ERR_NOBUF);
+  if (d->proto == NCGT_DATA_PROTO_GSO && d->gso)
+    NCGT_ENSURE_COND(c->features & NCGT_FEATURE_GSO, NCGT_ERR_NOT_NEGOTIATED);
+  else
+    NCGT_ENSURE(ncgt_feat_check_dg(c, d->proto, d->dg, d->dglen));
+  uint8_t *frame = d->dg - NCGT_DATAGRAM_TX_HEADROOM;
+  uint8_t fl = c->tx_phase ? NCGT_DATA_FLAG_KEY_PHASE : 0;
+  ssize_t n = ncgt_data_seal(&c->tx, fl, d->proto, d->dg, d->dglen, 0, frame,
+                             NCGT_DATAGRAM_TX_HEADROOM + d->dglen);
+  NCGT_ENSURE(conn_data_sent(c, n, frame, ts));
+  c->stats.datagrams_sent++;
+  return 0;
+}
+
 /* Picks the receive key named by a frame's key phase bit, or NULL. */
 static ncgt_dirkey *conn_rx_key(ncgt_conn *c, unsigned phase) {
   if (phase == c->rx_phase)
@@ -476,6 +515,39 @@ static ncgt_dirkey *conn_rx_key(ncgt_conn *c, unsigned phase) {
   return NULL;
 }
 
+/* Hands an opened datagram to the host. The GSO descriptor is decoded
+ * here once (GSO only when negotiated, and well-formed: doc/protocol.md)
+ * and passed on decoded to recv_dgram. */
+static int conn_deliver(ncgt_conn *c, uint8_t proto, uint8_t *dg, size_t len,
+                        int inplace, ncgt_tstamp ts) {
+  ncgt_gso g;
+  size_t off;
+  int rv = ncgt_feat_decode_dg(c, proto, dg, len, &g, &off);
+  if (rv < 0)
+    return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, rv, 1, ts);
+  c->stats.datagrams_recv++;
+  int fail;
+  if (c->cb.recv_dgram) {
+    ncgt_datagram d = {
+        .proto = proto,
+        .dg = dg,
+        .dglen = len,
+        .headroom = inplace ? NCGT_DATAGRAM_RX_HEADROOM : 0,
+        .gso = proto == NCGT_DATA_PROTO_GSO ? &g : NULL,
+        .pkt = dg + off,
+        .pktlen = len - off,
+    };
+    fail = c->cb.recv_dgram(c, &d, c->user_data);
+  } else {
+    fail = c->cb.recv_datagram(c, proto, dg, len, c->user_data);
+  }
+  /* The host could not take it: end the tunnel rather than lose the
+   * datagram silently and go on (conn.h, recv_datagram). */
+  if (fail)
+    return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
+                          NCGT_ERR_CALLBACK_FAILURE, 1, ts);
+  return 0;
+}
 /* DATA in Authorized (Fig. 9): a bad digest is an integrity failure that
  * closes the tunnel (Fig. 11 205, Fig. 12 integrity failure). */
 static int conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
@@ -487,7 +559,12 @@ static int conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
   ncgt_dirkey *k = conn_rx_key(c, fd.flags & NCGT_DATA_FLAG_KEY_PHASE);
   if (!k)
     return ncgt_conn_fail(c, NCGT_CLOSE_INTEGRITY, NCGT_ERR_DECRYPT, 1, ts);
-  rv = ncgt_data_open(k, f, &fd, c->rbuf, c->rbuf_cap);
+  /* In place when the bytes may be changed (ncgt_conn_recv_inplace, or
+   * the decoder's own buffer): the plaintext replaces the ciphertext. */
+  int inplace = c->rx_inplace || ncgt_fdec_owns(c->dec, f);
+  uint8_t *pt = inplace ? (uint8_t *)(uintptr_t)fd.body : c->rbuf;
+  rv = ncgt_data_open(k, f, &fd, pt, inplace ? fd.dglen + (size_t)fd.padlen
+                                             : c->rbuf_cap);
   if (rv == NCGT_ERR_KEY_EXHAUSTED)
     return ncgt_conn_fail(c, NCGT_CLOSE_KEY_EXPIRED, rv, 1, ts);
   if (rv < 0)
@@ -501,16 +578,9 @@ static int conn_on_data(ncgt_conn *c, const uint8_t *f, size_t len,
       return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, NCGT_ERR_BAD_VALUE, 1, ts);
     c->stats.keepalives_recv++;
   } else {
-    /* GSO only when negotiated, and well-formed (doc/protocol.md). */
-    rv = ncgt_feat_check_dg(c, fd.proto, c->rbuf, fd.dglen);
+    rv = conn_deliver(c, fd.proto, pt, fd.dglen, inplace, ts);
     if (rv < 0)
-      return ncgt_conn_fail(c, NCGT_CLOSE_PROTOCOL, rv, 1, ts);
-    c->stats.datagrams_recv++;
-    /* The host could not take it: end the tunnel rather than lose the
-     * datagram silently and go on (conn.h, recv_datagram). */
-    if (c->cb.recv_datagram(c, fd.proto, c->rbuf, fd.dglen, c->user_data))
-      return ncgt_conn_fail(c, NCGT_CLOSE_SHUTTING_DOWN,
-                            NCGT_ERR_CALLBACK_FAILURE, 1, ts);
+      return rv;
   }
   if (c->ops->after_frames)
     c->ops->after_frames(c, ts);
@@ -579,9 +649,11 @@ static int conn_on_frame(ncgt_conn *c, const uint8_t *f, size_t len,
   return c->ops->on_frame(c, type, f, len, ts);
 }
 
+/* Both receive entry points; `inplace`: data may be changed. */
 static int conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
-                     ncgt_tstamp ts) {
+                     int inplace, ncgt_tstamp ts) {
   NCGT_ENSURE_COND(c && (data || !len), NCGT_ERR_INVALID_ARGUMENT);
+  c->rx_inplace = inplace;
   if (ncgt_conn_is_over(c) || !c->transport)
     return NCGT_ERR_CLOSED;
   NCGT_ENSURE_COND(c->state != NCGT_ST_IDLE && c->state != NCGT_ST_TCP_OPEN,
@@ -768,7 +840,17 @@ int ncgt_conn_send_datagram(ncgt_conn *c, uint8_t proto, const uint8_t *dg,
 
 int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
                    ncgt_tstamp ts) {
-  NCGT_CONN_GUARDED(c, conn_recv(c, data, len, ts));
+  NCGT_CONN_GUARDED(c, conn_recv(c, data, len, 0, ts));
+}
+
+int ncgt_conn_recv_inplace(ncgt_conn *c, uint8_t *data, size_t len,
+                           ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_recv(c, data, len, 1, ts));
+}
+
+int ncgt_conn_send_dgram(ncgt_conn *c, const ncgt_datagram *d,
+                         ncgt_tstamp ts) {
+  NCGT_CONN_GUARDED(c, conn_send_dgram(c, d, ts));
 }
 
 int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts) {

@@ -13,13 +13,22 @@ uint32_t ncgt_feat_from_kx(uint16_t kx_flags) {
   return (kx_flags & NCGT_KX_FLAG_GSO) ? NCGT_FEATURE_GSO : 0;
 }
 
-int ncgt_feat_check_dg(const ncgt_conn *c, uint8_t proto, const uint8_t *dg,
-                       size_t len) {
+int ncgt_feat_decode_dg(const ncgt_conn *c, uint8_t proto, const uint8_t *dg,
+                        size_t len, ncgt_gso *g, size_t *pkt_off) {
+  *pkt_off = 0;
   if (proto != NCGT_DATA_PROTO_GSO)
     return 0;
   NCGT_ENSURE_COND(c->features & NCGT_FEATURE_GSO, NCGT_ERR_NOT_NEGOTIATED);
-  ncgt_gso g;
   const uint8_t *pkt;
   size_t n;
-  return ncgt_gso_decode(&g, dg, len, &pkt, &n);
+  NCGT_ENSURE(ncgt_gso_decode(g, dg, len, &pkt, &n));
+  *pkt_off = (size_t)(pkt - dg);
+  return 0;
+}
+
+int ncgt_feat_check_dg(const ncgt_conn *c, uint8_t proto, const uint8_t *dg,
+                       size_t len) {
+  ncgt_gso g;
+  size_t off;
+  return ncgt_feat_decode_dg(c, proto, dg, len, &g, &off);
 }

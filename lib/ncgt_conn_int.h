@@ -80,6 +80,7 @@ struct ncgt_conn {
   uint8_t *sbuf; /* one sealed frame on its way out */
   uint8_t *rbuf; /* one opened datagram + padding */
   size_t sbuf_cap, rbuf_cap; /* max_frame, or less before AUTHORIZED */
+  int rx_inplace; /* the bytes being received may be changed */
   char user[NCGT_NAME_MAX + 1];
   int transport; /* a transport is open (or being opened) */
 
@@ -159,6 +160,9 @@ void ncgt_conn_log(const ncgt_conn *c, ncgt_log_level lvl, const char *fmt, ...)
 #endif
     ;
 NCGT_WUR int ncgt_conn_send_frame(ncgt_conn *c, size_t len, ncgt_tstamp ts);
+/* The same for a frame anywhere (sealed in the host's buffer). */
+NCGT_WUR int ncgt_conn_send_bytes(ncgt_conn *c, const uint8_t *frame,
+                                  size_t len, ncgt_tstamp ts);
 /* Ends the tunnel here: CLOSE `status` (authenticated once keys exist) if
  * `send_close` and a transport is up, then Dying -> Dead. Returns `err`. */
 int ncgt_conn_fail(ncgt_conn *c, uint16_t status, int err, int send_close,
@@ -253,5 +257,10 @@ uint32_t ncgt_feat_from_kx(uint16_t kx_flags);
  * NCGT_ERR_NOT_NEGOTIATED / NCGT_ERR_BAD_VALUE (descriptor). */
 NCGT_WUR int ncgt_feat_check_dg(const ncgt_conn *c, uint8_t proto,
                                 const uint8_t *dg, size_t len);
+/* The same, and for NCGT_DATA_PROTO_GSO the descriptor decoded into *g
+ * and the IP packet's offset in dg (else 0): decoded once, handed on. */
+NCGT_WUR int ncgt_feat_decode_dg(const ncgt_conn *c, uint8_t proto,
+                                 const uint8_t *dg, size_t len, ncgt_gso *g,
+                                 size_t *pkt_off);
 
 #endif /* NCGT_CONN_INT_H */

@@ -113,3 +113,7 @@ ssize_t ncgt_fdec_feed(ncgt_fdec *dec, const uint8_t *data, size_t len,
   }
   return (ssize_t)used;
 }
+
+int ncgt_fdec_owns(const ncgt_fdec *dec, const uint8_t *p) {
+  return dec && p == dec->buf;
+}

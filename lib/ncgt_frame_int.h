@@ -88,4 +88,8 @@ void ncgt_log_name(char *out, size_t cap, const char *name);
   (NCGT_RELAY_FRAME_MAX > NCGT_REQUEST_FRAME_MAX ? NCGT_RELAY_FRAME_MAX        \
                                                  : NCGT_REQUEST_FRAME_MAX)
 
+/* Is `p` the decoder's reassembly buffer (a frame it may let the conn
+ * open in place)? */
+int ncgt_fdec_owns(const ncgt_fdec *dec, const uint8_t *p);
+
 #endif /* NCGT_FRAME_INT_H */

@@ -139,7 +139,7 @@ static int send_fragment(ncgt_adapter *ad, const ncgt_ip *ip,
   ncgt_put_u16(f + 6, (uint16_t)(fo | (mf ? NCGT_IPV4_FLAG_MF : 0)));
   ncgt_put_u16(f + 10, 0);
   ncgt_put_u16(f + 10, ncgt_csum_fold(ncgt_csum_add(0, f, hl)));
-  return ncgt_adapter_to_tunnel(ad, 4, f, hl + len);
+  return ncgt_adapter_to_tunnel(ad, 4, f, hl + len, NULL, ip);
 }
 
 static int fragment(ncgt_adapter *ad, const ncgt_ip *ip) {

@@ -93,7 +93,7 @@ static inline void h_config(ncgt_client_config *cc) {
 static inline void h_new(harness *h, ncgt_adapter_role role, int with_cc) {
   ncgt_adapter_settings s;
   ncgt_adapter_callbacks cb = {NCGT_ADAPTER_CALLBACKS_VERSION, h_to_stack,
-                               h_to_tunnel, h_log, NULL};
+                               h_to_tunnel, h_log, NULL, NULL};
   memset(h, 0, sizeof *h);
   ncgt_adapter_settings_default(&s, role);
   if (role == NCGT_ADAPTER_SERVER) {

@@ -46,7 +46,7 @@ static void settings_validated(void **state) {
   ncgt_adapter *ad = NULL;
   ncgt_adapter_settings s;
   ncgt_adapter_callbacks cb = {NCGT_ADAPTER_CALLBACKS_VERSION, h_to_stack,
-                               h_to_tunnel, NULL, NULL};
+                               h_to_tunnel, NULL, NULL, NULL};
   ncgt_adapter_settings_default(&s, NCGT_ADAPTER_CLIENT);
   assert_int_equal(s.mtu, 1400);
   assert_memory_equal(s.server_mac, H_SERVER_MAC, 6);
@@ -377,7 +377,7 @@ static void mss_clamping(void **state) {
   /* switched off */
   ncgt_adapter_settings s;
   ncgt_adapter_callbacks cb = {NCGT_ADAPTER_CALLBACKS_VERSION, h_to_stack,
-                               h_to_tunnel, NULL, NULL};
+                               h_to_tunnel, NULL, NULL, NULL};
   memset(&H, 0, sizeof H);
   ncgt_adapter_settings_default(&s, NCGT_ADAPTER_CLIENT);
   s.mss_clamp = 0;

@@ -74,7 +74,7 @@ static void p_connected(ncg_stream *s, void *obj) {
   (void)s;
   ((peer *)obj)->connected = 1;
 }
-static void p_data(ncg_stream *s, const uint8_t *d, size_t n, void *obj) {
+static void p_data(ncg_stream *s, uint8_t *d, size_t n, void *obj) {
   peer *p = obj;
   (void)s;
   size_t room = sizeof(p->got) - p->ngot;

@@ -115,7 +115,7 @@ static void gh_new(gh *x, ncgt_adapter_role role, int with_gso_cb) {
   ncgt_adapter_settings s;
   ncgt_adapter_callbacks cb = {NCGT_ADAPTER_CALLBACKS_V2, gh_to_stack,
                                gh_to_tunnel, NULL,
-                               with_gso_cb ? gh_to_stack_gso : NULL};
+                               with_gso_cb ? gh_to_stack_gso : NULL, NULL};
   memset(x, 0, sizeof *x);
   ncgt_adapter_settings_default(&s, role);
   s.server_addr = role == NCGT_ADAPTER_SERVER ? IP4(10, 77, 0, 1) : 0;

@@ -246,6 +246,7 @@ NCGT_EXTERN void ncgt_adapter_settings_default(ncgt_adapter_settings *s,
 #define NCGT_ADAPTER_CALLBACKS_V1 1
 #define NCGT_ADAPTER_CALLBACKS_VERSION NCGT_ADAPTER_CALLBACKS_V1
 #define NCGT_ADAPTER_CALLBACKS_V2 2 /* adds to_stack_gso */
+#define NCGT_ADAPTER_CALLBACKS_V3 3 /* adds to_tunnel_dgram */
 typedef struct ncgt_adapter_callbacks {
   uint32_t version; /* NCGT_ADAPTER_CALLBACKS_VERSION */
   /* Required. An Ethernet frame for the local stack (write it to the
@@ -255,7 +256,8 @@ typedef struct ncgt_adapter_callbacks {
    * to_tunnel and to_stack_gso. The adapter must not be deleted from
    * inside its callbacks. */
   int (*to_stack)(const uint8_t *frame, size_t len, void *user_data);
-  /* Required. An IP datagram for the tunnel; proto is 4 or 6
+  /* Required unless to_tunnel_dgram (V3) is set, which replaces it. An
+   * IP datagram for the tunnel; proto is 4 or 6
    * (NCGT_DATA_PROTO_IPV4 / _IPV6, the DATA frame's protocol byte). In
    * the server role the host picks the tunnel by destination address. */
   int (*to_tunnel)(uint8_t proto, const uint8_t *datagram, size_t len,
@@ -267,6 +269,15 @@ typedef struct ncgt_adapter_callbacks {
    * i.e. frame + 14), for a TAP with IFF_VNET_HDR that segments it. */
   int (*to_stack_gso)(const ncgt_gso *g, const uint8_t *frame, size_t len,
                       void *user_data);
+  /* V3, optional: when set it is called instead of to_tunnel, with what
+   * the adapter parsed: the protocol, the IPv4 destination (the server
+   * picks the tunnel by it), a GSO datagram's descriptor (d->gso, already
+   * checked and written in front of the packet), and d->headroom /
+   * d->tailroom: the writable room around d->dg inside the frame given to
+   * ncgt_adapter_from_stack_ex plus the room the host declared around
+   * that frame (0 for fragments, which the adapter builds in its own
+   * buffer). Hand it to ncgt_conn_send_dgram to seal it where it is. */
+  int (*to_tunnel_dgram)(const ncgt_datagram *d, void *user_data);
 } ncgt_adapter_callbacks;
 
 /* Counters. Every frame from the stack and every datagram from the tunnel
@@ -373,6 +384,26 @@ NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_stack_gso(ncgt_adapter *ad,
                                                      uint8_t *frame,
                                                      size_t len);
 
+/* ncgt_adapter_from_stack_gso for a frame with `headroom` writable bytes
+ * before it and `tailroom` after it in the host's buffer: to_tunnel_dgram
+ * (V3) is told that room, so the tunnel can seal the datagram in place. */
+NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_stack_ex(ncgt_adapter *ad,
+                                                    const ncgt_gso *g,
+                                                    uint8_t *frame, size_t len,
+                                                    size_t headroom,
+                                                    size_t tailroom);
+
+/* A datagram out of the tunnel, in place: what a conn's recv_dgram
+ * callback hands over (ncgt_conn_recv_inplace). d->pkt is checked as in
+ * from_tunnel(_gso), using the already decoded d->gso, and the Ethernet
+ * header is written into the room in front of it, so nothing is copied.
+ * Needs d->headroom + (d->pkt - d->dg) >= 14, else NCGT_ERR_NOBUF (a conn
+ * gives NCGT_DATAGRAM_RX_HEADROOM); GSO needs to_stack_gso
+ * (NCGT_ERR_UNSUPPORTED). Otherwise returns as from_stack. */
+NCGT_EXTERN NCGT_WUR int
+ncgt_adapter_from_tunnel_dgram(ncgt_adapter *ad, const ncgt_datagram *d,
+                               uint32_t tunnel_addr);
+
 /* An NCGT_DATA_PROTO_GSO datagram out of the tunnel (descriptor, then
  * the IP packet): checked as from_tunnel (anti-spoofing on the packet's
  * header), the descriptor against the packet and the tunnel MTU (per
@@ -403,6 +434,14 @@ NCGT_EXTERN NCGT_WUR int ncgt_adapter_from_tunnel6(ncgt_adapter *ad,
                                                    size_t len,
                                                    uint32_t tunnel_addr,
                                                    const uint8_t *tunnel_addr6);
+
+/* ncgt_adapter_from_tunnel_dgram with the tunnel's IPv6 address too, as
+ * ncgt_adapter_from_tunnel6 (server role: an IPv6 source must equal
+ * tunnel_addr6; NULL: the tunnel's IPv6 is dropped). */
+NCGT_EXTERN NCGT_WUR int
+ncgt_adapter_from_tunnel_dgram6(ncgt_adapter *ad, const ncgt_datagram *d,
+                                uint32_t tunnel_addr,
+                                const uint8_t *tunnel_addr6);
 
 /* Client role: sends an unsolicited router advertisement to all nodes
  * (RFC 4861 6.2.4) when the client data carries IPv6. The library keeps

@@ -82,14 +82,15 @@ typedef struct ncgt_conn_stats {
 } ncgt_conn_stats;
 
 #define NCGT_CONN_CALLBACKS_V1 1u
-#define NCGT_CONN_CALLBACKS_VERSION NCGT_CONN_CALLBACKS_V1 /* newest */
+#define NCGT_CONN_CALLBACKS_V2 2u /* adds recv_dgram */
+#define NCGT_CONN_CALLBACKS_VERSION NCGT_CONN_CALLBACKS_V2 /* newest */
 /* Callback failures (doc/api.md "Callback failures"): a callback that
  * returns non-zero ends the tunnel, never loses data silently. send and
  * open_transport failing are a transport failure (no CLOSE can be sent:
  * DEAD with status TRANSPORT, error NCGT_ERR_CALLBACK_FAILURE, then a
- * reconnect when auto_reconnect); recv_datagram and rand failing end it
- * with CLOSE SHUTTING_DOWN sent to the peer (error CALLBACK_FAILURE). The
- * call that ran the callback returns NCGT_ERR_CALLBACK_FAILURE (fatal),
+ * reconnect when auto_reconnect); recv_datagram / recv_dgram and rand
+ * failing end it with CLOSE SHUTTING_DOWN sent to the peer (error
+ * CALLBACK_FAILURE). The call that ran the callback returns NCGT_ERR_CALLBACK_FAILURE (fatal),
  * except where a transport failure is the normal course (open_transport:
  * the call returns 0, see there).
  *
@@ -98,7 +99,7 @@ typedef struct ncgt_conn_stats {
  * further callback for it and frees it when the call that ran the
  * callback returns. */
 typedef struct ncgt_conn_callbacks {
-  uint32_t version; /* NCGT_CONN_CALLBACKS_V1 */
+  uint32_t version; /* NCGT_CONN_CALLBACKS_VERSION */
   /* Required. Write bytes to the transport; the host takes them all
    * (sends or queues). Non-zero: the transport failed (DEAD, TRANSPORT,
    * no CLOSE). */
@@ -116,7 +117,8 @@ typedef struct ncgt_conn_callbacks {
   int (*open_transport)(ncgt_conn *c, const char *next_hop, void *user_data);
   /* Required. Close the transport (the object is Dying). */
   void (*close_transport)(ncgt_conn *c, void *user_data);
-  /* Required. A datagram came out of the tunnel. Non-zero: the host
+  /* Required unless recv_dgram (V2) is set, which replaces it. A
+   * datagram came out of the tunnel (read-only). Non-zero: the host
    * could not take it; rather than drop it silently and go on, the
    * tunnel ends: CLOSE SHUTTING_DOWN (authenticated) to the peer, DEAD,
    * ncgt_conn_recv returns NCGT_ERR_CALLBACK_FAILURE, and the rest of the
@@ -144,6 +146,17 @@ typedef struct ncgt_conn_callbacks {
   void (*closed)(ncgt_conn *c, const ncgt_close_info *ci, void *user_data);
   /* Optional. */
   ncgt_log_cb log;
+  /* V2, optional: when set it is called instead of recv_datagram (the
+   * zero-copy receive path, doc/api.md). The datagram lies where it was
+   * opened and may be changed there: in the bytes given to
+   * ncgt_conn_recv_inplace (or in the decoder's buffer for a frame that
+   * arrived split), with d->headroom = NCGT_DATAGRAM_RX_HEADROOM writable
+   * bytes before d->dg (the frame's header and digest, room for an
+   * Ethernet header); from ncgt_conn_recv it lies in the conn's own
+   * buffer with d->headroom 0. A GSO datagram's descriptor is already
+   * decoded and checked in d->gso, d->pkt is the IP packet. Valid only
+   * during the call. Non-zero: as recv_datagram (the tunnel ends). */
+  int (*recv_dgram)(ncgt_conn *c, const ncgt_datagram *d, void *user_data);
 } ncgt_conn_callbacks;
 
 /* Timers and limits shared by both roles; zero means "default". */
@@ -225,6 +238,28 @@ NCGT_EXTERN int ncgt_conn_transport_error(ncgt_conn *c, ncgt_tstamp ts);
  * already sent CLOSE and moved to Dying/Dead. */
 NCGT_EXTERN int ncgt_conn_recv(ncgt_conn *c, const uint8_t *data, size_t len,
                                ncgt_tstamp ts);
+/* Bytes received from the transport, split anywhere, in a buffer the
+ * host lets the conn modify. Whole frames are opened in place and their
+ * datagrams handed to recv_dgram (or recv_datagram) where they lie, with
+ * the frame's header and digest (NCGT_DATAGRAM_RX_HEADROOM bytes) in front
+ * to reuse; a frame split across calls is reassembled in the decoder's
+ * buffer and opened there. The bytes are changed (plaintext over
+ * ciphertext). Otherwise as ncgt_conn_recv. */
+NCGT_EXTERN int ncgt_conn_recv_inplace(ncgt_conn *c, uint8_t *data,
+                                       size_t len, ncgt_tstamp ts);
+/* Seals one datagram in place and sends it (AUTHORIZED only): the DATA
+ * header and digest are written into the NCGT_DATAGRAM_TX_HEADROOM bytes
+ * before d->dg and the datagram is encrypted where it is; the send
+ * callback then gets the frame at d->dg - NCGT_DATAGRAM_TX_HEADROOM (a
+ * host whose transport queue holds that buffer need not copy it).
+ * d->headroom below NCGT_DATAGRAM_TX_HEADROOM: NCGT_ERR_NOBUF and nothing
+ * is sent. A GSO datagram with d->gso set is taken as already checked
+ * (the adapter encoded it); without, the descriptor is decoded as
+ * ncgt_conn_send_datagram does. The datagram's bytes are ciphertext
+ * afterwards. */
+NCGT_EXTERN NCGT_WUR int ncgt_conn_send_dgram(ncgt_conn *c,
+                                             const ncgt_datagram *d,
+                                             ncgt_tstamp ts);
 /* Seal and send one datagram (AUTHORIZED only). proto: NCGT_DATA_PROTO_*;
  * NCGT_DATA_PROTO_GSO (descriptor + packet, checked with ncgt_gso_decode)
  * only when negotiated, else NCGT_ERR_NOT_NEGOTIATED. */

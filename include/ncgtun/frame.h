@@ -111,6 +111,38 @@ typedef struct ncgt_gso {
   uint16_t csum_offset; /* offset of its checksum field from csum_start */
 } ncgt_gso;
 
+/* Room around a datagram for sealing and opening in place (doc/api.md
+ * "Zero-copy data path"). A DATA frame is its NCGT_DATA_HDR_LEN-byte
+ * header, the NCGT_DIGEST_LEN-byte digest, then the datagram: a host that
+ * leaves NCGT_DATAGRAM_TX_HEADROOM bytes in front of a datagram in its own
+ * buffer gets the frame sealed right there, with no copy. On receive a
+ * frame is opened where it lies, so every datagram handed out in place
+ * has the frame's header and digest, NCGT_DATAGRAM_RX_HEADROOM bytes, in
+ * front of it to reuse: room for the 14-byte Ethernet header a TAP
+ * wants. */
+enum {
+  NCGT_DATAGRAM_TX_HEADROOM = NCGT_DATA_HDR_LEN + NCGT_DIGEST_LEN,
+  NCGT_DATAGRAM_TX_TAILROOM = 0,
+  NCGT_DATAGRAM_RX_HEADROOM = NCGT_DATA_HDR_LEN + NCGT_DIGEST_LEN,
+};
+
+/* One datagram in a buffer someone else owns, with what is already known
+ * about it, so nobody copies it or parses it twice. Valid only during the
+ * call or callback it is handed to. */
+typedef struct ncgt_datagram {
+  uint8_t proto;       /* NCGT_DATA_PROTO_IPV4 / _IPV6 / _GSO */
+  uint8_t *dg;         /* the datagram as DATA carries it (GSO: the
+                        * descriptor, then the packet); writable */
+  size_t dglen;
+  size_t headroom;     /* writable bytes right before dg */
+  size_t tailroom;     /* writable bytes right after dg + dglen */
+  const ncgt_gso *gso; /* _GSO: the descriptor, decoded; else NULL */
+  uint8_t *pkt;        /* the IP packet: dg, or dg + NCGT_GSO_DESC_LEN */
+  size_t pktlen;
+  uint32_t ip4_dst;    /* from the adapter: the IPv4 destination, host
+                        * order; 0 for IPv6 (and from a conn) */
+} ncgt_datagram;
+
 /* CLOSE flags. */
 enum {
   NCGT_CLOSE_FLAG_AUTH = 1u << 0,      /* digest present (keys existed) */

@@ -200,7 +200,7 @@ int main(int argc, char **argv) {
   ncgt_adapter *ad = NULL;
   ncgt_adapter_settings s;
   ncgt_adapter_callbacks cb = {NCGT_ADAPTER_CALLBACKS_VERSION, to_stack,
-                               to_tunnel, log_cb, NULL};
+                               to_tunnel, log_cb, NULL, NULL};
   uint8_t frame[65536];
   int server = argc == 5 && strcmp(argv[4], "server") == 0;
   if (argc != 4 && !server) {
