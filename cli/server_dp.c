@@ -93,20 +93,12 @@ static int dp_to_tunnel(const ncgt_datagram *d, void *ud) {
   srv_prog *p = ud;
   int ok;
   srv_tunnel *st = NULL;
-  /* A super-segment's IP header follows its descriptor (the byte at 0 is
-   * the descriptor's IP version). */
-  size_t at = proto == NCGT_DATA_PROTO_GSO ? NCGT_GSO_DESC_LEN : 0;
-  int v = proto == NCGT_DATA_PROTO_GSO ? (len > 0 ? dg[0] : 0) : proto;
-  if (v == 6 && len >= at + IPV6_DST_OFFSET + 16) {
-    st = dp_find6(p, dg + at + IPV6_DST_OFFSET);
-  } else if (v == 4 && len >= at + IPV4_DST_OFFSET + 4) {
-    memcpy(&dst, dg + at + IPV4_DST_OFFSET, 4);
-    size_t i = addr_slot(p, ntohl(dst), &ok);
+  if (d->ip4_dst != 0) {
+    size_t i = addr_slot(p, d->ip4_dst, &ok);
     st = ok ? p->by_addr[i] : NULL;
+  } else if (d->pktlen >= IPV6_DST_OFFSET + 16 && (d->pkt[0] >> 4) == 6) {
+    st = dp_find6(p, d->pkt + IPV6_DST_OFFSET);
   }
-/* The kernel routed a datagram to a client address: find its tunnel by
- * the IPv4 destination the adapter parsed, or an IPv6 one. */
-static int dp_to_tunnel(const ncgt_datagram *d, void *ud) {
   if (!st || st->dying) {
     p->no_tunnel_drops++;
     return 0;

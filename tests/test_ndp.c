@@ -38,8 +38,12 @@ static void client6(harness *h) {
 static void server6(harness *h) {
   static const uint8_t sv[16] = {0xfd, 0, 0, 0x99, [15] = 1};
   ncgt_adapter_settings s;
-  ncgt_adapter_callbacks cb = {NCGT_ADAPTER_CALLBACKS_VERSION, h_to_stack,
-                               h_to_tunnel, h_log, NULL};
+  ncgt_adapter_callbacks cb = {
+      .version = NCGT_ADAPTER_CALLBACKS_VERSION,
+      .to_stack = h_to_stack,
+      .to_tunnel = h_to_tunnel,
+      .log = h_log,
+  };
   memset(h, 0, sizeof *h);
   ncgt_adapter_settings_default(&s, NCGT_ADAPTER_SERVER);
   s.server_addr = IP4(10, 77, 0, 1);
