@@ -71,12 +71,16 @@ grep -q '^ncgtun:' "$R/etc/passwd" 2>/dev/null ||
 echo "== the installed programs"
 libdir=$(dirname "$(find "$R/usr/lib" -name 'libncgtun.so.0' | head -1)")
 export LD_LIBRARY_PATH=$libdir
+# Output captured first: with pipefail, `ldd | grep -q` fails whenever
+# grep exits before ldd has written everything (SIGPIPE).
 for p in ncg-server ncg-client ncg-relay; do
-  ldd "$R/usr/sbin/$p" | grep -q "libncgtun.so.0 => $libdir/" ||
+  libs=$(ldd "$R/usr/sbin/$p")
+  grep -q "libncgtun.so.0 => $libdir/" <<<"$libs" ||
     fail "$p does not load the installed libncgtun.so.0"
-  ldd "$R/usr/sbin/$p" | grep -q "not found" && fail "$p: a library is missing"
+  grep -q "not found" <<<"$libs" && fail "$p: a library is missing"
 done
-"$R/usr/sbin/ncg-server" -V | grep -q "libncgtun" || fail "ncg-server -V"
+ver=$("$R/usr/sbin/ncg-server" -V)
+grep -q "libncgtun" <<<"$ver" || fail "ncg-server -V"
 (umask 077; "$R/usr/sbin/ncg-server" genkey >"$T/server.key") || fail genkey
 "$R/usr/sbin/ncg-client" pubkey <"$T/server.key" >"$T/alice.pub"
 printf '[alice]\npublic_key = %s\n' "$(cat "$T/alice.pub")" >"$T/users"
